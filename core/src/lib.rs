@@ -1,0 +1,30 @@
+//! `oncp-core`: the protocol core of oncp, a Juniper SSL VPN "Network Connect"
+//! (oNCP) implementation.
+//!
+//! This crate is `#![no_std]` + `alloc` and **sans-IO**: it never touches a
+//! socket, a file or a clock. Callers feed bytes and time in and take bytes,
+//! packets and events out. The same code runs natively (the `oncp` binary)
+//! and in the browser (`oncp-wasm`).
+//!
+//! Layers, bottom up:
+//! - [`wire`]: the oNCP byte stream inside TLS — records, KMP messages,
+//!   configuration TLVs, the tunnel-opening HTTP exchange.
+//! - [`esp`]: ESP over UDP (AES-CBC + HMAC-96), replay window, probes.
+//! - [`lzo`]: LZO1X decompression and compression.
+//! - [`session`]: the client and gateway state machines.
+//! - [`trace`]: decoding a capture (pcap/pcapng + TLS key log) into oNCP
+//!   events.
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), warn(missing_docs))]
+
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+pub mod esp;
+pub mod lzo;
+pub mod session;
+pub mod time;
+pub mod trace;
+pub mod wire;

@@ -1,0 +1,1 @@
+//! LZO1X decompression and compression (spec/oncp.md §8).

@@ -1,0 +1,1 @@
+//! The sans-IO client and gateway session state machines.

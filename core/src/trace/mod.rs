@@ -1,0 +1,1 @@
+//! Trace decoding: capture + TLS key log → TCP → TLS → oNCP → ESP → inner packets.

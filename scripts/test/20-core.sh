@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The core builds without std for the host and for wasm32, and every Rust
+# unit, property and integration test passes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo build -p oncp-core --no-default-features
+cargo build -p oncp-core --target wasm32-unknown-unknown
+cargo test --workspace

@@ -1,0 +1,3 @@
+//! Integration, snapshot and end-to-end tests of oncp over `testdata/` and
+//! real peers. The tests live in `tests/tests/`; this library holds shared
+//! helpers.

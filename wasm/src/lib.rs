@@ -1,0 +1,10 @@
+//! `oncp-wasm`: wasm-bindgen bindings of `oncp-core` for Node.js and the
+//! browser trace analyser.
+
+use wasm_bindgen::prelude::*;
+
+/// The version of this package.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").into()
+}
