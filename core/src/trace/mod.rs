@@ -2,3 +2,4 @@
 
 mod direction;
 pub use direction::Direction;
+pub mod tls;

@@ -1,0 +1,42 @@
+//! Passive TLS decryption: a TLS connection's two byte streams plus an NSS
+//! key log in, handshake summaries and decrypted application data out.
+//!
+//! - [`KeyLog`]: the `SSLKEYLOGFILE` secrets (`CLIENT_RANDOM` for TLS ≤ 1.2,
+//!   the TLS 1.3 traffic secrets), added incrementally.
+//! - [`TlsConnection`]: feed each direction's reassembled TCP bytes; it
+//!   splits records (each length checked against [`MAX_RECORD_LEN`] before
+//!   buffering), reassembles handshake messages, follows the key changes
+//!   (ChangeCipherSpec in TLS ≤ 1.2; ServerHello, Finished and KeyUpdate in
+//!   TLS 1.3) and decrypts.
+//! - Decryptable suites: TLS 1.3 AES-128/256-GCM and ChaCha20-Poly1305;
+//!   TLS 1.2 AES-128/256-GCM and ChaCha20-Poly1305; TLS 1.0–1.2 AES-128/256-CBC
+//!   with HMAC-SHA1/SHA256/SHA384, MAC-then-encrypt or encrypt-then-MAC — with
+//!   any key exchange (RSA, DHE, ECDHE), since the key log gives the master
+//!   secret.
+//! - Not decrypted: TLS 1.3 0-RTT early data (skipped, the rest of the
+//!   connection still decrypts), SSL 3.0, CCM/3DES/NULL suites, a direction
+//!   after a TCP gap.
+//!
+//! Data that arrives before its keys are known is held back (bounded, see
+//! [`MAX_PENDING_BYTES`]) and decrypted when a later call brings the keys.
+
+mod connection;
+mod error;
+mod event;
+mod handshake;
+mod hello;
+mod key_setup;
+mod keylog;
+mod keys;
+mod protection;
+mod record;
+mod suite;
+
+pub use connection::{DirectionStats, MAX_PENDING_BYTES, TlsConnection};
+pub use error::{CannotDecrypt, TlsError};
+pub use event::{Alert, TlsEvent, TlsEventKind};
+pub use handshake::{MAX_PARSED_HANDSHAKE, handshake_type_name};
+pub use hello::{ClientHello, ServerHello};
+pub use keylog::{KeyLog, KeyLogError, KeyLogReport, MAX_KEYLOG_LINE, SecretLabel};
+pub use record::{MAX_RECORD_LEN, RECORD_HEADER_LEN};
+pub use suite::{CipherSuite, ProtocolVersion};

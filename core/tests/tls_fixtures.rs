@@ -1,0 +1,400 @@
+//! Decrypts the real OpenSSL sessions in `tests/fixtures/tls/` (made by
+//! `scripts/make-tls-fixtures.sh`) and checks the plaintext against what was
+//! sent: the client's lines, and the server's answers (each line reversed).
+
+use std::path::PathBuf;
+
+use oncp_core::trace::Direction;
+use oncp_core::trace::tls::{
+    CannotDecrypt, CipherSuite, KeyLog, ProtocolVersion, SecretLabel, TlsConnection, TlsEvent,
+    TlsEventKind,
+};
+
+struct Fixture {
+    name: &'static str,
+    chunks: Vec<(Direction, Vec<u8>)>,
+    keylog: Vec<u8>,
+    input: String,
+}
+
+fn load(name: &'static str) -> Fixture {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tls")
+        .join(name);
+    let transcript = std::fs::read(dir.join("transcript.bin")).unwrap();
+    let mut chunks = Vec::new();
+    let mut rest = &transcript[..];
+    while !rest.is_empty() {
+        let direction = match rest[0] {
+            0 => Direction::ClientToServer,
+            1 => Direction::ServerToClient,
+            other => panic!("{name}: bad direction {other}"),
+        };
+        let len = u32::from_be_bytes(rest[1..5].try_into().unwrap()) as usize;
+        chunks.push((direction, rest[5..5 + len].to_vec()));
+        rest = &rest[5 + len..];
+    }
+    Fixture {
+        name,
+        chunks,
+        keylog: std::fs::read(dir.join("keylog.txt")).unwrap(),
+        input: std::fs::read_to_string(dir.join("input.txt")).unwrap(),
+    }
+}
+
+impl Fixture {
+    fn keys(&self) -> KeyLog {
+        let (keys, report) = KeyLog::from_text(&self.keylog);
+        assert!(
+            report.errors.is_empty(),
+            "{}: {:?}",
+            self.name,
+            report.errors
+        );
+        keys
+    }
+
+    /// The lines the client sent as data (s_client consumes `k`/`K`).
+    fn client_lines(&self) -> Vec<&str> {
+        self.input
+            .lines()
+            .filter(|l| *l != "k" && *l != "K")
+            .collect()
+    }
+
+    fn expected_c2s(&self) -> Vec<u8> {
+        self.client_lines()
+            .iter()
+            .flat_map(|l| format!("{l}\n").into_bytes())
+            .collect()
+    }
+
+    fn expected_s2c(&self) -> Vec<u8> {
+        self.client_lines()
+            .iter()
+            .flat_map(|l| format!("{}\n", l.chars().rev().collect::<String>()).into_bytes())
+            .collect()
+    }
+
+    /// Feeds every chunk, split further into pieces of `piece` bytes.
+    fn run(&self, keys: &KeyLog, piece: usize) -> (TlsConnection, Vec<TlsEvent>) {
+        let mut conn = TlsConnection::new();
+        let mut events = Vec::new();
+        for (direction, chunk) in &self.chunks {
+            for part in chunk.chunks(piece) {
+                conn.feed(*direction, part, keys, &mut events);
+            }
+        }
+        conn.finish(keys, &mut events);
+        (conn, events)
+    }
+}
+
+/// The application data of one direction, checking offsets are contiguous.
+fn app_data(events: &[TlsEvent], direction: Direction) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in events.iter().filter(|e| e.direction == direction) {
+        if let TlsEventKind::ApplicationData {
+            stream_offset,
+            data,
+        } = &e.kind
+        {
+            assert_eq!(*stream_offset, out.len() as u64);
+            out.extend_from_slice(data);
+        }
+    }
+    out
+}
+
+fn problems(events: &[TlsEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                TlsEventKind::Error(_)
+                    | TlsEventKind::DecryptionFailed { .. }
+                    | TlsEventKind::CannotDecrypt(_)
+            )
+        })
+        .map(ToString::to_string)
+        .collect()
+}
+
+fn check_decrypts(name: &'static str, version: ProtocolVersion, suite: u16, key_updates: usize) {
+    let fx = load(name);
+    let keys = fx.keys();
+    for piece in [usize::MAX, 7] {
+        let (conn, events) = fx.run(&keys, piece);
+        assert_eq!(problems(&events), Vec::<String>::new(), "{name}");
+        let sh = conn.server_hello().expect("ServerHello");
+        assert_eq!(sh.version(), version, "{name}");
+        assert_eq!(sh.cipher_suite, CipherSuite(suite), "{name}");
+        assert_eq!(
+            conn.client_hello().unwrap().server_name.as_deref(),
+            Some("fixture.oncp.test")
+        );
+        let c2s = app_data(&events, Direction::ClientToServer);
+        let s2c = app_data(&events, Direction::ServerToClient);
+        assert_eq!(
+            String::from_utf8_lossy(&c2s),
+            String::from_utf8_lossy(&fx.expected_c2s()),
+            "{name}"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&s2c),
+            String::from_utf8_lossy(&fx.expected_s2c()),
+            "{name}"
+        );
+        let updates = events
+            .iter()
+            .filter(|e| matches!(e.kind, TlsEventKind::KeyUpdate { .. }))
+            .count();
+        assert_eq!(updates, key_updates, "{name}");
+        // s_client ends with close_notify, which must decrypt as an alert.
+        assert!(
+            events.iter().any(|e| matches!(
+                e.kind,
+                TlsEventKind::Alert { alert, encrypted: true } if alert.description == 0
+            )),
+            "{name}: no encrypted close_notify"
+        );
+        let stats = conn.stats(Direction::ClientToServer);
+        assert_eq!(stats.undecrypted_records, 0, "{name}");
+        assert_eq!(stats.application_bytes, c2s.len() as u64);
+    }
+}
+
+// `k` updates the client's keys; `K` updates the client's and then, on
+// request, the server's.
+#[test]
+fn tls13_aes128gcm_with_key_updates() {
+    check_decrypts("tls13_aes128gcm", ProtocolVersion::TLS13, 0x1301, 3);
+}
+
+#[test]
+fn tls13_aes256gcm() {
+    check_decrypts("tls13_aes256gcm", ProtocolVersion::TLS13, 0x1302, 1);
+}
+
+#[test]
+fn tls13_chacha20_poly1305() {
+    check_decrypts("tls13_chacha20", ProtocolVersion::TLS13, 0x1303, 2);
+}
+
+#[test]
+fn tls12_ecdhe_aes128gcm() {
+    check_decrypts("tls12_ecdhe_aes128gcm", ProtocolVersion::TLS12, 0xc02f, 0);
+}
+
+#[test]
+fn tls12_ecdhe_aes256gcm() {
+    check_decrypts("tls12_ecdhe_aes256gcm", ProtocolVersion::TLS12, 0xc030, 0);
+}
+
+#[test]
+fn tls12_ecdhe_chacha20_poly1305() {
+    check_decrypts("tls12_ecdhe_chacha20", ProtocolVersion::TLS12, 0xcca8, 0);
+}
+
+#[test]
+fn tls12_ecdhe_aes128cbc_sha_encrypt_then_mac() {
+    check_decrypts(
+        "tls12_ecdhe_aes128cbc_sha_etm",
+        ProtocolVersion::TLS12,
+        0xc013,
+        0,
+    );
+}
+
+#[test]
+fn tls12_ecdhe_aes256cbc_sha_mac_then_encrypt() {
+    check_decrypts(
+        "tls12_ecdhe_aes256cbc_sha_mte",
+        ProtocolVersion::TLS12,
+        0xc014,
+        0,
+    );
+}
+
+#[test]
+fn tls12_ecdhe_aes128cbc_sha256_small_records() {
+    check_decrypts(
+        "tls12_ecdhe_aes128cbc_sha256_mte",
+        ProtocolVersion::TLS12,
+        0xc027,
+        0,
+    );
+}
+
+#[test]
+fn tls12_ecdhe_aes256cbc_sha384_encrypt_then_mac() {
+    check_decrypts(
+        "tls12_ecdhe_aes256cbc_sha384_etm",
+        ProtocolVersion::TLS12,
+        0xc028,
+        0,
+    );
+}
+
+#[test]
+fn tls12_rsa_aes256cbc_sha256() {
+    check_decrypts(
+        "tls12_rsa_aes256cbc_sha256_mte",
+        ProtocolVersion::TLS12,
+        0x003d,
+        0,
+    );
+}
+
+#[test]
+fn tls12_rsa_aes128cbc_sha_encrypt_then_mac() {
+    check_decrypts(
+        "tls12_rsa_aes128cbc_sha_etm",
+        ProtocolVersion::TLS12,
+        0x002f,
+        0,
+    );
+}
+
+#[test]
+fn tls11_rsa_aes128cbc_sha() {
+    check_decrypts("tls11_rsa_aes128cbc_sha", ProtocolVersion::TLS11, 0x002f, 0);
+}
+
+#[test]
+fn tls10_ecdhe_aes256cbc_sha_chained_iv() {
+    check_decrypts(
+        "tls10_ecdhe_aes256cbc_sha",
+        ProtocolVersion::TLS10,
+        0xc014,
+        0,
+    );
+}
+
+const ALL: &[&str] = &[
+    "tls13_aes128gcm",
+    "tls13_aes256gcm",
+    "tls13_chacha20",
+    "tls12_ecdhe_aes128gcm",
+    "tls12_ecdhe_aes256gcm",
+    "tls12_ecdhe_chacha20",
+    "tls12_ecdhe_aes128cbc_sha_etm",
+    "tls12_ecdhe_aes256cbc_sha_mte",
+    "tls12_ecdhe_aes128cbc_sha256_mte",
+    "tls12_ecdhe_aes256cbc_sha384_etm",
+    "tls12_rsa_aes256cbc_sha256_mte",
+    "tls12_rsa_aes128cbc_sha_etm",
+    "tls11_rsa_aes128cbc_sha",
+    "tls10_ecdhe_aes256cbc_sha",
+];
+
+/// A key log whose secrets are all one bit off.
+fn corrupted_keys(fx: &Fixture) -> KeyLog {
+    let text = String::from_utf8(fx.keylog.clone()).unwrap();
+    let mut bad = String::new();
+    for line in text.lines() {
+        let mut fields: Vec<String> = line.split(' ').map(str::to_owned).collect();
+        if fields.len() == 3 && !line.starts_with('#') {
+            let secret = &mut fields[2];
+            let flipped = if secret.starts_with('0') { "1" } else { "0" };
+            secret.replace_range(0..1, flipped);
+        }
+        bad.push_str(&fields.join(" "));
+        bad.push('\n');
+    }
+    KeyLog::from_text(bad.as_bytes()).0
+}
+
+#[test]
+fn wrong_keys_give_one_clean_failure_per_direction_and_no_data() {
+    for name in ALL {
+        let fx = load(name);
+        let (_, events) = fx.run(&corrupted_keys(&fx), usize::MAX);
+        assert!(
+            app_data(&events, Direction::ClientToServer).is_empty(),
+            "{name}"
+        );
+        assert!(
+            app_data(&events, Direction::ServerToClient).is_empty(),
+            "{name}"
+        );
+        for direction in [Direction::ClientToServer, Direction::ServerToClient] {
+            let failures = events
+                .iter()
+                .filter(|e| e.direction == direction)
+                .filter(|e| matches!(e.kind, TlsEventKind::DecryptionFailed { .. }))
+                .count();
+            assert_eq!(
+                failures,
+                1,
+                "{name} {direction:?}: {:#?}",
+                problems(&events)
+            );
+        }
+    }
+}
+
+#[test]
+fn missing_keys_are_reported_once_at_the_end() {
+    for name in ALL {
+        let fx = load(name);
+        let (conn, events) = fx.run(&KeyLog::new(), usize::MAX);
+        let why: Vec<_> = events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                TlsEventKind::CannotDecrypt(why) => Some(why.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(why.len(), 1, "{name}");
+        let CannotDecrypt::MissingKey {
+            label,
+            client_random,
+        } = &why[0]
+        else {
+            panic!("{name}: {why:?}");
+        };
+        assert_eq!(*client_random, conn.client_hello().unwrap().random);
+        let expected = if name.starts_with("tls13") {
+            SecretLabel::ClientHandshakeTraffic
+        } else {
+            SecretLabel::MasterSecret
+        };
+        assert_eq!(*label, expected, "{name}");
+        assert!(app_data(&events, Direction::ClientToServer).is_empty());
+        assert!(conn.stats(Direction::ServerToClient).undecrypted_records > 0);
+    }
+}
+
+#[test]
+fn keys_arriving_late_release_the_held_back_records() {
+    for name in ALL {
+        let fx = load(name);
+        let keys = fx.keys();
+        let empty = KeyLog::new();
+        let mut conn = TlsConnection::new();
+        let mut events = Vec::new();
+        let half = fx.chunks.len() / 2;
+        for (i, (direction, chunk)) in fx.chunks.iter().enumerate() {
+            conn.feed(
+                *direction,
+                chunk,
+                if i < half { &empty } else { &keys },
+                &mut events,
+            );
+        }
+        conn.finish(&keys, &mut events);
+        assert_eq!(problems(&events), Vec::<String>::new(), "{name}");
+        assert_eq!(
+            app_data(&events, Direction::ClientToServer),
+            fx.expected_c2s(),
+            "{name}"
+        );
+        assert_eq!(
+            app_data(&events, Direction::ServerToClient),
+            fx.expected_s2c(),
+            "{name}"
+        );
+    }
+}
