@@ -20,8 +20,13 @@
 # Lines `k` / `K` are s_client commands (TLS 1.3 KeyUpdate, without / with
 # update_requested), so they exercise key updates and are not sent as data.
 #
+# Cases named *_resumed first make an unrecorded connection to get a session,
+# then record a second connection that resumes it (TLS 1.2 abbreviated
+# handshake / TLS 1.3 PSK).
+#
 # Needs: openssl (3.x), python3. Uses only 127.0.0.1. Usage:
 #   scripts/make-tls-fixtures.sh [OUTDIR]   (default core/tests/fixtures/tls)
+#   ONLY=tls13_hrr scripts/make-tls-fixtures.sh   (only cases containing ONLY)
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -81,6 +86,9 @@ free_port() {
 make_case() {
     name=$1 sopts=$2 copts=$3
     shift 3
+    case "$name" in *"${ONLY:-}"*) ;; *) return 0 ;; esac
+    accepts=1
+    case "$name" in *_resumed) accepts=2 ;; esac
     dir="$OUT/$name"
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -92,8 +100,15 @@ make_case() {
     pport=$(free_port)
     # shellcheck disable=SC2086
     openssl s_server -accept "127.0.0.1:$sport" -cert "$WORK/cert.pem" -key "$WORK/key.pem" \
-        -rev -naccept 1 $sopts >"$WORK/server.log" 2>&1 &
+        -rev -naccept $accepts $sopts >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
+    if [ $accepts = 2 ]; then
+        sleep 0.3
+        # shellcheck disable=SC2086
+        { printf 'prime\n'; sleep 0.5; } | openssl s_client -connect "127.0.0.1:$sport" \
+            -servername fixture.oncp.test -sess_out "$WORK/session.pem" $copts >/dev/null 2>&1 || true
+        copts="$copts -sess_in $WORK/session.pem"
+    fi
     python3 "$WORK/proxy.py" "$pport" "$sport" "$dir/transcript.bin" >"$WORK/proxy.out" &
     proxy_pid=$!
     i=0
@@ -112,7 +127,7 @@ make_case() {
     wait "$proxy_pid" || true
     wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=""
-    grep -E '^(New|Protocol|Cipher)' "$WORK/client.log" | head -3 | sed "s/^/$name: /"
+    grep -E '^(New|Reused|Protocol|Cipher)' "$WORK/client.log" | head -3 | sed "s/^/$name: /"
 }
 
 LONG=$(python3 -c 'print("".join(chr(97 + i % 26) for i in range(3000)))')
@@ -145,5 +160,12 @@ make_case tls11_rsa_aes128cbc_sha "-tls1_1 -cipher AES128-SHA@SECLEVEL=0 -no_etm
     "hello over TLS 1.1 RSA key exchange AES-128-CBC SHA1"
 make_case tls10_ecdhe_aes256cbc_sha "-tls1 -cipher ECDHE-RSA-AES256-SHA@SECLEVEL=0 -no_etm" "-cipher ECDHE-RSA-AES256-SHA@SECLEVEL=0" \
     "hello over TLS 1.0 ECDHE AES-256-CBC SHA1" "second record, chained IV"
+
+make_case tls13_hrr "-tls1_3 -groups P-256" "" \
+    "hello after a HelloRetryRequest"
+make_case tls13_aes128gcm_resumed "-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256" "" \
+    "hello over a resumed TLS 1.3 session"
+make_case tls12_ecdhe_aes128gcm_resumed "-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256" "" \
+    "hello over a resumed TLS 1.2 session"
 
 echo "fixtures written to $OUT"

@@ -272,6 +272,67 @@ fn tls10_ecdhe_aes256cbc_sha_chained_iv() {
     );
 }
 
+#[test]
+fn tls13_hello_retry_request() {
+    check_decrypts("tls13_hrr", ProtocolVersion::TLS13, 0x1302, 0);
+    let fx = load("tls13_hrr");
+    let (_, events) = fx.run(&fx.keys(), usize::MAX);
+    let hellos: Vec<bool> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TlsEventKind::ServerHello(h) => Some(h.hello_retry_request),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(hellos, [true, false]);
+    let client_hellos = events
+        .iter()
+        .filter(|e| matches!(e.kind, TlsEventKind::ClientHello(_)))
+        .count();
+    assert_eq!(client_hellos, 2);
+}
+
+/// Handshake message types seen in a direction.
+fn handshake_types(events: &[TlsEvent], direction: Direction) -> Vec<u8> {
+    events
+        .iter()
+        .filter(|e| e.direction == direction)
+        .filter_map(|e| match e.kind {
+            TlsEventKind::Handshake { msg_type, .. } => Some(msg_type),
+            TlsEventKind::ClientHello(_) => Some(1),
+            TlsEventKind::ServerHello(_) => Some(2),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn tls13_resumed_psk_handshake() {
+    check_decrypts("tls13_aes128gcm_resumed", ProtocolVersion::TLS13, 0x1301, 0);
+    let fx = load("tls13_aes128gcm_resumed");
+    let (_, events) = fx.run(&fx.keys(), usize::MAX);
+    // No Certificate: EncryptedExtensions, Finished, then session tickets.
+    let server = handshake_types(&events, Direction::ServerToClient);
+    assert_eq!(server[..3], [2, 8, 20], "{server:?}");
+    assert!(!server.contains(&11));
+}
+
+#[test]
+fn tls12_resumed_abbreviated_handshake() {
+    check_decrypts(
+        "tls12_ecdhe_aes128gcm_resumed",
+        ProtocolVersion::TLS12,
+        0xc02f,
+        0,
+    );
+    let fx = load("tls12_ecdhe_aes128gcm_resumed");
+    let (_, events) = fx.run(&fx.keys(), usize::MAX);
+    // The server speaks first after its hello: CCS and Finished.
+    let server = handshake_types(&events, Direction::ServerToClient);
+    assert_eq!(server, [2, 20], "{server:?}");
+    assert_eq!(handshake_types(&events, Direction::ClientToServer), [1, 20]);
+}
+
 const ALL: &[&str] = &[
     "tls13_aes128gcm",
     "tls13_aes256gcm",
@@ -287,6 +348,9 @@ const ALL: &[&str] = &[
     "tls12_rsa_aes128cbc_sha_etm",
     "tls11_rsa_aes128cbc_sha",
     "tls10_ecdhe_aes256cbc_sha",
+    "tls13_hrr",
+    "tls13_aes128gcm_resumed",
+    "tls12_ecdhe_aes128gcm_resumed",
 ];
 
 /// A key log whose secrets are all one bit off.
