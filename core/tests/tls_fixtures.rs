@@ -333,6 +333,94 @@ fn tls12_resumed_abbreviated_handshake() {
     assert_eq!(handshake_types(&events, Direction::ClientToServer), [1, 20]);
 }
 
+/// Adds an empty `early_data` extension to the ClientHello record at the
+/// start of `chunk` (fixing the record, handshake and extensions lengths).
+fn offer_early_data(chunk: &mut Vec<u8>) {
+    assert_eq!((chunk[0], chunk[5]), (22, 1), "ClientHello record first");
+    let record_len = u16::from_be_bytes([chunk[3], chunk[4]]) as usize;
+    let body = &chunk[9..5 + record_len];
+    let mut pos = 2 + 32;
+    pos += 1 + body[pos] as usize; // session id
+    pos += 2 + u16::from_be_bytes([body[pos], body[pos + 1]]) as usize; // suites
+    pos += 1 + body[pos] as usize; // compression
+    let ext_len_at = 9 + pos;
+    let bump = |bytes: &mut [u8]| {
+        let v = u32::from_be_bytes([0, 0, bytes[0], bytes[1]]) + 4;
+        bytes.copy_from_slice(&(v as u16).to_be_bytes());
+    };
+    bump(&mut chunk[3..5]);
+    let hs_len = u32::from_be_bytes([0, chunk[6], chunk[7], chunk[8]]) + 4;
+    chunk[6..9].copy_from_slice(&hs_len.to_be_bytes()[1..]);
+    bump(&mut chunk[ext_len_at..ext_len_at + 2]);
+    let end = 5 + record_len;
+    chunk.splice(end..end, [0, 42, 0, 0]);
+}
+
+/// 0-RTT records are skipped without disturbing the rest: OpenSSL's
+/// `s_server -rev` cannot take early data, so the ClientHello of a real
+/// session is edited to offer it and fake 0-RTT records are inserted before
+/// the ServerHello and after it (in flight when the server rejected them).
+#[test]
+fn tls13_early_data_is_skipped_and_the_rest_decrypts() {
+    let mut fx = load("tls13_aes128gcm");
+    offer_early_data(&mut fx.chunks[0].1);
+    let fake = |n: u8| {
+        (
+            Direction::ClientToServer,
+            [&[23, 3, 3, 0, 40][..], &[n; 40]].concat(),
+        )
+    };
+    fx.chunks.insert(1, fake(1));
+    fx.chunks.insert(2, fake(2));
+    let server_hello_at = fx
+        .chunks
+        .iter()
+        .position(|(d, _)| *d == Direction::ServerToClient)
+        .unwrap();
+    fx.chunks.insert(server_hello_at + 1, fake(3));
+    let (conn, events) = fx.run(&fx.keys(), usize::MAX);
+    assert!(conn.client_hello().unwrap().early_data);
+    assert_eq!(problems(&events), Vec::<String>::new());
+    assert_eq!(
+        app_data(&events, Direction::ClientToServer),
+        fx.expected_c2s()
+    );
+    assert_eq!(
+        app_data(&events, Direction::ServerToClient),
+        fx.expected_s2c()
+    );
+    assert_eq!(conn.stats(Direction::ClientToServer).undecrypted_records, 3);
+}
+
+#[test]
+fn application_data_without_a_handshake_cannot_be_decrypted() {
+    let fx = load("tls12_ecdhe_aes128gcm");
+    let keys = fx.keys();
+    // Drop everything up to the first client application data record.
+    let mut conn = TlsConnection::new();
+    let mut events = Vec::new();
+    conn.feed(
+        Direction::ClientToServer,
+        &[23, 3, 3, 0, 3, 1, 2, 3],
+        &keys,
+        &mut events,
+    );
+    conn.feed(
+        Direction::ServerToClient,
+        &[23, 3, 3, 0, 3, 1, 2, 3],
+        &keys,
+        &mut events,
+    );
+    conn.finish(&keys, &mut events);
+    assert_eq!(
+        problems(&events),
+        [
+            "C->S @0: cannot decrypt: encrypted records without a ClientHello/ServerHello (capture started mid-connection?)"
+        ]
+    );
+    assert_eq!(conn.stats(Direction::ServerToClient).undecrypted_records, 1);
+}
+
 const ALL: &[&str] = &[
     "tls13_aes128gcm",
     "tls13_aes256gcm",

@@ -355,11 +355,11 @@ impl TlsConnection {
             && self.client_hello.as_ref().is_some_and(|h| h.early_data)
             && self.server_hello.is_none();
         if early_data {
-            // 0-RTT data before the ServerHello: not decrypted (see README of
-            // this module); the handshake that follows still is.
+            // 0-RTT data before the ServerHello: not decrypted (see the
+            // module docs); the handshake that follows still is.
             return;
         }
-        if self.client_hello.is_none() || self.server_hello.is_none() {
+        if self.client_hello.is_none() {
             self.dirs[i].epoch = Epoch::Undecryptable;
             self.report_cannot_decrypt(direction, record.offset, CannotDecrypt::NoHandshake, out);
         } else {
