@@ -69,8 +69,26 @@ struct DirState {
     failing: bool,
     /// Records decrypted since the current keys were installed.
     epoch_successes: u64,
+    /// Set after a gap until a record decrypts again.
+    resync: Option<Resync>,
     stats: DirectionStats,
 }
+
+/// Finding the sequence number again after a gap.
+#[derive(Debug, Clone, Copy, Default)]
+struct Resync {
+    /// Stream bytes lost so far.
+    lost_bytes: u64,
+    /// Most records that can have been lost (sequence numbers to try).
+    max_lost: u64,
+}
+
+/// Smallest protected record (TLS 1.3: header, content type, tag): bounds
+/// the number of records a gap of a given size can hide.
+const MIN_PROTECTED_RECORD: u64 = 5 + 1 + 16;
+
+/// Most sequence numbers tried for the first record after a gap.
+pub const MAX_RESYNC_TRIALS: u64 = 4096;
 
 impl DirState {
     fn new() -> DirState {
@@ -82,6 +100,7 @@ impl DirState {
             app_offset: 0,
             failing: false,
             epoch_successes: 0,
+            resync: None,
             stats: DirectionStats::default(),
         }
     }
@@ -158,9 +177,13 @@ impl TlsConnection {
     }
 
     /// Tells the connection `missing` bytes of `direction` were lost (a TCP
-    /// gap). Records cannot be found after a gap, so that direction stops.
+    /// gap). The direction goes on at the next record recognised after the
+    /// gap (two consecutive plausible headers), trying up to
+    /// [`MAX_RESYNC_TRIALS`] sequence numbers to decrypt it; a
+    /// [`TlsEventKind::Resynchronized`] event marks the hole.
     pub fn gap(&mut self, direction: Direction, missing: u64, out: &mut Vec<TlsEvent>) {
         let dir = &mut self.dirs[index(direction)];
+        dir.handshake.reset();
         let offset = dir.reader.position();
         if let Some(e) = dir.reader.gap(missing) {
             out.push(TlsEvent {
@@ -271,6 +294,16 @@ impl TlsConnection {
             }
             Epoch::Awaiting(_) => self.hold_back(direction, record, out),
             Epoch::Plaintext => {
+                if let Some(lost_bytes) = record.lost_before {
+                    out.push(TlsEvent {
+                        direction,
+                        offset: record.offset,
+                        kind: TlsEventKind::Resynchronized {
+                            lost_bytes,
+                            lost_records: None,
+                        },
+                    });
+                }
                 if record.content_type == CONTENT_APPLICATION_DATA {
                     self.plaintext_application_data(direction, &record, out);
                 } else {
@@ -290,11 +323,42 @@ impl TlsConnection {
                 }
                 let stage = *stage;
                 let mut payload = record.payload;
-                match protection.open(record.content_type, record.version, &mut payload) {
-                    Ok(opened) => {
+                if let Some(lost) = record.lost_before {
+                    let r = dir.resync.get_or_insert_with(Resync::default);
+                    r.lost_bytes += lost;
+                    r.max_lost =
+                        (r.max_lost + lost / MIN_PROTECTED_RECORD + 1).min(MAX_RESYNC_TRIALS);
+                }
+                let opened = match dir.resync {
+                    Some(r) => protection
+                        .open_after_gap(
+                            record.content_type,
+                            record.version,
+                            &mut payload,
+                            r.max_lost,
+                            stage == Stage::Tls13Application,
+                        )
+                        .map(|(opened, lost)| (opened, Some((r.lost_bytes, lost)))),
+                    None => protection
+                        .open(record.content_type, record.version, &mut payload)
+                        .map(|opened| (opened, None)),
+                };
+                match opened {
+                    Ok((opened, resynced)) => {
                         dir.stats.decrypted_records += 1;
                         dir.failing = false;
                         dir.epoch_successes += 1;
+                        if let Some((lost_bytes, lost_records)) = resynced {
+                            dir.resync = None;
+                            out.push(TlsEvent {
+                                direction,
+                                offset: record.offset,
+                                kind: TlsEventKind::Resynchronized {
+                                    lost_bytes,
+                                    lost_records,
+                                },
+                            });
+                        }
                         self.dispatch(
                             direction,
                             record.offset,
@@ -308,10 +372,15 @@ impl TlsConnection {
                     Err(e) => {
                         let seq = protection.seq().wrapping_sub(1);
                         dir.stats.undecrypted_records += 1;
+                        if let Some(r) = &mut dir.resync {
+                            // This record used a sequence number too.
+                            r.max_lost = (r.max_lost + 1).min(MAX_RESYNC_TRIALS);
+                        }
                         // Rejected 0-RTT data precedes the client's handshake
                         // records; it cannot open with handshake keys.
                         let early_data = stage == Stage::Tls13Handshake
                             && dir.epoch_successes == 0
+                            && dir.resync.is_none()
                             && self.role(direction) == Role::Client
                             && self.client_hello.as_ref().is_some_and(|h| h.early_data);
                         if early_data && e == OpenError::Auth {

@@ -119,6 +119,16 @@ pub enum TlsEventKind {
         /// The sender asked the peer to update too.
         update_requested: bool,
     },
+    /// The first record after a gap in the stream was found (and, when
+    /// encrypted, decrypted): decoding goes on from here. The application
+    /// data stream has a hole at this point.
+    Resynchronized {
+        /// Stream bytes lost or skipped before this record.
+        lost_bytes: u64,
+        /// Encrypted records lost, when known from the sequence numbers
+        /// (`None` in plaintext, or when TLS 1.3 KeyUpdates were lost too).
+        lost_records: Option<u64>,
+    },
     /// Decrypted application data.
     ApplicationData {
         /// Offset of `data` within this direction's decrypted
@@ -176,6 +186,16 @@ impl fmt::Display for TlsEvent {
             }
             TlsEventKind::KeyUpdate { update_requested } => {
                 write!(f, "KeyUpdate (update_requested={update_requested})")
+            }
+            TlsEventKind::Resynchronized {
+                lost_bytes,
+                lost_records,
+            } => {
+                write!(f, "resynchronized after {lost_bytes} lost bytes")?;
+                match lost_records {
+                    Some(n) => write!(f, " ({n} records)"),
+                    None => Ok(()),
+                }
             }
             TlsEventKind::ApplicationData {
                 stream_offset,

@@ -14,8 +14,10 @@
 //!   any key exchange (RSA, DHE, ECDHE), since the key log gives the master
 //!   secret.
 //! - Not decrypted: TLS 1.3 0-RTT early data (skipped, the rest of the
-//!   connection still decrypts), SSL 3.0, CCM/3DES/NULL suites, a direction
-//!   after a TCP gap.
+//!   connection still decrypts), SSL 3.0, CCM/3DES/NULL suites, TLS 1.0 CBC
+//!   after a TCP gap (the chained IV is lost).
+//! - After a TCP gap ([`TlsConnection::gap`]) the next record is found again
+//!   and decrypted by trying the sequence numbers the gap can have hidden.
 //!
 //! Data that arrives before its keys are known is held back (bounded, see
 //! [`MAX_PENDING_BYTES`]) and decrypted when a later call brings the keys.
@@ -32,11 +34,11 @@ mod protection;
 mod record;
 mod suite;
 
-pub use connection::{DirectionStats, MAX_PENDING_BYTES, TlsConnection};
+pub use connection::{DirectionStats, MAX_PENDING_BYTES, MAX_RESYNC_TRIALS, TlsConnection};
 pub use error::{CannotDecrypt, TlsError};
 pub use event::{Alert, TlsEvent, TlsEventKind};
 pub use handshake::{MAX_PARSED_HANDSHAKE, handshake_type_name};
 pub use hello::{ClientHello, ServerHello};
 pub use keylog::{KeyLog, KeyLogError, KeyLogReport, MAX_KEYLOG_LINE, SecretLabel};
-pub use record::{MAX_RECORD_LEN, RECORD_HEADER_LEN};
+pub use record::{MAX_RECORD_LEN, RECORD_HEADER_LEN, looks_like_client_hello};
 pub use suite::{CipherSuite, ProtocolVersion};

@@ -23,6 +23,8 @@ use super::suite::{AeadAlg, HashAlg, MacAlg};
 const TAG_LEN: usize = 16;
 const AES_BLOCK: usize = 16;
 const EXPLICIT_NONCE_LEN: usize = 8;
+/// Most TLS 1.3 KeyUpdates a gap may hide that resynchronisation recovers.
+pub(crate) const MAX_LOST_KEY_UPDATES: usize = 2;
 
 /// Why a record could not be opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,16 +258,7 @@ impl RecordProtection {
     /// TLS 1.3 KeyUpdate: moves to the next application traffic secret.
     /// Returns false for non-TLS 1.3 protection.
     pub(crate) fn key_update(&mut self) -> bool {
-        let Kind::Tls13 {
-            alg, hash, secret, ..
-        } = &self.kind
-        else {
-            return false;
-        };
-        let Some(next) = tls13_next_secret(*hash, secret) else {
-            return false;
-        };
-        match RecordProtection::tls13(*alg, *hash, &next) {
+        match self.updated() {
             Some(p) => {
                 *self = p;
                 true
@@ -278,6 +271,106 @@ impl RecordProtection {
     /// than consumed (TLS 1.3 0-RTT data the server rejected).
     pub(crate) fn rewind(&mut self) {
         self.seq = self.seq.wrapping_sub(1);
+    }
+
+    /// Opens the first record after a gap in the stream, when up to
+    /// `max_lost` records may have been lost: tries the sequence numbers
+    /// from the expected one on (for TLS 1.2 GCM, first the one its explicit
+    /// nonce suggests, as OpenSSL, GnuTLS and rustls send the sequence number
+    /// there). With `key_updates`, TLS 1.3 keys up to
+    /// [`MAX_LOST_KEY_UPDATES`] generations later are tried too, in case the
+    /// gap swallowed KeyUpdate messages. Returns the plaintext's type and how
+    /// many records were lost (`None` when keys changed in the gap). On
+    /// failure nothing changes.
+    pub(crate) fn open_after_gap(
+        &mut self,
+        content_type: u8,
+        version: u16,
+        payload: &mut Vec<u8>,
+        max_lost: u64,
+        key_updates: bool,
+    ) -> Result<(Opened, Option<u64>), OpenError> {
+        if let Kind::Cbc {
+            chained_iv: Some(_),
+            ..
+        } = self.kind
+        {
+            return Err(OpenError::Malformed(
+                "TLS 1.0 CBC cannot resume after a gap: the chained IV was lost",
+            ));
+        }
+        let base = self.seq;
+        if let Some(opened) = self.try_seqs(content_type, version, payload, base, max_lost)? {
+            return Ok((opened, Some(self.seq - 1 - base)));
+        }
+        if !key_updates {
+            return Err(OpenError::Auth);
+        }
+        let mut later = self.updated();
+        for _ in 0..MAX_LOST_KEY_UPDATES {
+            let Some(mut candidate) = later else {
+                break;
+            };
+            if let Some(opened) = candidate.try_seqs(content_type, version, payload, 0, max_lost)? {
+                *self = candidate;
+                return Ok((opened, None));
+            }
+            later = candidate.updated();
+        }
+        Err(OpenError::Auth)
+    }
+
+    /// Tries sequence numbers `base..=base + max_lost` (GCM explicit nonce
+    /// hint first). `Ok(None)` when none authenticates; the sequence number
+    /// is then left at `base`.
+    fn try_seqs(
+        &mut self,
+        content_type: u8,
+        version: u16,
+        payload: &mut Vec<u8>,
+        base: u64,
+        max_lost: u64,
+    ) -> Result<Option<Opened>, OpenError> {
+        let last = base.saturating_add(max_lost);
+        let hint = match &self.kind {
+            Kind::Tls12Aead { iv, .. } if iv.len() == 4 && payload.len() >= EXPLICIT_NONCE_LEN => {
+                let mut n = [0; EXPLICIT_NONCE_LEN];
+                n.copy_from_slice(&payload[..EXPLICIT_NONCE_LEN]);
+                Some(u64::from_be_bytes(n)).filter(|s| (base..=last).contains(s))
+            }
+            _ => None,
+        };
+        let candidates = hint
+            .into_iter()
+            .chain((base..=last).filter(|s| Some(*s) != hint));
+        for seq in candidates {
+            let mut trial = payload.clone();
+            self.seq = seq;
+            match self.open(content_type, version, &mut trial) {
+                Ok(opened) => {
+                    *payload = trial;
+                    return Ok(Some(opened));
+                }
+                Err(OpenError::Auth) => {}
+                Err(e) => {
+                    self.seq = base;
+                    return Err(e);
+                }
+            }
+        }
+        self.seq = base;
+        Ok(None)
+    }
+
+    /// The TLS 1.3 protection after one KeyUpdate (sequence number 0).
+    fn updated(&self) -> Option<RecordProtection> {
+        let Kind::Tls13 {
+            alg, hash, secret, ..
+        } = &self.kind
+        else {
+            return None;
+        };
+        RecordProtection::tls13(*alg, *hash, &tls13_next_secret(*hash, secret)?)
     }
 
     /// Sequence number of the next record.

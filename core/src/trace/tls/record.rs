@@ -22,6 +22,26 @@ pub const CONTENT_APPLICATION_DATA: u8 = 23;
 /// `heartbeat`.
 pub const CONTENT_HEARTBEAT: u8 = 24;
 
+/// True when `first_bytes` (the start of a TCP stream, possibly only a few
+/// bytes of it) can be the start of a TLS ClientHello record: lets a decoder
+/// pick the connections to hand to [`super::TlsConnection`] whatever the port.
+pub fn looks_like_client_hello(first_bytes: &[u8]) -> bool {
+    let ok = |i: usize, b: u8| match i {
+        0 => b == CONTENT_HANDSHAKE,
+        1 => b == 3,
+        2 => b <= 4,
+        3 => usize::from(b) << 8 <= MAX_RECORD_LEN,
+        5 => b == 1,
+        _ => true,
+    };
+    !first_bytes.is_empty()
+        && first_bytes
+            .iter()
+            .take(6)
+            .enumerate()
+            .all(|(i, &b)| ok(i, b))
+}
+
 /// One record, as read from the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Record {
@@ -30,30 +50,64 @@ pub(crate) struct Record {
     pub(crate) content_type: u8,
     pub(crate) version: u16,
     pub(crate) payload: Vec<u8>,
+    /// Set on the first record found after a gap: how many stream bytes were
+    /// lost or skipped just before it.
+    pub(crate) lost_before: Option<u64>,
+}
+
+/// Bytes kept while looking for records after a gap: two records' worth, so a
+/// candidate header can be confirmed by the header that follows it.
+const RESYNC_WINDOW: usize = 2 * (RECORD_HEADER_LEN + MAX_RECORD_LEN) + RECORD_HEADER_LEN;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    #[default]
+    Normal,
+    /// After a gap: looking for a record header, `lost` bytes so far.
+    Resync { lost: u64 },
+    /// After a bad header: the stream is not TLS (or not ours); skip it all.
+    Failed,
 }
 
 /// Splits one direction's stream into records.
 #[derive(Debug, Default)]
 pub(crate) struct RecordReader {
-    /// Bytes of an incomplete record (at most header + [`MAX_RECORD_LEN`]).
+    /// Bytes of an incomplete record (at most header + [`MAX_RECORD_LEN`]),
+    /// or the search window after a gap (at most `RESYNC_WINDOW`).
     partial: Vec<u8>,
-    /// Stream offset of the first byte not yet returned in a record.
+    /// Stream offset of `partial[0]` (the first byte not yet returned).
     offset: u64,
-    /// Set after an error: the stream is out of sync, later bytes are skipped.
-    failed: bool,
+    mode: Mode,
+    /// Record version of the last good record (to recognise headers after a gap).
+    last_version: Option<u16>,
+    /// Lost bytes to report on the next record.
+    lost_before: Option<u64>,
 }
 
 impl RecordReader {
     /// The next complete record, taking bytes from the front of `input`.
     /// `None` means every byte of `input` has been consumed (and buffered if
-    /// part of an incomplete record). After an error, later calls consume the
-    /// input and return `None`.
+    /// part of an incomplete record). After a header error, later calls
+    /// consume the input and return `None`.
     pub(crate) fn next_record(&mut self, input: &mut &[u8]) -> Option<Result<Record, TlsError>> {
-        if self.failed {
-            self.offset += input.len() as u64;
-            *input = &[];
-            return None;
+        loop {
+            match self.mode {
+                Mode::Failed => {
+                    self.offset += input.len() as u64;
+                    *input = &[];
+                    return None;
+                }
+                Mode::Resync { lost } => {
+                    if !self.resync(input, lost) {
+                        return None;
+                    }
+                }
+                Mode::Normal => return self.next_in_sync(input),
+            }
         }
+    }
+
+    fn next_in_sync(&mut self, input: &mut &[u8]) -> Option<Result<Record, TlsError>> {
         // Fast path: a whole record at the front of `input`, nothing buffered.
         if self.partial.is_empty() && input.len() >= RECORD_HEADER_LEN {
             let header: [u8; RECORD_HEADER_LEN] = input[..RECORD_HEADER_LEN].try_into().ok()?;
@@ -82,32 +136,118 @@ impl RecordReader {
             Ok(len) => len,
             Err(e) => return Some(Err(self.fail(e, input))),
         };
-        let need = RECORD_HEADER_LEN + len - self.partial.len();
+        let need = (RECORD_HEADER_LEN + len).saturating_sub(self.partial.len());
         let take = need.min(input.len());
         self.partial.extend_from_slice(&input[..take]);
         *input = &input[take..];
         if take < need {
             return None;
         }
-        let payload = self.partial[RECORD_HEADER_LEN..].to_vec();
-        self.partial.clear();
+        let payload = self.partial[RECORD_HEADER_LEN..RECORD_HEADER_LEN + len].to_vec();
+        // After a resync the window may hold bytes past this record.
+        self.partial.drain(..RECORD_HEADER_LEN + len);
         Some(Ok(self.emit(header, payload)))
     }
 
-    /// Marks `missing` bytes lost at the current position: the stream cannot
-    /// be split into records any more.
+    /// Marks `missing` bytes lost at the current position. The reader then
+    /// looks for the next record: a plausible header (type, the version of
+    /// the records before, length) followed, one record later, by another.
     pub(crate) fn gap(&mut self, missing: u64) -> Option<TlsError> {
-        let offset = self.offset + self.partial.len() as u64;
-        let was_failed = self.failed;
-        self.failed = true;
-        self.offset = offset + missing;
-        self.partial = Vec::new();
-        (!was_failed).then_some(TlsError::StreamGap { offset, missing })
+        let offset = self.position();
+        match self.mode {
+            Mode::Failed => {
+                self.offset += missing;
+                None
+            }
+            Mode::Resync { lost } => {
+                // Bytes before the gap can no longer confirm anything.
+                let dropped = self.partial.len() as u64;
+                self.offset = offset + missing;
+                self.partial.clear();
+                self.mode = Mode::Resync {
+                    lost: lost + dropped + missing,
+                };
+                None
+            }
+            Mode::Normal => {
+                let dropped = self.partial.len() as u64;
+                self.offset = offset + missing;
+                self.partial.clear();
+                self.mode = Mode::Resync {
+                    lost: dropped + missing,
+                };
+                Some(TlsError::StreamGap { offset, missing })
+            }
+        }
+    }
+
+    /// Moves input into the search window and looks for a record start.
+    /// True when found (the reader is back in sync).
+    fn resync(&mut self, input: &mut &[u8], mut lost: u64) -> bool {
+        loop {
+            let take = (RESYNC_WINDOW - self.partial.len()).min(input.len());
+            self.partial.extend_from_slice(&input[..take]);
+            *input = &input[take..];
+            let (found, mut decided) = self.find_record_start();
+            if found.is_none() && decided == 0 && self.partial.len() == RESYNC_WINDOW {
+                // Cannot happen (a full window decides its first position);
+                // move on rather than stall.
+                decided = 1;
+            }
+            self.partial.drain(..decided);
+            self.offset += decided as u64;
+            lost += decided as u64;
+            if found.is_some() {
+                self.mode = Mode::Normal;
+                self.lost_before = Some(lost);
+                return true;
+            }
+            self.mode = Mode::Resync { lost };
+            if input.is_empty() {
+                return false;
+            }
+        }
+    }
+
+    /// Earliest confirmed record start in the window, and how many leading
+    /// positions are known not to be one.
+    fn find_record_start(&self) -> (Option<usize>, usize) {
+        let w = &self.partial;
+        for p in 0..w.len() {
+            let Some(len) = self.plausible(&w[p..]) else {
+                match w.len() - p {
+                    n if n >= RECORD_HEADER_LEN => continue,
+                    _ => return (None, p),
+                }
+            };
+            let next = p + RECORD_HEADER_LEN + len;
+            if w.len() < next + RECORD_HEADER_LEN {
+                return (None, p);
+            }
+            if self.plausible(&w[next..]).is_some() {
+                return (Some(p), p);
+            }
+        }
+        (None, w.len())
+    }
+
+    /// The length field if `bytes` starts with a header that could follow the
+    /// records seen so far.
+    fn plausible(&self, bytes: &[u8]) -> Option<usize> {
+        let h = bytes.get(..RECORD_HEADER_LEN)?;
+        let version = u16::from_be_bytes([h[1], h[2]]);
+        let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
+        let type_ok = (CONTENT_CHANGE_CIPHER_SPEC..=CONTENT_APPLICATION_DATA).contains(&h[0]);
+        let version_ok = match self.last_version {
+            Some(v) => v == version,
+            None => h[1] == 3 && h[2] <= 4,
+        };
+        (type_ok && version_ok && (1..=MAX_RECORD_LEN).contains(&len)).then_some(len)
     }
 
     /// An incomplete record left at the end of the stream, if any.
     pub(crate) fn truncated(&self) -> Option<TlsError> {
-        (!self.failed && !self.partial.is_empty()).then_some(TlsError::Truncated {
+        (self.mode == Mode::Normal && !self.partial.is_empty()).then_some(TlsError::Truncated {
             offset: self.offset,
             buffered: self.partial.len(),
         })
@@ -145,16 +285,19 @@ impl RecordReader {
     fn emit(&mut self, header: [u8; RECORD_HEADER_LEN], payload: Vec<u8>) -> Record {
         let offset = self.offset;
         self.offset += (RECORD_HEADER_LEN + payload.len()) as u64;
+        let version = u16::from_be_bytes([header[1], header[2]]);
+        self.last_version = Some(version);
         Record {
             offset,
             content_type: header[0],
-            version: u16::from_be_bytes([header[1], header[2]]),
+            version,
             payload,
+            lost_before: self.lost_before.take(),
         }
     }
 
     fn fail(&mut self, error: TlsError, input: &mut &[u8]) -> TlsError {
-        self.failed = true;
+        self.mode = Mode::Failed;
         self.offset += (self.partial.len() + input.len()) as u64;
         self.partial = Vec::new();
         *input = &[];
@@ -196,6 +339,18 @@ mod tests {
             assert_eq!((got[2].offset, got[2].payload.clone()), (13, vec![1, 0]));
             assert!(reader.truncated().is_none());
         }
+    }
+
+    #[test]
+    fn client_hello_sniffing() {
+        let start = [22, 3, 1, 2, 0, 1, 0, 1, 252];
+        for n in 1..=start.len() {
+            assert!(looks_like_client_hello(&start[..n]), "{n}");
+        }
+        assert!(!looks_like_client_hello(&[]));
+        assert!(!looks_like_client_hello(b"GET / HTTP/1.1"));
+        assert!(!looks_like_client_hello(&[22, 3, 3, 0, 40, 2]));
+        assert!(!looks_like_client_hello(&[23, 3, 3]));
     }
 
     #[test]
@@ -251,5 +406,17 @@ mod tests {
         );
         assert_eq!(reader.gap(1), None);
         assert_eq!(reader.position(), 17);
+        // A lone plausible header is not enough after a gap...
+        assert!(records(&mut reader, &[23, 3, 3, 0, 2, 9, 9]).is_empty());
+        // ...the header after it confirms it.
+        let got = records(&mut reader, &[23, 3, 3, 0, 2, 7]);
+        let got: Vec<Record> = got.into_iter().map(Result::unwrap).collect();
+        assert_eq!(got.len(), 1);
+        assert_eq!((got[0].offset, got[0].lost_before), (17, Some(17)));
+        assert_eq!(got[0].payload, [9, 9]);
+        assert!(
+            reader.truncated().is_some(),
+            "the second record is incomplete"
+        );
     }
 }
