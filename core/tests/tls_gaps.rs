@@ -241,3 +241,89 @@ proptest! {
         }
     }
 }
+
+/// TLS 1.2: the client's ChangeCipherSpec and Finished fall in a gap; its
+/// application data is still decrypted (keys started on the first encrypted
+/// record, sequence number found).
+#[test]
+fn a_lost_change_cipher_spec_is_recovered() {
+    for name in [
+        "tls12_ecdhe_aes128gcm",
+        "tls12_ecdhe_chacha20",
+        "tls12_ecdhe_aes256cbc_sha_mte",
+        "tls12_ecdhe_aes128cbc_sha_etm",
+    ] {
+        let (chunks, keys) = load(name);
+        let clean = run_with_gap(&chunks, &keys, 0, 0, usize::MAX);
+        let full = client_data(&clean);
+        let ccs_at = clean
+            .iter()
+            .find(|e| {
+                e.direction == Direction::ClientToServer && e.kind == TlsEventKind::ChangeCipherSpec
+            })
+            .map(|e| e.offset)
+            .unwrap();
+        let first_data_at = client_data_records(&clean)[0].0;
+        let events = run_with_gap(&chunks, &keys, ccs_at, first_data_at, usize::MAX);
+        let (before, after, resync) = split_at_resync(&events);
+        assert!(before.is_empty(), "{name}");
+        assert_eq!(
+            resync,
+            Some((first_data_at - ccs_at, Some(1))),
+            "{name}: the Finished used seq 0"
+        );
+        let resyncs = events
+            .iter()
+            .filter(|e| matches!(e.kind, TlsEventKind::Resynchronized { .. }))
+            .count();
+        assert_eq!(resyncs, 1, "{name}");
+        assert_eq!(after, full, "{name}");
+    }
+}
+
+/// After a gap, records that decrypt with no sequence number are tried for a
+/// bounded number of records only (each try costs up to 4096 decryptions).
+#[test]
+fn resynchronisation_gives_up_after_eight_foreign_records() {
+    let (chunks, keys) = load("tls12_ecdhe_aes128gcm");
+    let clean = run_with_gap(&chunks, &keys, 0, 0, usize::MAX);
+    let full = client_data(&clean);
+    let first_data_at = client_data_records(&clean)[0].0 as usize;
+    let client = client_stream(&chunks);
+    let server: Vec<u8> = chunks
+        .iter()
+        .filter(|(d, _)| *d == Direction::ServerToClient)
+        .flat_map(|(_, c)| c.clone())
+        .collect();
+    for (foreign, decrypts) in [(7, true), (8, false)] {
+        let mut conn = TlsConnection::new();
+        let mut events = Vec::new();
+        conn.feed(
+            Direction::ClientToServer,
+            &client[..first_data_at],
+            &keys,
+            &mut events,
+        );
+        conn.feed(Direction::ServerToClient, &server, &keys, &mut events);
+        conn.gap(Direction::ClientToServer, 1000, &mut events);
+        for i in 0..foreign {
+            let mut record = vec![23, 3, 3, 0, 40];
+            record.extend((0..40u8).map(|b| b.wrapping_mul(31).wrapping_add(i)));
+            conn.feed(Direction::ClientToServer, &record, &keys, &mut events);
+        }
+        conn.feed(
+            Direction::ClientToServer,
+            &client[first_data_at..],
+            &keys,
+            &mut events,
+        );
+        conn.finish(&keys, &mut events);
+        let (_, after, _) = split_at_resync(&events);
+        assert_eq!(after == full, decrypts, "{foreign} foreign records");
+        let failures = events
+            .iter()
+            .filter(|e| matches!(e.kind, TlsEventKind::DecryptionFailed { .. }))
+            .count();
+        assert_eq!(failures, 1);
+    }
+}

@@ -210,7 +210,7 @@ fn app_data(events: &[TlsEvent], d: Direction) -> Vec<u8> {
 }
 
 #[test]
-fn a_gap_stops_the_direction_with_one_error() {
+fn a_gap_in_the_client_hello_is_reported_once() {
     let (chunks, keys) = load("tls12_ecdhe_aes256gcm");
     let mut conn = TlsConnection::new();
     let mut events = Vec::new();

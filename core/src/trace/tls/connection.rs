@@ -31,7 +31,8 @@ use super::record::{
 use super::suite::{BulkCipher, ProtocolVersion};
 use crate::trace::Direction;
 
-/// Most encrypted bytes held back per connection while waiting for keys.
+/// Most encrypted bytes held back per connection while waiting for keys
+/// (each record also counts its bookkeeping).
 pub const MAX_PENDING_BYTES: usize = 256 * 1024;
 
 /// Counters for one direction.
@@ -81,11 +82,20 @@ struct Resync {
     lost_bytes: u64,
     /// Most records that can have been lost (sequence numbers to try).
     max_lost: u64,
+    /// Records after the gap that did not decrypt with any of them.
+    failed_records: u32,
 }
+
+/// Records tried after a gap before the direction is given up.
+const MAX_RESYNC_RECORDS: u32 = 8;
 
 /// Smallest protected record (TLS 1.3: header, content type, tag): bounds
 /// the number of records a gap of a given size can hide.
 const MIN_PROTECTED_RECORD: u64 = 5 + 1 + 16;
+
+/// Sequence numbers tried when TLS ≤ 1.2 application data arrives without a
+/// ChangeCipherSpec before it (the Finished and a few records may be lost).
+const LOST_CCS_TRIALS: u64 = 16;
 
 /// Most sequence numbers tried for the first record after a gap.
 pub const MAX_RESYNC_TRIALS: u64 = 4096;
@@ -294,19 +304,19 @@ impl TlsConnection {
             }
             Epoch::Awaiting(_) => self.hold_back(direction, record, out),
             Epoch::Plaintext => {
-                if let Some(lost_bytes) = record.lost_before {
-                    out.push(TlsEvent {
-                        direction,
-                        offset: record.offset,
-                        kind: TlsEventKind::Resynchronized {
-                            lost_bytes,
-                            lost_records: None,
-                        },
-                    });
-                }
                 if record.content_type == CONTENT_APPLICATION_DATA {
-                    self.plaintext_application_data(direction, &record, out);
+                    self.plaintext_application_data(direction, record, keys, out);
                 } else {
+                    if let Some(lost_bytes) = record.lost_before {
+                        out.push(TlsEvent {
+                            direction,
+                            offset: record.offset,
+                            kind: TlsEventKind::Resynchronized {
+                                lost_bytes,
+                                lost_records: None,
+                            },
+                        });
+                    }
                     let (offset, ct) = (record.offset, record.content_type);
                     self.dispatch(direction, offset, ct, record.payload, false, keys, out);
                 }
@@ -375,6 +385,13 @@ impl TlsConnection {
                         if let Some(r) = &mut dir.resync {
                             // This record used a sequence number too.
                             r.max_lost = (r.max_lost + 1).min(MAX_RESYNC_TRIALS);
+                            r.failed_records += 1;
+                            if r.failed_records >= MAX_RESYNC_RECORDS {
+                                // Not this connection's records, or keys that
+                                // changed in the gap: stop paying for trials.
+                                dir.epoch = Epoch::Undecryptable;
+                                dir.resync = None;
+                            }
                         }
                         // Rejected 0-RTT data precedes the client's handshake
                         // records; it cannot open with handshake keys.
@@ -415,7 +432,8 @@ impl TlsConnection {
     fn plaintext_application_data(
         &mut self,
         direction: Direction,
-        record: &Record,
+        record: Record,
+        keys: &KeyLog,
         out: &mut Vec<TlsEvent>,
     ) {
         let i = index(direction);
@@ -431,16 +449,38 @@ impl TlsConnection {
         if self.client_hello.is_none() {
             self.dirs[i].epoch = Epoch::Undecryptable;
             self.report_cannot_decrypt(direction, record.offset, CannotDecrypt::NoHandshake, out);
-        } else {
-            out.push(TlsEvent {
-                direction,
-                offset: record.offset,
-                kind: TlsEventKind::Error(TlsError::BadRecord {
-                    offset: record.offset,
-                    what: "application data before encryption started",
-                }),
-            });
+            return;
         }
+        let tls12 = self.version().filter(|v| *v != ProtocolVersion::TLS13);
+        if let Some(spec) = tls12.and_then(|v| self.spec(direction, Stage::Tls12, v)) {
+            // TLS ≤ 1.2 encrypted data without a ChangeCipherSpec: the CCS
+            // was lost (in a gap). Start the keys here and find the
+            // sequence number (the Finished used at least one).
+            self.start_epoch(direction, record.offset, spec, keys, out);
+            let dir = &mut self.dirs[i];
+            dir.resync = Some(Resync {
+                lost_bytes: record.lost_before.unwrap_or(0),
+                max_lost: LOST_CCS_TRIALS,
+                failed_records: 0,
+            });
+            dir.stats.undecrypted_records -= 1;
+            dir.stats.records -= 1;
+            let record = Record {
+                lost_before: None,
+                ..record
+            };
+            self.on_record(direction, record, keys, out);
+            return;
+        }
+        self.dirs[i].epoch = Epoch::Undecryptable;
+        out.push(TlsEvent {
+            direction,
+            offset: record.offset,
+            kind: TlsEventKind::Error(TlsError::BadRecord {
+                offset: record.offset,
+                what: "application data before encryption started; the rest of this direction is not decoded",
+            }),
+        });
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -731,7 +771,7 @@ impl TlsConnection {
 
     /// Queues a record while its direction waits for keys.
     fn hold_back(&mut self, direction: Direction, record: Record, out: &mut Vec<TlsEvent>) {
-        let len = record.payload.len();
+        let len = held_size(&record);
         if self.pending_bytes + len > MAX_PENDING_BYTES {
             self.dirs[index(direction)].stats.undecrypted_records += 1;
             self.give_up(direction, out);
@@ -751,7 +791,7 @@ impl TlsConnection {
         };
         let pending = core::mem::take(&mut dir.pending);
         dir.stats.undecrypted_records += pending.len() as u64;
-        let freed: usize = pending.iter().map(|r| r.payload.len()).sum();
+        let freed: usize = pending.iter().map(held_size).sum();
         self.pending_bytes -= freed;
         let offset = pending.front().map_or(dir.reader.position(), |r| r.offset);
         let why = CannotDecrypt::MissingKey {
@@ -776,7 +816,7 @@ impl TlsConnection {
                 Ok(protection) => {
                     self.dirs[i].epoch = Epoch::Active(Box::new(protection), spec.stage);
                     let pending = core::mem::take(&mut self.dirs[i].pending);
-                    self.pending_bytes -= pending.iter().map(|r| r.payload.len()).sum::<usize>();
+                    self.pending_bytes -= pending.iter().map(held_size).sum::<usize>();
                     self.dirs[i].stats.records -= pending.len() as u64;
                     for record in pending {
                         self.on_record(direction, record, keys, out);
@@ -786,6 +826,12 @@ impl TlsConnection {
             }
         }
     }
+}
+
+/// What a held-back record counts against [`MAX_PENDING_BYTES`]: its payload
+/// plus bookkeeping, so many tiny records are bounded too.
+fn held_size(record: &Record) -> usize {
+    record.payload.len() + core::mem::size_of::<Record>()
 }
 
 /// Undoes the sequence number advance of a skipped (0-RTT) record.
