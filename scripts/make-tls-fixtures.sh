@@ -43,6 +43,18 @@ mkdir -p "$OUT"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" \
     -days 3650 -subj /CN=oncp-fixture >/dev/null 2>&1
 
+# OpenSSL 3.0's s_server has no -no_ems: an SSL_CONF section turns the
+# extended master secret off for the RSA case that needs it.
+cat >"$WORK/openssl.cnf" <<'EOF'
+openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+noems = noems_sect
+[noems_sect]
+Options = -ExtendedMasterSecret
+EOF
+
 cat >"$WORK/proxy.py" <<'EOF'
 # Accepts one connection on 127.0.0.1:<listen>, relays it to 127.0.0.1:<upstream>
 # and records the bytes of both directions in arrival order. Prints "ready"
@@ -98,9 +110,12 @@ make_case() {
 
     sport=$(free_port)
     pport=$(free_port)
+    # `-ssl_config noems` needs the config file defining that section.
+    server_env=""
+    case "$sopts" in *-ssl_config*) server_env="OPENSSL_CONF=$WORK/openssl.cnf" ;; esac
     # shellcheck disable=SC2086
-    openssl s_server -accept "127.0.0.1:$sport" -cert "$WORK/cert.pem" -key "$WORK/key.pem" \
-        -rev -naccept $accepts $sopts >"$WORK/server.log" 2>&1 &
+    env $server_env openssl s_server -accept "127.0.0.1:$sport" -cert "$WORK/cert.pem" \
+        -key "$WORK/key.pem" -rev -naccept $accepts $sopts >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     if [ $accepts = 2 ]; then
         sleep 0.3
@@ -156,6 +171,8 @@ make_case tls12_rsa_aes256cbc_sha256_mte "-tls1_2 -cipher AES256-SHA256 -no_etm"
     "hello over TLS 1.2 RSA key exchange AES-256-CBC SHA256"
 make_case tls12_rsa_aes128cbc_sha_etm "-tls1_2 -cipher AES128-SHA" "" \
     "hello over TLS 1.2 RSA key exchange AES-128-CBC SHA1 encrypt-then-MAC"
+make_case tls12_rsa_aes128cbc_sha256_noems "-tls1_2 -cipher AES128-SHA256 -ssl_config noems" "" \
+    "hello over TLS 1.2 RSA key exchange without extended master secret"
 make_case tls11_rsa_aes128cbc_sha "-tls1_1 -cipher AES128-SHA@SECLEVEL=0 -no_etm" "-cipher AES128-SHA@SECLEVEL=0" \
     "hello over TLS 1.1 RSA key exchange AES-128-CBC SHA1"
 make_case tls10_ecdhe_aes256cbc_sha "-tls1 -cipher ECDHE-RSA-AES256-SHA@SECLEVEL=0 -no_etm" "-cipher ECDHE-RSA-AES256-SHA@SECLEVEL=0" \

@@ -258,6 +258,53 @@ fn tls12_rsa_aes128cbc_sha_encrypt_then_mac() {
 }
 
 #[test]
+fn tls12_rsa_without_extended_master_secret() {
+    check_decrypts(
+        "tls12_rsa_aes128cbc_sha256_noems",
+        ProtocolVersion::TLS12,
+        0x003c,
+        0,
+    );
+}
+
+/// The RSA key exchange sessions decrypt from the `RSA` key log lines alone
+/// (pre-master secret by encrypted pre-master prefix): with the extended
+/// master secret (session hash: SHA-256, or MD5+SHA-1 in TLS 1.1) and
+/// without it.
+#[test]
+fn rsa_key_exchange_from_rsa_lines_only() {
+    for name in [
+        "tls12_rsa_aes256cbc_sha256_mte",
+        "tls12_rsa_aes128cbc_sha_etm",
+        "tls12_rsa_aes128cbc_sha256_noems",
+        "tls11_rsa_aes128cbc_sha",
+    ] {
+        let fx = load(name);
+        let text = String::from_utf8(fx.keylog.clone()).unwrap();
+        let rsa_only: String = text
+            .lines()
+            .filter(|l| l.starts_with("RSA "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(!rsa_only.is_empty(), "{name}");
+        let (keys, report) = KeyLog::from_text(rsa_only.as_bytes());
+        assert_eq!((report.added, report.errors.len()), (1, 0));
+        let (_, events) = fx.run(&keys, usize::MAX);
+        assert_eq!(problems(&events), Vec::<String>::new(), "{name}");
+        assert_eq!(
+            app_data(&events, Direction::ClientToServer),
+            fx.expected_c2s(),
+            "{name}"
+        );
+        assert_eq!(
+            app_data(&events, Direction::ServerToClient),
+            fx.expected_s2c(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn tls11_rsa_aes128cbc_sha() {
     check_decrypts("tls11_rsa_aes128cbc_sha", ProtocolVersion::TLS11, 0x002f, 0);
 }
@@ -436,6 +483,7 @@ const ALL: &[&str] = &[
     "tls12_rsa_aes128cbc_sha_etm",
     "tls11_rsa_aes128cbc_sha",
     "tls10_ecdhe_aes256cbc_sha",
+    "tls12_rsa_aes128cbc_sha256_noems",
     "tls13_hrr",
     "tls13_aes128gcm_resumed",
     "tls12_ecdhe_aes128gcm_resumed",

@@ -36,6 +36,7 @@ const KEYLOGS: &[&[u8]] = keylogs!(
     "tls12_ecdhe_aes256cbc_sha384_etm",
     "tls12_rsa_aes256cbc_sha256_mte",
     "tls12_rsa_aes128cbc_sha_etm",
+    "tls12_rsa_aes128cbc_sha256_noems",
     "tls11_rsa_aes128cbc_sha",
     "tls10_ecdhe_aes256cbc_sha",
 );

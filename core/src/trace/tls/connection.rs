@@ -17,11 +17,11 @@ use alloc::vec::Vec;
 use super::error::{CannotDecrypt, TlsError};
 use super::event::{Alert, TlsEvent, TlsEventKind};
 use super::handshake::{
-    HS_CLIENT_HELLO, HS_FINISHED, HS_KEY_UPDATE, HS_SERVER_HELLO, HandshakeMessage,
-    HandshakeReassembler,
+    HS_CLIENT_HELLO, HS_CLIENT_KEY_EXCHANGE, HS_FINISHED, HS_KEY_UPDATE, HS_SERVER_HELLO,
+    HandshakeMessage, HandshakeReassembler,
 };
 use super::hello::{ClientHello, ServerHello};
-use super::key_setup::{KeySpec, Role, SetupError, Stage, setup};
+use super::key_setup::{KeySpec, Role, RsaPremaster, SetupError, Stage, setup};
 use super::keylog::KeyLog;
 use super::protection::{OpenError, RecordProtection};
 use super::record::{
@@ -29,6 +29,7 @@ use super::record::{
     CONTENT_HEARTBEAT, Record, RecordReader,
 };
 use super::suite::{BulkCipher, ProtocolVersion};
+use super::transcript::Transcript;
 use crate::trace::Direction;
 
 /// Most encrypted bytes held back per connection while waiting for keys
@@ -129,6 +130,10 @@ pub struct TlsConnection {
     client_dir: Option<Direction>,
     client_hello: Option<ClientHello>,
     server_hello: Option<ServerHello>,
+    /// Handshake hash up to the ClientKeyExchange (for `RSA` key log lines).
+    transcript: Transcript,
+    /// First 8 bytes of the RSA-encrypted pre-master secret.
+    rsa_encrypted_prefix: Option<[u8; 8]>,
     pending_bytes: usize,
     /// Key log generation last tried while a direction waits for keys.
     tried_generation: Option<u64>,
@@ -156,6 +161,8 @@ impl TlsConnection {
             client_dir: None,
             client_hello: None,
             server_hello: None,
+            transcript: Transcript::default(),
+            rsa_encrypted_prefix: None,
             pending_bytes: 0,
             tried_generation: None,
             cannot_decrypt_reported: false,
@@ -588,6 +595,21 @@ impl TlsConnection {
             encrypt_then_mac: is_cbc && ch.encrypt_then_mac && sh.encrypt_then_mac,
             role: self.role(direction),
             stage,
+            rsa: None,
+        })
+        .map(|mut spec| {
+            if stage == Stage::Tls12
+                && let Some(encrypted_prefix) = self.rsa_encrypted_prefix
+            {
+                let ems = ch.extended_master_secret && sh.extended_master_secret;
+                spec.rsa = Some(RsaPremaster {
+                    encrypted_prefix,
+                    session_hash: ems
+                        .then(|| spec.prf().map(|prf| self.transcript.session_hash(prf)))
+                        .flatten(),
+                });
+            }
+            spec
         })
     }
 
@@ -646,9 +668,16 @@ impl TlsConnection {
         out: &mut Vec<TlsEvent>,
     ) {
         let (mut messages, mut errors) = (Vec::new(), Vec::new());
-        self.dirs[index(direction)]
-            .handshake
-            .push(offset, data, &mut messages, &mut errors);
+        // The session hash covers the plaintext handshake up to the
+        // ClientKeyExchange.
+        let transcript = (!encrypted && !self.transcript.is_done()).then_some(&mut self.transcript);
+        self.dirs[index(direction)].handshake.push(
+            offset,
+            data,
+            &mut messages,
+            &mut errors,
+            transcript,
+        );
         out.extend(errors.into_iter().map(|e| TlsEvent {
             direction,
             offset,
@@ -753,6 +782,24 @@ impl TlsConnection {
                         field: "request_update",
                         at: 0,
                     }))),
+                }
+            }
+            HS_CLIENT_KEY_EXCHANGE if message.body.is_some() => {
+                out.push(event(TlsEventKind::Handshake {
+                    msg_type: message.msg_type,
+                    length: message.length,
+                    encrypted,
+                }));
+                let rsa_kex = self
+                    .server_hello
+                    .as_ref()
+                    .and_then(|h| h.cipher_suite.name())
+                    .is_some_and(|name| name.starts_with("TLS_RSA_"));
+                // TLS 1.0+: a 2-byte length, then the encrypted pre-master.
+                if rsa_kex && let Some(prefix) = body.get(2..10) {
+                    let mut p = [0; 8];
+                    p.copy_from_slice(prefix);
+                    self.rsa_encrypted_prefix = Some(p);
                 }
             }
             msg_type => {

@@ -5,6 +5,7 @@
 use alloc::vec::Vec;
 
 use super::error::TlsError;
+use super::transcript::Transcript;
 
 /// Largest ClientHello/ServerHello/KeyUpdate we buffer for parsing.
 pub const MAX_PARSED_HANDSHAKE: usize = 1 << 17;
@@ -13,6 +14,10 @@ pub const MAX_PARSED_HANDSHAKE: usize = 1 << 17;
 pub const HS_CLIENT_HELLO: u8 = 1;
 /// `server_hello` (also a HelloRetryRequest in TLS 1.3).
 pub const HS_SERVER_HELLO: u8 = 2;
+/// `client_key_exchange`.
+pub const HS_CLIENT_KEY_EXCHANGE: u8 = 16;
+/// `hello_request` (not part of the transcript).
+pub const HS_HELLO_REQUEST: u8 = 0;
 /// `finished`.
 pub const HS_FINISHED: u8 = 20;
 /// `key_update` (TLS 1.3).
@@ -42,7 +47,10 @@ pub const fn handshake_type_name(msg_type: u8) -> &'static str {
 }
 
 const fn is_parsed(msg_type: u8) -> bool {
-    matches!(msg_type, HS_CLIENT_HELLO | HS_SERVER_HELLO | HS_KEY_UPDATE)
+    matches!(
+        msg_type,
+        HS_CLIENT_HELLO | HS_SERVER_HELLO | HS_KEY_UPDATE | HS_CLIENT_KEY_EXCHANGE
+    )
 }
 
 /// A complete handshake message.
@@ -72,13 +80,15 @@ pub(crate) struct HandshakeReassembler {
 impl HandshakeReassembler {
     /// Feeds the (decrypted) payload of a handshake record found at `offset`.
     /// Complete messages go to `out`; a too-long parsed message is reported
-    /// in `errors` and skipped.
+    /// in `errors` and skipped. Messages also go to `transcript` (when given)
+    /// up to and including the ClientKeyExchange.
     pub(crate) fn push(
         &mut self,
         offset: u64,
         mut data: &[u8],
         out: &mut Vec<HandshakeMessage>,
         errors: &mut Vec<TlsError>,
+        mut transcript: Option<&mut Transcript>,
     ) {
         while !data.is_empty() {
             if self.header_len < 4 {
@@ -95,6 +105,12 @@ impl HandshakeReassembler {
                 let msg_type = self.header[0];
                 let length = u32::from_be_bytes([0, self.header[1], self.header[2], self.header[3]])
                     as usize;
+                if msg_type == HS_HELLO_REQUEST {
+                    transcript = None;
+                }
+                if let Some(t) = transcript.as_deref_mut() {
+                    t.update(&self.header);
+                }
                 self.remaining = length;
                 self.keep = is_parsed(msg_type);
                 if self.keep && length > MAX_PARSED_HANDSHAKE {
@@ -112,10 +128,18 @@ impl HandshakeReassembler {
             if self.keep {
                 self.body.extend_from_slice(&data[..take]);
             }
+            if let Some(t) = transcript.as_deref_mut() {
+                t.update(&data[..take]);
+            }
             self.remaining -= take;
             data = &data[take..];
             if self.remaining == 0 {
                 let msg_type = self.header[0];
+                if msg_type == HS_CLIENT_KEY_EXCHANGE
+                    && let Some(t) = transcript.as_deref_mut()
+                {
+                    t.finish();
+                }
                 out.push(HandshakeMessage {
                     offset: self.offset,
                     msg_type,
@@ -158,7 +182,7 @@ mod tests {
             let mut r = HandshakeReassembler::default();
             let (mut out, mut errors) = (Vec::new(), Vec::new());
             for (i, piece) in stream.chunks(chunk).enumerate() {
-                r.push(i as u64 * 100, piece, &mut out, &mut errors);
+                r.push(i as u64 * 100, piece, &mut out, &mut errors, None);
             }
             assert!(errors.is_empty());
             assert!(!r.is_mid_message());
@@ -181,6 +205,7 @@ mod tests {
             &[HS_SERVER_HELLO, 0xff, 0xff, 0xff, 1, 2],
             &mut out,
             &mut errors,
+            None,
         );
         assert!(matches!(
             errors[..],
@@ -193,7 +218,7 @@ mod tests {
         assert!(out.is_empty());
         assert!(r.is_mid_message());
         r.reset();
-        r.push(8, &[HS_KEY_UPDATE, 0, 0, 1, 0], &mut out, &mut errors);
+        r.push(8, &[HS_KEY_UPDATE, 0, 0, 1, 0], &mut out, &mut errors, None);
         assert_eq!(out[0].body.as_deref(), Some(&[0][..]));
     }
 }

@@ -1,11 +1,12 @@
 //! Turning the negotiated parameters plus a key log secret into the record
 //! protection of one direction.
 
+use alloc::vec;
 use alloc::vec::Vec;
 
 use super::error::{CannotDecrypt, TlsError};
 use super::keylog::{KeyLog, SecretLabel};
-use super::keys::{Prf, key_block};
+use super::keys::{Prf, key_block, prf};
 use super::protection::{CbcKeys, RecordProtection};
 use super::suite::{BulkCipher, CipherSuite, ProtocolVersion};
 
@@ -38,6 +39,58 @@ pub(crate) struct KeySpec {
     pub(crate) encrypt_then_mac: bool,
     pub(crate) role: Role,
     pub(crate) stage: Stage,
+    /// RSA key exchange: how to use an `RSA` key log line instead.
+    pub(crate) rsa: Option<RsaPremaster>,
+}
+
+/// What an `RSA` key log line (encrypted pre-master prefix → pre-master
+/// secret) needs to give the master secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RsaPremaster {
+    /// First 8 bytes of the encrypted pre-master secret (ClientKeyExchange).
+    pub(crate) encrypted_prefix: [u8; 8],
+    /// The session hash when extended master secret was negotiated.
+    pub(crate) session_hash: Option<Vec<u8>>,
+}
+
+impl KeySpec {
+    /// The PRF of a TLS ≤ 1.2 spec.
+    pub(crate) fn prf(&self) -> Option<Prf> {
+        let params = self.suite.params()?;
+        Some(if self.version == ProtocolVersion::TLS12 {
+            Prf::Tls12(params.hash)
+        } else {
+            Prf::Tls10
+        })
+    }
+
+    /// The master secret: from a `CLIENT_RANDOM` line, else derived from the
+    /// pre-master secret of an `RSA` line.
+    fn master_secret(&self, keys: &KeyLog) -> Option<Vec<u8>> {
+        if let Some(secret) = keys.secret(SecretLabel::MasterSecret, &self.client_random) {
+            return Some(secret.to_vec());
+        }
+        let rsa = self.rsa.as_ref()?;
+        let premaster = keys.rsa_premaster(&rsa.encrypted_prefix)?;
+        let mut master = vec![0; 48];
+        match &rsa.session_hash {
+            Some(hash) => prf(
+                self.prf()?,
+                premaster,
+                b"extended master secret",
+                &[hash],
+                &mut master,
+            ),
+            None => prf(
+                self.prf()?,
+                premaster,
+                b"master secret",
+                &[&self.client_random, &self.server_random],
+                &mut master,
+            ),
+        }
+        Some(master)
+    }
 }
 
 /// Why [`setup`] produced no protection.
@@ -103,12 +156,20 @@ pub(crate) fn setup(spec: &KeySpec, keys: &KeyLog) -> Result<RecordProtection, S
                 spec.suite,
             )))?;
     let label = spec.label();
-    let secret = keys
-        .secret(label, &spec.client_random)
-        .ok_or(SetupError::Missing(CannotDecrypt::MissingKey {
+    let missing = || {
+        SetupError::Missing(CannotDecrypt::MissingKey {
             label,
             client_random: spec.client_random,
-        }))?;
+        })
+    };
+    let master;
+    let secret = if spec.stage == Stage::Tls12 {
+        master = spec.master_secret(keys).ok_or_else(missing)?;
+        master.as_slice()
+    } else {
+        keys.secret(label, &spec.client_random)
+            .ok_or_else(missing)?
+    };
     let bad_secret = || {
         SetupError::BadSecret(TlsError::BadSecret {
             label,
@@ -124,11 +185,7 @@ pub(crate) fn setup(spec: &KeySpec, keys: &KeyLog) -> Result<RecordProtection, S
         };
         return RecordProtection::tls13(alg, params.hash, secret).ok_or_else(bad_secret);
     }
-    let prf = if spec.version == ProtocolVersion::TLS12 {
-        Prf::Tls12(params.hash)
-    } else {
-        Prf::Tls10
-    };
+    let prf = spec.prf().ok_or_else(bad_secret)?;
     let (mac_len, key_len, iv_len) = match params.cipher {
         BulkCipher::Aead(alg) => (
             0,

@@ -1,6 +1,8 @@
 //! NSS key log (`SSLKEYLOGFILE`) parsing.
 //!
-//! Each line is `LABEL <client_random hex> <secret hex>`; `#` starts a
+//! Each line is `LABEL <client_random hex> <secret hex>` (or `RSA <first 8
+//! bytes of the encrypted pre-master secret> <pre-master secret>`, which
+//! decrypts RSA key exchange sessions without a `CLIENT_RANDOM` line); `#` starts a
 //! comment, blank lines are skipped, CRLF is accepted. Bad lines are reported
 //! with their line number and skipped; the rest of the text is still used.
 //! A [`KeyLog`] grows incrementally: a key log file and any number of pcapng

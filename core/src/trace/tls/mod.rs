@@ -2,7 +2,9 @@
 //! key log in, handshake summaries and decrypted application data out.
 //!
 //! - [`KeyLog`]: the `SSLKEYLOGFILE` secrets (`CLIENT_RANDOM` for TLS ≤ 1.2,
-//!   the TLS 1.3 traffic secrets), added incrementally.
+//!   the TLS 1.3 traffic secrets, `RSA` pre-master secrets for RSA key
+//!   exchange — with the extended master secret's session hash when
+//!   negotiated), added incrementally.
 //! - [`TlsConnection`]: feed each direction's reassembled TCP bytes; it
 //!   splits records (each length checked against [`MAX_RECORD_LEN`] before
 //!   buffering), reassembles handshake messages, follows the key changes
@@ -33,6 +35,7 @@ mod keys;
 mod protection;
 mod record;
 mod suite;
+mod transcript;
 
 pub use connection::{DirectionStats, MAX_PENDING_BYTES, MAX_RESYNC_TRIALS, TlsConnection};
 pub use error::{CannotDecrypt, TlsError};
