@@ -23,6 +23,27 @@
 //!
 //! Data that arrives before its keys are known is held back (bounded, see
 //! [`MAX_PENDING_BYTES`]) and decrypted when a later call brings the keys.
+//!
+//! ```
+//! use oncp_core::trace::Direction;
+//! use oncp_core::trace::tls::{KeyLog, TlsConnection, TlsEventKind};
+//!
+//! let (keys, report) = KeyLog::from_text(b"# no secrets yet\n");
+//! assert!(report.errors.is_empty());
+//! let mut conn = TlsConnection::new();
+//! let mut events = Vec::new();
+//! // Each direction's reassembled TCP bytes, in capture order, any chunking.
+//! conn.feed(Direction::ClientToServer, &[22, 3, 1, 0, 4, 1, 0, 0, 0], &keys, &mut events);
+//! conn.finish(&keys, &mut events);
+//! for event in &events {
+//!     if let TlsEventKind::ApplicationData { stream_offset, data } = &event.kind {
+//!         println!("{:?} {stream_offset}: {} bytes", event.direction, data.len());
+//!     } else {
+//!         println!("{event}"); // e.g. "C->S @0: error: ClientHello at offset 0: ..."
+//!     }
+//! }
+//! assert!(matches!(events[0].kind, TlsEventKind::Error(_)));
+//! ```
 
 mod connection;
 mod error;
