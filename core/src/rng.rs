@@ -26,7 +26,11 @@ pub struct TestRng(u64);
 impl TestRng {
     /// A generator seeded with `seed` (zero is replaced by a fixed constant).
     pub fn new(seed: u64) -> Self {
-        TestRng(if seed == 0 { 0x9E37_79B9_7F4A_7C15 } else { seed })
+        TestRng(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
     }
 }
 

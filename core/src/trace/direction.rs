@@ -33,7 +33,10 @@ mod tests {
 
     #[test]
     fn reverse_and_label() {
-        assert_eq!(Direction::ClientToServer.reverse(), Direction::ServerToClient);
+        assert_eq!(
+            Direction::ClientToServer.reverse(),
+            Direction::ServerToClient
+        );
         assert_eq!(Direction::ServerToClient.label(), "S->C");
     }
 }

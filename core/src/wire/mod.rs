@@ -1,2 +1,28 @@
-//! The oNCP wire format inside the TLS stream: records, KMP messages, TLVs,
-//! the configuration, and the tunnel-opening HTTP exchange (spec/oncp.md §2–§6).
+//! The oNCP wire format inside the TLS stream (spec/oncp.md §2–§6):
+//! records, KMP messages, TLVs, the configuration, ESP key messages, client
+//! controls, the preamble records, and the tunnel-opening HTTP exchange.
+//!
+//! Parsers take byte slices and return owned, typed values or a
+//! [`WireError`] saying what was wrong and where; every length is checked
+//! against a limit before anything is allocated. Each type that can be
+//! sent has an `emit`/`to_*` counterpart producing the exact bytes.
+
+pub mod config;
+pub mod control;
+pub mod data;
+pub mod error;
+pub mod esp_key;
+pub mod http;
+pub mod kmp;
+pub mod preamble;
+pub mod record;
+pub mod stream;
+pub mod tlv;
+
+pub use config::{CipherCode, Config, ConfigValues, EspSettings, MacCode, Route, UnknownTlv};
+pub use control::Control;
+pub use error::{WireError, WireErrorKind};
+pub use esp_key::EspKeys;
+pub use kmp::{KmpHeader, KmpMessage, KmpType, Sender};
+pub use preamble::{HostnamePacket, Status, TerminationReason};
+pub use stream::{StreamDecoder, StreamItem, StreamKind};

@@ -1,0 +1,350 @@
+//! The HTTP exchange that opens the tunnel (spec/oncp.md §2.1–§2.2), the
+//! logout request (§9.2), and bounded parsing of HTTP/1.x heads (through
+//! `httparse`) that both sides and the trace decoder use.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::error::{WireError, WireErrorKind};
+
+/// Longest HTTP head (request or status line plus headers) accepted.
+pub const MAX_HEAD_LEN: usize = 16 * 1024;
+/// Most header lines accepted in one head.
+pub const MAX_HEADERS: usize = 64;
+
+/// Path and query of the tunnel-opening request.
+pub const TUNNEL_PATH: &str = "/dana/js?prot=1&svc=4";
+/// Path of the logout request.
+pub const LOGOUT_PATH: &str = "/dana-na/auth/logout.cgi";
+/// The user agent OpenConnect 9.01 sends.
+pub const OPENCONNECT_USER_AGENT: &str = "Open AnyConnect VPN Agent v9.01";
+
+/// Where to find the end of an HTTP head.
+///
+/// Returns the length of the head including its blank line, `Ok(None)` if
+/// `buf` holds no complete head yet, or an error once `buf` is longer than
+/// [`MAX_HEAD_LEN`] without one.
+pub fn head_len(buf: &[u8]) -> Result<Option<usize>, WireError> {
+    let window = &buf[..buf.len().min(MAX_HEAD_LEN)];
+    match window.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(p) => Ok(Some(p + 4)),
+        None if buf.len() >= MAX_HEAD_LEN => Err(WireError::new(
+            0,
+            WireErrorKind::TooLong {
+                what: "HTTP head",
+                length: buf.len(),
+                limit: MAX_HEAD_LEN,
+            },
+        )),
+        None => Ok(None),
+    }
+}
+
+/// A parsed HTTP request head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead {
+    /// Method, e.g. `POST`.
+    pub method: String,
+    /// Request target, e.g. `/dana/js?prot=1&svc=4`.
+    pub target: String,
+    /// Header fields in order (names as sent).
+    pub headers: Vec<(String, String)>,
+}
+
+/// A parsed HTTP response head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    /// HTTP minor version (0 or 1).
+    pub minor_version: u8,
+    /// Status code.
+    pub status: u16,
+    /// Reason phrase.
+    pub reason: String,
+    /// Header fields in order.
+    pub headers: Vec<(String, String)>,
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn collect_headers(h: &[httparse::Header<'_>]) -> Vec<(String, String)> {
+    h.iter()
+        .map(|h| {
+            (
+                h.name.to_string(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn http_error(e: httparse::Error) -> WireError {
+    WireError::new(
+        0,
+        WireErrorKind::Http(match e {
+            httparse::Error::TooManyHeaders => "too many header lines",
+            httparse::Error::Version => "not HTTP/1.x",
+            httparse::Error::Status => "bad status code",
+            httparse::Error::Token => "bad token",
+            httparse::Error::HeaderName => "bad header name",
+            httparse::Error::HeaderValue => "bad header value",
+            httparse::Error::NewLine => "bad line ending",
+        }),
+    )
+}
+
+impl RequestHead {
+    /// Parses a complete request head (as delimited by [`head_len`]).
+    pub fn parse(head: &[u8]) -> Result<RequestHead, WireError> {
+        let mut hdrs = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut req = httparse::Request::new(&mut hdrs);
+        match req.parse(head).map_err(http_error)? {
+            httparse::Status::Complete(_) => Ok(RequestHead {
+                method: req.method.unwrap_or_default().to_string(),
+                target: req.path.unwrap_or_default().to_string(),
+                headers: collect_headers(req.headers),
+            }),
+            httparse::Status::Partial => Err(WireError::new(
+                head.len() as u64,
+                WireErrorKind::Http("incomplete request head"),
+            )),
+        }
+    }
+
+    /// The value of header `name` (case-insensitive), first occurrence.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// The cookies of every `Cookie` header, as (name, value) pairs.
+    pub fn cookies(&self) -> Vec<(&str, &str)> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("cookie"))
+            .flat_map(|(_, v)| v.split(';'))
+            .filter_map(|c| c.trim().split_once('='))
+            .collect()
+    }
+
+    /// The value of cookie `name`, if sent.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Whether this is the tunnel-opening request.
+    pub fn is_tunnel_request(&self) -> bool {
+        self.method == "POST" && self.target == TUNNEL_PATH
+    }
+}
+
+impl ResponseHead {
+    /// Parses a complete response head (as delimited by [`head_len`]).
+    pub fn parse(head: &[u8]) -> Result<ResponseHead, WireError> {
+        let mut hdrs = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut resp = httparse::Response::new(&mut hdrs);
+        match resp.parse(head).map_err(http_error)? {
+            httparse::Status::Complete(_) => Ok(ResponseHead {
+                minor_version: resp.version.unwrap_or(1),
+                status: resp.code.unwrap_or(0),
+                reason: resp.reason.unwrap_or_default().to_string(),
+                headers: collect_headers(resp.headers),
+            }),
+            httparse::Status::Partial => Err(WireError::new(
+                head.len() as u64,
+                WireErrorKind::Http("incomplete response head"),
+            )),
+        }
+    }
+
+    /// The value of header `name` (case-insensitive), first occurrence.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// How a client treats this answer to the tunnel request (spec §2.2).
+    pub fn tunnel_outcome(&self) -> TunnelOutcome {
+        match self.status {
+            200 => TunnelOutcome::Accepted,
+            302 | 400..=499 => TunnelOutcome::CookieRejected,
+            _ => TunnelOutcome::Failed,
+        }
+    }
+}
+
+/// The meaning of the gateway's answer to the tunnel request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TunnelOutcome {
+    /// 200: the connection now carries oNCP.
+    Accepted,
+    /// 302 or 4xx: the cookie is not (or no longer) valid.
+    CookieRejected,
+    /// Anything else.
+    Failed,
+}
+
+/// What the tunnel-opening request says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TunnelRequest {
+    /// Host name, as sent in `Host` (with `:port` added when not 443).
+    pub host: String,
+    /// Port of the gateway.
+    pub port: u16,
+    /// User agent.
+    pub user_agent: String,
+    /// The `Cookie` header value, e.g. `DSID=…; DSFirstAccess=…` (empty:
+    /// no header).
+    pub cookie: String,
+}
+
+impl TunnelRequest {
+    /// The request head, byte for byte as OpenConnect writes it.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut s = format!("POST {TUNNEL_PATH} HTTP/1.1\r\nConnection: close\r\n");
+        push_common(
+            &mut s,
+            &self.host,
+            self.port,
+            &self.user_agent,
+            &self.cookie,
+        );
+        s.push_str("Content-Length: 256\r\n\r\n");
+        s.into_bytes()
+    }
+
+    /// The logout request (spec §9.2) for the same gateway and cookie.
+    pub fn logout_bytes(&self) -> Vec<u8> {
+        let mut s = format!("GET {LOGOUT_PATH} HTTP/1.1\r\n");
+        push_common(
+            &mut s,
+            &self.host,
+            self.port,
+            &self.user_agent,
+            &self.cookie,
+        );
+        s.push_str("\r\n");
+        s.into_bytes()
+    }
+}
+
+fn push_common(s: &mut String, host: &str, port: u16, ua: &str, cookie: &str) {
+    if port == 443 {
+        s.push_str(&format!("Host: {host}\r\n"));
+    } else {
+        s.push_str(&format!("Host: {host}:{port}\r\n"));
+    }
+    s.push_str(&format!("User-Agent: {ua}\r\n"));
+    if !cookie.is_empty() {
+        s.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    s.push_str("NCP-Version: 3\r\n");
+}
+
+/// Normalises a user-supplied cookie string (spec §2.1): split at `;`,
+/// spaces after `;` skipped, a piece without `=` is the value of `DSID`.
+/// Returns the `Cookie` header value.
+pub fn normalize_cookie(input: &str) -> String {
+    input
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            if p.contains('=') {
+                p.to_string()
+            } else {
+                format!("DSID={p}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The response a gateway sends to accept the tunnel request.
+pub const TUNNEL_ACCEPTED_RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nNCP-Version: 3\r\n\r\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> TunnelRequest {
+        TunnelRequest {
+            host: "vpn.example.com".into(),
+            port: 443,
+            user_agent: OPENCONNECT_USER_AGENT.into(),
+            cookie: "DSID=0123456789abcdef0123456789abcdef; DSFirstAccess=1650000000".into(),
+        }
+    }
+
+    #[test]
+    fn tunnel_request_matches_spec_2_1() {
+        let expected = "POST /dana/js?prot=1&svc=4 HTTP/1.1\r\nConnection: close\r\nHost: vpn.example.com\r\nUser-Agent: Open AnyConnect VPN Agent v9.01\r\nCookie: DSID=0123456789abcdef0123456789abcdef; DSFirstAccess=1650000000\r\nNCP-Version: 3\r\nContent-Length: 256\r\n\r\n";
+        let bytes = example().to_bytes();
+        assert_eq!(core::str::from_utf8(&bytes).unwrap(), expected);
+        assert_eq!(head_len(&bytes).unwrap(), Some(bytes.len()));
+        let head = RequestHead::parse(&bytes).unwrap();
+        assert!(head.is_tunnel_request());
+        assert_eq!(
+            head.cookie("DSID"),
+            Some("0123456789abcdef0123456789abcdef")
+        );
+        assert_eq!(head.header("ncp-version"), Some("3"));
+    }
+
+    #[test]
+    fn host_carries_port_when_not_443() {
+        let mut r = example();
+        r.port = 8443;
+        r.cookie.clear();
+        let s = String::from_utf8(r.to_bytes()).unwrap();
+        assert!(s.contains("Host: vpn.example.com:8443\r\n"));
+        assert!(!s.contains("Cookie"));
+        let l = String::from_utf8(r.logout_bytes()).unwrap();
+        assert!(l.starts_with("GET /dana-na/auth/logout.cgi HTTP/1.1\r\n"));
+    }
+
+    #[test]
+    fn responses_are_classified() {
+        for (raw, outcome) in [
+            (&b"HTTP/1.1 200 OK\r\n\r\n"[..], TunnelOutcome::Accepted),
+            (
+                b"HTTP/1.0 302 Found\r\nLocation: /\r\n\r\n",
+                TunnelOutcome::CookieRejected,
+            ),
+            (
+                b"HTTP/1.1 401 Unauthorized\r\n\r\n",
+                TunnelOutcome::CookieRejected,
+            ),
+            (b"HTTP/1.1 503 Busy\r\n\r\n", TunnelOutcome::Failed),
+        ] {
+            assert_eq!(ResponseHead::parse(raw).unwrap().tunnel_outcome(), outcome);
+        }
+        assert!(ResponseHead::parse(b"SSH-2.0\r\n\r\n").is_err());
+        assert_eq!(
+            ResponseHead::parse(TUNNEL_ACCEPTED_RESPONSE)
+                .unwrap()
+                .status,
+            200
+        );
+    }
+
+    #[test]
+    fn head_len_is_bounded() {
+        assert_eq!(head_len(b"GET / HTTP/1.1\r\n").unwrap(), None);
+        let big = alloc::vec![b'a'; MAX_HEAD_LEN];
+        assert!(head_len(&big).is_err());
+    }
+
+    #[test]
+    fn cookie_strings_are_normalised() {
+        assert_eq!(normalize_cookie("0123abcd"), "DSID=0123abcd");
+        assert_eq!(normalize_cookie("DSID=0123abcd"), "DSID=0123abcd");
+        assert_eq!(normalize_cookie("DSID=a;  DSFirst=b;"), "DSID=a; DSFirst=b");
+    }
+}
