@@ -439,6 +439,39 @@ fn tls13_early_data_is_skipped_and_the_rest_decrypts() {
     assert_eq!(conn.stats(Direction::ClientToServer).undecrypted_records, 3);
 }
 
+/// TLS 1.3 protects every record as application_data, so an alert record
+/// after the ServerHello is a plaintext one (sent before the peer had keys).
+#[test]
+fn tls13_plaintext_alert_after_the_server_hello() {
+    let mut fx = load("tls13_aes256gcm");
+    let server_hello_at = fx
+        .chunks
+        .iter()
+        .position(|(d, _)| *d == Direction::ServerToClient)
+        .unwrap();
+    fx.chunks.insert(
+        server_hello_at + 1,
+        (Direction::ClientToServer, vec![21, 3, 3, 0, 2, 2, 40]),
+    );
+    let (_, events) = fx.run(&fx.keys(), usize::MAX);
+    assert_eq!(problems(&events), Vec::<String>::new());
+    let alert = events
+        .iter()
+        .find_map(|e| match e.kind {
+            TlsEventKind::Alert { alert, encrypted } if alert.level == 2 => {
+                Some((alert, encrypted))
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(alert.0.to_string(), "fatal handshake_failure (40)");
+    assert!(!alert.1);
+    assert_eq!(
+        app_data(&events, Direction::ClientToServer),
+        fx.expected_c2s()
+    );
+}
+
 #[test]
 fn application_data_without_a_handshake_cannot_be_decrypted() {
     let fx = load("tls12_ecdhe_aes128gcm");

@@ -57,13 +57,12 @@ impl TlsConnection {
                 }
             }
             Epoch::Active(protection, stage) => {
-                if tls13 && record.content_type == CONTENT_CHANGE_CIPHER_SPEC {
-                    // TLS 1.3 middlebox-compatibility CCS: never encrypted.
-                    out.push(TlsEvent {
-                        direction,
-                        offset: record.offset,
-                        kind: TlsEventKind::ChangeCipherSpec,
-                    });
+                if tls13 && record.content_type != CONTENT_APPLICATION_DATA {
+                    // TLS 1.3 protects every record as application_data: any
+                    // other type is plaintext (the middlebox-compatibility
+                    // CCS, or an alert sent before the keys were ready).
+                    let (offset, ct) = (record.offset, record.content_type);
+                    self.dispatch(direction, offset, ct, record.payload, false, keys, out);
                     return;
                 }
                 let stage = *stage;
