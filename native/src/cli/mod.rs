@@ -1,0 +1,68 @@
+//! The `oncp` command line: global flags, subcommands and dispatch.
+
+pub mod connect;
+pub mod decode;
+pub mod demo;
+pub mod gateway;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Juniper Network Connect (oNCP) VPN client, test gateway and trace decoder.
+#[derive(Debug, Parser)]
+#[command(name = "oncp", version, about)]
+pub struct Cli {
+    /// More log output (repeat for more).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Less log output (repeat for less).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub quiet: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The `oncp` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connect to a gateway (like `openconnect --protocol=nc`).
+    Connect(connect::ConnectArgs),
+    /// Run the bundled test gateway.
+    Gateway(gateway::GatewayArgs),
+    /// Decode a capture plus TLS key log into oNCP events.
+    Decode(decode::DecodeArgs),
+    /// Run the gateway and the client on loopback, end to end.
+    Demo(demo::DemoArgs),
+}
+
+/// Parses the process's arguments, sets up logging and runs the subcommand.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::logging::init(cli.verbose, cli.quiet);
+    match cli.command {
+        Command::Connect(args) => connect::run(args, cli.verbose),
+        Command::Gateway(args) => gateway::run(args),
+        Command::Decode(args) => decode::run(args),
+        Command::Demo(args) => demo::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn verbosity_flags_are_global() {
+        let cli = Cli::try_parse_from(["oncp", "demo", "-vv"]).unwrap();
+        assert_eq!(cli.verbose, 2);
+        let cli = Cli::try_parse_from(["oncp", "-q", "demo"]).unwrap();
+        assert_eq!(cli.quiet, 1);
+    }
+}

@@ -1,0 +1,9 @@
+//! `oncp`: the native shell of oncp — a Juniper SSL VPN "Network Connect"
+//! (oNCP) client, a bundled test gateway and a trace decoder.
+//!
+//! All protocol logic lives in [`oncp_core`]; this crate moves bytes
+//! between core's sans-IO sessions and tokio sockets, rustls, a TUN device,
+//! the routing table and signals.
+
+pub mod cli;
+pub mod logging;

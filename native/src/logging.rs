@@ -1,0 +1,49 @@
+//! Log output through `tracing`: `-v`/`-q` pick the level, `RUST_LOG`
+//! overrides it.
+
+use tracing_subscriber::EnvFilter;
+
+/// The log level for a count of `-v` and `-q` flags: `info` by default,
+/// each `-v` one step more verbose, each `-q` one step quieter.
+pub fn level_for(verbose: u8, quiet: u8) -> tracing::Level {
+    use tracing::Level;
+    let steps = i16::from(verbose) - i16::from(quiet);
+    match steps {
+        i16::MIN..=-2 => Level::ERROR,
+        -1 => Level::WARN,
+        0 => Level::INFO,
+        1 => Level::DEBUG,
+        2..=i16::MAX => Level::TRACE,
+    }
+}
+
+/// Installs the global subscriber writing to standard error. `RUST_LOG`,
+/// when set, replaces the level chosen by the flags. Calling it twice is
+/// harmless (the second call keeps the first subscriber).
+pub fn init(verbose: u8, quiet: u8) {
+    let level = level_for(verbose, quiet);
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(level.as_str().to_ascii_lowercase()));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(verbose > 1)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::Level;
+
+    #[test]
+    fn flags_move_the_level_one_step_each() {
+        assert_eq!(level_for(0, 0), Level::INFO);
+        assert_eq!(level_for(1, 0), Level::DEBUG);
+        assert_eq!(level_for(2, 0), Level::TRACE);
+        assert_eq!(level_for(9, 0), Level::TRACE);
+        assert_eq!(level_for(0, 1), Level::WARN);
+        assert_eq!(level_for(0, 3), Level::ERROR);
+        assert_eq!(level_for(1, 1), Level::INFO);
+    }
+}
