@@ -78,7 +78,7 @@ mod tests {
         let mut argv = vec!["oncp", "connect"];
         argv.extend_from_slice(args);
         match Cli::try_parse_from(argv).unwrap().command {
-            Command::Connect(a) => a,
+            Command::Connect(a) => *a,
             other => panic!("parsed as {other:?}"),
         }
     }

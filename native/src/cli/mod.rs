@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Connect to a gateway (like `openconnect --protocol=nc`).
-    Connect(connect::ConnectArgs),
+    Connect(Box<connect::ConnectArgs>),
     /// Run the bundled test gateway.
     Gateway(gateway::GatewayArgs),
     /// Decode a capture plus TLS key log into oNCP events.
@@ -41,7 +41,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::logging::init(cli.verbose, cli.quiet);
     match cli.command {
-        Command::Connect(args) => connect::run(args, cli.verbose),
+        Command::Connect(args) => connect::run(*args, cli.verbose),
         Command::Gateway(args) => gateway::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Demo(args) => demo::run(args),
