@@ -1,0 +1,479 @@
+//! The client's TLS: system roots and/or `--cafile`, or `--servercert`
+//! pins; NSS key log output for captures. There is no insecure mode: a
+//! certificate that fails verification is refused and its pin reported so
+//! the user can decide to pin it.
+
+use crate::tls::pin::{CertFingerprints, Pin};
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+/// How the client decides to trust the gateway.
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    /// Extra CA certificates (PEM).
+    pub cafile: Option<PathBuf>,
+    /// Whether the system's CA certificates are trusted.
+    pub system_trust: bool,
+    /// Pins: when any is given, the certificate is accepted if and only if
+    /// it matches one (CA verification is then not consulted, as in
+    /// OpenConnect).
+    pub pins: Vec<Pin>,
+    /// Write TLS secrets here (NSS key log format). Without it,
+    /// `SSLKEYLOGFILE` is honoured.
+    pub keylog: Option<PathBuf>,
+}
+
+/// Errors setting up TLS.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsSetupError {
+    /// The `--cafile` could not be read or holds no certificate.
+    #[error("CA file {path}: {reason}")]
+    CaFile {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The key log file could not be opened.
+    #[error("key log file {path}: {source}")]
+    KeyLog {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// rustls refused the configuration.
+    #[error("TLS configuration: {0}")]
+    Rustls(#[from] rustls::Error),
+}
+
+/// Errors connecting to the gateway.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsConnectError {
+    /// The host name is not a valid DNS name or IP address.
+    #[error("invalid server name {0:?}")]
+    BadName(String),
+    /// TCP connection failed.
+    #[error("TCP connection to {addr} failed: {source}")]
+    Tcp {
+        /// host:port.
+        addr: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The certificate was refused; `pin` is what `--servercert` would
+    /// need to accept it.
+    #[error(
+        "server certificate verification failed: {reason}\nTo trust this server, add this to the command line:\n    --servercert {pin}"
+    )]
+    CertificateRejected {
+        /// Why.
+        reason: String,
+        /// The certificate's `pin-sha256:` pin.
+        pin: String,
+    },
+    /// The TLS handshake failed for another reason.
+    #[error("TLS handshake with {addr} failed: {source}")]
+    Handshake {
+        /// host:port.
+        addr: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// A configured TLS client; cheap to clone.
+#[derive(Clone)]
+pub struct TlsClient {
+    connector: tokio_rustls::TlsConnector,
+    last_pin: Arc<Mutex<Option<String>>>,
+}
+
+impl std::fmt::Debug for TlsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsClient").finish_non_exhaustive()
+    }
+}
+
+/// The crypto provider used everywhere (ring: quick to build, no C
+/// toolchain step beyond cc).
+pub fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Reads every certificate in a PEM file.
+pub fn load_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
+    let err = |reason: String| TlsSetupError::CaFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| err(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| err(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(err("no PEM certificate found".into()));
+    }
+    Ok(certs)
+}
+
+impl TlsClient {
+    /// Builds the client configuration.
+    pub fn new(opts: &TlsOptions) -> Result<TlsClient, TlsSetupError> {
+        let provider = provider();
+        let mut roots = RootCertStore::empty();
+        if opts.system_trust && opts.pins.is_empty() {
+            let found = rustls_native_certs::load_native_certs();
+            for e in &found.errors {
+                tracing::debug!("system certificate store: {e}");
+            }
+            let (added, ignored) = roots.add_parsable_certificates(found.certs);
+            tracing::debug!("trusting {added} system CA certificates ({ignored} unusable)");
+        }
+        if let Some(path) = &opts.cafile {
+            let (added, _) = roots.add_parsable_certificates(load_pem_certs(path)?);
+            if added == 0 {
+                return Err(TlsSetupError::CaFile {
+                    path: path.clone(),
+                    reason: "no usable CA certificate".into(),
+                });
+            }
+        }
+        let webpki = if roots.is_empty() {
+            None
+        } else {
+            Some(
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .map_err(|e| rustls::Error::General(e.to_string()))?,
+            )
+        };
+        let last_pin = Arc::new(Mutex::new(None));
+        let verifier = Arc::new(PinOrCaVerifier {
+            webpki,
+            pins: opts.pins.clone(),
+            algorithms: provider.signature_verification_algorithms,
+            last_pin: last_pin.clone(),
+        });
+        let mut config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        if let Some(path) = &opts.keylog {
+            config.key_log = Arc::new(FileKeyLog::open(path)?);
+        } else if std::env::var_os("SSLKEYLOGFILE").is_some() {
+            config.key_log = Arc::new(rustls::KeyLogFile::new());
+        }
+        Ok(TlsClient {
+            connector: tokio_rustls::TlsConnector::from(Arc::new(config)),
+            last_pin,
+        })
+    }
+
+    /// Opens TCP to `host:port` and runs the TLS handshake.
+    pub async fn connect(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<TlsStream<TcpStream>, TlsConnectError> {
+        let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']'))
+            .map_err(|_| TlsConnectError::BadName(host.to_string()))?
+            .to_owned();
+        let addr = format!("{host}:{port}");
+        let tcp = TcpStream::connect(&addr)
+            .await
+            .map_err(|source| TlsConnectError::Tcp {
+                addr: addr.clone(),
+                source,
+            })?;
+        let _ = tcp.set_nodelay(true);
+        match self.connector.connect(name, tcp).await {
+            Ok(s) => Ok(s),
+            Err(source) => {
+                let rejected = source
+                    .get_ref()
+                    .and_then(|e| e.downcast_ref::<rustls::Error>())
+                    .is_some_and(|e| matches!(e, rustls::Error::InvalidCertificate(_)));
+                let pin = self.last_pin.lock().map(|p| p.clone()).unwrap_or(None);
+                match (rejected, pin) {
+                    (true, Some(pin)) => Err(TlsConnectError::CertificateRejected {
+                        reason: source.to_string(),
+                        pin,
+                    }),
+                    _ => Err(TlsConnectError::Handshake { addr, source }),
+                }
+            }
+        }
+    }
+}
+
+/// Accepts the server certificate if it matches a pin (when pins are
+/// given) or chains to a trusted CA for the server name (otherwise).
+#[derive(Debug)]
+struct PinOrCaVerifier {
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    pins: Vec<Pin>,
+    algorithms: WebPkiSupportedAlgorithms,
+    last_pin: Arc<Mutex<Option<String>>>,
+}
+
+impl ServerCertVerifier for PinOrCaVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let prints = CertFingerprints::of_der(end_entity).map_err(|_| {
+            rustls::Error::InvalidCertificate(rustls::CertificateError::BadEncoding)
+        })?;
+        if let Ok(mut p) = self.last_pin.lock() {
+            *p = Some(prints.pin_sha256());
+        }
+        if !self.pins.is_empty() {
+            return if self.pins.iter().any(|p| prints.matches(p)) {
+                Ok(ServerCertVerified::assertion())
+            } else {
+                Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::Other(rustls::OtherError(Arc::new(PinMismatch))),
+                ))
+            };
+        }
+        match &self.webpki {
+            Some(v) => {
+                v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
+            None => Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            )),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("certificate does not match --servercert")]
+struct PinMismatch;
+
+/// Writes TLS secrets in NSS key log format to a named file (appending).
+struct FileKeyLog {
+    file: Mutex<std::fs::File>,
+}
+
+impl std::fmt::Debug for FileKeyLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FileKeyLog")
+    }
+}
+
+impl FileKeyLog {
+    fn open(path: &Path) -> Result<FileKeyLog, TlsSetupError> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|source| TlsSetupError::KeyLog {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(FileKeyLog {
+            file: Mutex::new(file),
+        })
+    }
+}
+
+impl rustls::KeyLog for FileKeyLog {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        let line = format!(
+            "{label} {} {}\n",
+            hex::encode(client_random),
+            hex::encode(secret)
+        );
+        if let Ok(mut f) = self.file.lock()
+            && let Err(e) = f.write_all(line.as_bytes())
+        {
+            tracing::warn!("writing TLS key log: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    struct TestServer {
+        port: u16,
+        pin: String,
+        cert_pem: String,
+    }
+
+    /// A one-connection-at-a-time TLS echo-once server on loopback with a
+    /// fresh self-signed certificate for `localhost`.
+    async fn server() -> TestServer {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let der = cert.der().clone();
+        let pin = crate::tls::pin::pin_sha256_of_der(&der).unwrap();
+        let key_der = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![der], key_der)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut tls) = acceptor.accept(tcp).await {
+                        let mut b = [0u8; 4];
+                        if tls.read_exact(&mut b).await.is_ok() {
+                            let _ = tls.write_all(&b).await;
+                            let _ = tls.flush().await;
+                        }
+                    }
+                });
+            }
+        });
+        TestServer {
+            port,
+            pin,
+            cert_pem: cert.pem(),
+        }
+    }
+
+    async fn round_trip(client: &TlsClient, host: &str, port: u16) -> Result<(), TlsConnectError> {
+        let mut s = client.connect(host, port).await?;
+        s.write_all(b"ping").await.unwrap();
+        let mut b = [0u8; 4];
+        s.read_exact(&mut b).await.unwrap();
+        assert_eq!(&b, b"ping");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn matching_pin_is_accepted_and_other_pin_refused_with_the_real_pin() {
+        let srv = server().await;
+        let good = TlsClient::new(&TlsOptions {
+            pins: vec![srv.pin.parse().unwrap()],
+            ..Default::default()
+        })
+        .unwrap();
+        round_trip(&good, "localhost", srv.port).await.unwrap();
+
+        let wrong = format!("pin-sha256:{}", "A".repeat(43) + "=");
+        let bad = TlsClient::new(&TlsOptions {
+            pins: vec![wrong.parse().unwrap()],
+            system_trust: true,
+            ..Default::default()
+        })
+        .unwrap();
+        match round_trip(&bad, "localhost", srv.port).await {
+            Err(TlsConnectError::CertificateRejected { pin, .. }) => assert_eq!(pin, srv.pin),
+            other => panic!("expected rejection, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn untrusted_certificate_is_refused_by_default_and_its_pin_printed() {
+        let srv = server().await;
+        let client = TlsClient::new(&TlsOptions {
+            system_trust: true,
+            ..Default::default()
+        })
+        .unwrap();
+        let err = round_trip(&client, "localhost", srv.port)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("--servercert {}", srv.pin)),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn cafile_trusts_the_certificate_for_its_name_only() {
+        let srv = server().await;
+        let dir = std::env::temp_dir().join(format!("oncp-cafile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, &srv.cert_pem).unwrap();
+        let keylog = dir.join("keys.log");
+        let client = TlsClient::new(&TlsOptions {
+            cafile: Some(ca.clone()),
+            keylog: Some(keylog.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+        round_trip(&client, "localhost", srv.port).await.unwrap();
+        let logged = std::fs::read_to_string(&keylog).unwrap();
+        assert!(
+            logged
+                .lines()
+                .any(|l| l.starts_with("CLIENT_TRAFFIC_SECRET_0 ")),
+            "{logged}"
+        );
+        // Same certificate, wrong name: refused.
+        let err = round_trip(&client, "127.0.0.1", srv.port)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, TlsConnectError::CertificateRejected { .. }),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn empty_cafile_is_a_clear_error() {
+        let path = std::env::temp_dir().join(format!("oncp-empty-ca-{}", std::process::id()));
+        std::fs::write(&path, "not a certificate\n").unwrap();
+        let err = TlsClient::new(&TlsOptions {
+            cafile: Some(path.clone()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert!(err.to_string().contains("no PEM certificate"), "{err}");
+    }
+}

@@ -1,0 +1,4 @@
+//! TLS with rustls: the client's configuration, trust and certificate pins.
+
+pub mod client;
+pub mod pin;
