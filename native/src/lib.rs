@@ -6,5 +6,7 @@
 //! the routing table and signals.
 
 pub mod cli;
+pub mod client;
 pub mod logging;
+pub mod netcfg;
 pub mod tls;

@@ -1,0 +1,78 @@
+//! The session cookie given on the command line or standard input.
+//!
+//! The string rules (split at `;`, a piece without `=` is the DSID) are
+//! core's [`oncp_core::wire::http::normalize_cookie`]; this module only
+//! obtains the string.
+
+use std::io::BufRead;
+
+/// Errors obtaining the cookie.
+#[derive(Debug, thiserror::Error)]
+pub enum CookieError {
+    /// Neither `-C` nor `--cookie-on-stdin` was given.
+    #[error("no cookie: give -C/--cookie or --cookie-on-stdin (this build has no web login yet)")]
+    Missing,
+    /// The cookie is empty after normalisation.
+    #[error("the cookie is empty")]
+    Empty,
+    /// Standard input could not be read.
+    #[error("reading the cookie from standard input: {0}")]
+    Stdin(#[from] std::io::Error),
+}
+
+/// Returns the `Cookie` header value from `-C` or, with `from_stdin`, the
+/// first line of `stdin`.
+pub fn obtain(
+    arg: Option<&str>,
+    from_stdin: bool,
+    stdin: &mut dyn BufRead,
+) -> Result<String, CookieError> {
+    let raw = match (arg, from_stdin) {
+        (Some(c), _) => c.to_string(),
+        (None, true) => {
+            let mut line = String::new();
+            stdin.read_line(&mut line)?;
+            line
+        }
+        (None, false) => return Err(CookieError::Missing),
+    };
+    let cookie = oncp_core::wire::http::normalize_cookie(raw.trim_end_matches(['\r', '\n']));
+    if cookie.is_empty() {
+        return Err(CookieError::Empty);
+    }
+    Ok(cookie)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_value_becomes_dsid_from_either_source() {
+        let mut none: &[u8] = b"";
+        assert_eq!(obtain(Some("abc"), false, &mut none).unwrap(), "DSID=abc");
+        let mut input: &[u8] = b"DSID=abc; DSFirstAccess=1\nignored\n";
+        assert_eq!(
+            obtain(None, true, &mut input).unwrap(),
+            "DSID=abc; DSFirstAccess=1"
+        );
+    }
+
+    #[test]
+    fn missing_or_empty_cookie_is_an_error() {
+        let mut none: &[u8] = b"";
+        assert!(matches!(
+            obtain(None, false, &mut none),
+            Err(CookieError::Missing)
+        ));
+        let mut blank: &[u8] = b"\n";
+        assert!(matches!(
+            obtain(None, true, &mut blank),
+            Err(CookieError::Empty)
+        ));
+        assert!(matches!(
+            obtain(Some(" ; "), false, &mut none),
+            Err(CookieError::Empty)
+        ));
+    }
+}

@@ -1,0 +1,5 @@
+//! `oncp connect`: the pieces around core's client session — the gateway
+//! target, the cookie, reconnect pacing and the tokio driver.
+
+pub mod cookie;
+pub mod target;
