@@ -10,3 +10,4 @@ pub mod client;
 pub mod logging;
 pub mod netcfg;
 pub mod tls;
+pub mod tun;

@@ -60,16 +60,6 @@ pub fn plan(cfg: &ConfigValues, gateway: Option<Ipv4Addr>) -> RoutePlan {
     }
 }
 
-/// The longest-prefix match for `dst` among `table` (destination, value),
-/// like the kernel's lookup in one table.
-pub fn longest_match<T>(table: &[(Ipv4Net, T)], dst: Ipv4Addr) -> Option<&T> {
-    table
-        .iter()
-        .filter(|(net, _)| net.contains(&dst))
-        .max_by_key(|(net, _)| net.prefix_len())
-        .map(|(_, v)| v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,18 +108,5 @@ mod tests {
         assert_eq!(p.via_tunnel, [net("10.1.0.0/16")]);
         assert_eq!(p.bypass, [net("10.1.9.0/24")]);
         assert_eq!(p.address, Some(net("10.9.0.5/32")));
-    }
-
-    #[test]
-    fn longest_prefix_wins() {
-        let table = [
-            (net("0.0.0.0/0"), "default"),
-            (net("192.0.2.0/24"), "lan"),
-            (net("192.0.2.128/25"), "half"),
-        ];
-        assert_eq!(longest_match(&table, ip("192.0.2.200")), Some(&"half"));
-        assert_eq!(longest_match(&table, ip("192.0.2.1")), Some(&"lan"));
-        assert_eq!(longest_match(&table, ip("8.8.8.8")), Some(&"default"));
-        assert_eq!(longest_match(&table[1..], ip("8.8.8.8")), None);
     }
 }

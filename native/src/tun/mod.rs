@@ -1,0 +1,132 @@
+//! The TUN device (through the `tun` crate, async) and the client's IP
+//! side: either a TUN device or, for `oncp demo` without root, an
+//! in-process pair of packet channels.
+
+use tokio::sync::mpsc;
+
+/// Largest IP packet read from the IP side.
+pub const MAX_PACKET: usize = 65_535;
+
+/// A TUN device that is not configured (no address, down): the vpnc-script
+/// or the built-in netlink setup configures it.
+pub struct Tun {
+    dev: tun::AsyncDevice,
+    name: String,
+}
+
+impl std::fmt::Debug for Tun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tun").field("name", &self.name).finish()
+    }
+}
+
+/// Errors creating the device.
+#[derive(Debug, thiserror::Error)]
+#[error("creating TUN device{}: {source} (oncp connect needs root or CAP_NET_ADMIN)", name.as_deref().map(|n| format!(" {n}")).unwrap_or_default())]
+pub struct TunError {
+    /// The requested name.
+    pub name: Option<String>,
+    /// The error.
+    pub source: tun::Error,
+}
+
+impl Tun {
+    /// Creates a TUN device named `name` (kernel-chosen `tunN` otherwise).
+    pub fn create(name: Option<&str>, mtu: u16) -> Result<Tun, TunError> {
+        let err = |source| TunError {
+            name: name.map(str::to_string),
+            source,
+        };
+        let mut cfg = tun::Configuration::default();
+        if let Some(n) = name {
+            cfg.tun_name(n);
+        }
+        cfg.mtu(mtu);
+        let dev = tun::create_as_async(&cfg).map_err(err)?;
+        let name = tun::AbstractDevice::tun_name(&*dev).map_err(err)?;
+        Ok(Tun { dev, name })
+    }
+
+    /// The device's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Where the client's inner IP packets come from and go to.
+#[derive(Debug)]
+pub enum IpSide {
+    /// A TUN device.
+    Tun(Tun),
+    /// In-process channels: packets to send through the tunnel arrive on
+    /// `from_user`; packets out of the tunnel go to `to_user`.
+    Channel {
+        /// Packets to send into the tunnel.
+        from_user: mpsc::Receiver<Vec<u8>>,
+        /// Packets that came out of the tunnel.
+        to_user: mpsc::Sender<Vec<u8>>,
+    },
+}
+
+impl IpSide {
+    /// Waits for the next packet to send into the tunnel; `Ok(None)` when
+    /// the channel side is closed. Cancel-safe.
+    pub async fn recv(&mut self, buf: &mut Vec<u8>) -> std::io::Result<Option<()>> {
+        match self {
+            IpSide::Tun(t) => {
+                buf.resize(MAX_PACKET, 0);
+                let n = t.dev.recv(buf).await?;
+                buf.truncate(n);
+                Ok(Some(()))
+            }
+            IpSide::Channel { from_user, .. } => match from_user.recv().await {
+                Some(p) => {
+                    *buf = p;
+                    Ok(Some(()))
+                }
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// Delivers a packet that came out of the tunnel.
+    pub async fn send(&mut self, packet: &[u8]) -> std::io::Result<()> {
+        match self {
+            IpSide::Tun(t) => t.dev.send(packet).await.map(|_| ()),
+            IpSide::Channel { to_user, .. } => {
+                // A slow or closed consumer loses packets, like a full TUN queue.
+                let _ = to_user.try_send(packet.to_vec());
+                Ok(())
+            }
+        }
+    }
+
+    /// The TUN device name, if any.
+    pub fn device_name(&self) -> Option<&str> {
+        match self {
+            IpSide::Tun(t) => Some(t.name()),
+            IpSide::Channel { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn channel_side_moves_packets_both_ways_and_reports_close() {
+        let (user_tx, from_user) = mpsc::channel(4);
+        let (to_user, mut user_rx) = mpsc::channel(4);
+        let mut side = IpSide::Channel { from_user, to_user };
+        user_tx.send(vec![0x45, 1, 2]).await.unwrap();
+        let mut buf = Vec::new();
+        assert_eq!(side.recv(&mut buf).await.unwrap(), Some(()));
+        assert_eq!(buf, [0x45, 1, 2]);
+        side.send(&[0x45, 9]).await.unwrap();
+        assert_eq!(user_rx.recv().await.unwrap(), [0x45, 9]);
+        drop(user_tx);
+        assert_eq!(side.recv(&mut buf).await.unwrap(), None);
+        assert!(side.device_name().is_none());
+    }
+}
