@@ -334,51 +334,12 @@ impl rustls::KeyLog for FileKeyLog {
 mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpListener;
 
-    struct TestServer {
-        port: u16,
-        pin: String,
-        cert_pem: String,
-    }
+    use crate::tls::test_server::TestServer;
 
-    /// A one-connection-at-a-time TLS echo-once server on loopback with a
-    /// fresh self-signed certificate for `localhost`.
+    /// A TLS server on loopback that echoes the first 4 bytes.
     async fn server() -> TestServer {
-        let key = rcgen::KeyPair::generate().unwrap();
-        let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-        let cert = params.self_signed(&key).unwrap();
-        let der = cert.der().clone();
-        let pin = crate::tls::pin::pin_sha256_of_der(&der).unwrap();
-        let key_der = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![der], key_der)
-            .unwrap();
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            while let Ok((tcp, _)) = listener.accept().await {
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
-                    if let Ok(mut tls) = acceptor.accept(tcp).await {
-                        let mut b = [0u8; 4];
-                        if tls.read_exact(&mut b).await.is_ok() {
-                            let _ = tls.write_all(&b).await;
-                            let _ = tls.flush().await;
-                        }
-                    }
-                });
-            }
-        });
-        TestServer {
-            port,
-            pin,
-            cert_pem: cert.pem(),
-        }
+        crate::tls::test_server::start(4, |req| req[..4].to_vec()).await
     }
 
     async fn round_trip(client: &TlsClient, host: &str, port: u16) -> Result<(), TlsConnectError> {

@@ -2,3 +2,5 @@
 
 pub mod client;
 pub mod pin;
+#[cfg(test)]
+pub(crate) mod test_server;

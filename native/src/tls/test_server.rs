@@ -1,0 +1,79 @@
+//! A loopback TLS server with a fresh self-signed certificate, for tests.
+
+use crate::tls::client::{TlsClient, TlsOptions, provider};
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A running test server.
+pub struct TestServer {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Its certificate's pin-sha256.
+    pub pin: String,
+    /// Its certificate (PEM), valid for `localhost`.
+    pub cert_pem: String,
+}
+
+impl TestServer {
+    /// A client that pins this server.
+    pub fn pinned_client(&self) -> TlsClient {
+        TlsClient::new(&TlsOptions {
+            pins: vec![self.pin.parse().unwrap()],
+            ..Default::default()
+        })
+        .unwrap()
+    }
+}
+
+/// Starts a server; for each connection it reads until the request head
+/// ends (`\r\n\r\n`) or `min_read` bytes arrived, whichever is first, and
+/// writes `answer(request)`.
+pub async fn start(
+    min_read: usize,
+    answer: impl Fn(&[u8]) -> Vec<u8> + Send + Sync + 'static,
+) -> TestServer {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let der = cert.der().clone();
+    let pin = crate::tls::pin::pin_sha256_of_der(&der).unwrap();
+    let key_der = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![der], key_der)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let answer = Arc::new(answer);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut req = Vec::new();
+                let mut b = [0u8; 1024];
+                while req.len() < min_read && !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut b).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => req.extend_from_slice(&b[..n]),
+                    }
+                }
+                let _ = tls.write_all(&answer(&req)).await;
+                let _ = tls.flush().await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    TestServer {
+        port,
+        pin,
+        cert_pem: cert.pem(),
+    }
+}
