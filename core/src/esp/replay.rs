@@ -123,6 +123,9 @@ mod tests {
         assert_eq!(take(&mut w, 64), Fresh);
         assert_eq!(w.missing, u64::MAX >> 1);
         assert_eq!(take(&mut w, 1), Fresh);
+        // 0 was received before the jump: bit 63 says so.
+        assert_eq!(take(&mut w, 0), Replayed);
+        assert_eq!(take(&mut w, 65), Fresh);
         assert_eq!(take(&mut w, 0), TooOld);
     }
 

@@ -1,0 +1,556 @@
+//! The client side of an oNCP session.
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::string::ToString;
+use alloc::vec::Vec;
+
+use super::esp_link::{EspLink, Opened};
+use super::event::{ClientEvent, DisconnectReason, EspDownReason, SessionStats, Transport};
+use super::options::ClientOptions;
+use super::probe::{DEFAULT_DPD, EspState, ProbeAction};
+use crate::esp::{Cipher, Integrity, SaLifetime, SaParams};
+use crate::rng::Random;
+use crate::time::{Duration, Instant};
+use crate::wire::data::{MIN_PACKET_LIMIT, data_message, split_ip_packets};
+use crate::wire::http::{ResponseHead, TunnelOutcome, TunnelRequest, head_len};
+use crate::wire::record::encode_record;
+use crate::wire::{
+    Config, Control, EspKeys, HostnamePacket, KmpMessage, KmpType, Sender, StreamDecoder,
+    StreamItem, StreamKind,
+};
+
+/// How long the client waits for the gateway to rekey after its own
+/// outbound SA ran out before reconnecting to get fresh keys.
+const REKEY_GRACE: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+enum Phase {
+    /// Waiting for the HTTP answer to the tunnel request.
+    AwaitHttp(Vec<u8>),
+    /// Waiting for the status byte and then the 301.
+    Setup(StreamDecoder),
+    /// Configured: data flows.
+    Data(StreamDecoder),
+    /// The TLS connection is gone; waiting for [`ClientSession::reconnect`].
+    Reconnecting,
+    /// Over for good.
+    Closed,
+}
+
+/// The client side of an oNCP session, sans-IO.
+///
+/// The driver owns the TLS connection, a UDP socket towards the gateway's
+/// ESP port and the TUN device, and a clock:
+/// - inputs: [`handle_tls`](Self::handle_tls) (TLS plaintext),
+///   [`handle_udp`](Self::handle_udp), [`send_ip`](Self::send_ip) (from the
+///   TUN), [`handle_timeout`](Self::handle_timeout),
+///   [`handle_tls_closed`](Self::handle_tls_closed),
+///   [`reconnect`](Self::reconnect), [`close`](Self::close);
+/// - outputs, drained after every input:
+///   [`poll_tls_transmit`](Self::poll_tls_transmit) (each item is written
+///   with one TLS write), [`poll_udp_transmit`](Self::poll_udp_transmit),
+///   [`poll_ip`](Self::poll_ip) (to the TUN),
+///   [`poll_event`](Self::poll_event), and
+///   [`poll_timeout`](Self::poll_timeout) (call `handle_timeout` then).
+pub struct ClientSession {
+    opts: ClientOptions,
+    rng: Box<dyn Random + Send>,
+    phase: Phase,
+    config: Option<Config>,
+    esp: EspLink,
+    esp_state: EspState,
+    cipher: Option<Cipher>,
+    integrity: Option<Integrity>,
+    replay_protection: bool,
+    dpd: Duration,
+    mtu: u32,
+    /// When our outbound SA ran out and we started waiting for a rekey.
+    rekey_wait: Option<Instant>,
+    tls_tx: VecDeque<Vec<u8>>,
+    udp_tx: VecDeque<Vec<u8>>,
+    ip_rx: VecDeque<Vec<u8>>,
+    events: VecDeque<ClientEvent>,
+    stats: SessionStats,
+}
+
+impl core::fmt::Debug for ClientSession {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientSession")
+            .field("host", &self.opts.host)
+            .field("phase", &self.phase)
+            .field("esp_state", &self.esp_state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientSession {
+    /// A session to the gateway in `opts`. The first
+    /// [`poll_tls_transmit`](Self::poll_tls_transmit) yields the HTTP
+    /// tunnel request for a freshly opened TLS connection.
+    pub fn new(opts: ClientOptions, rng: Box<dyn Random + Send>, _now: Instant) -> Self {
+        let mut s = ClientSession {
+            opts,
+            rng,
+            phase: Phase::Closed,
+            config: None,
+            esp: EspLink::new(),
+            esp_state: EspState::Unavailable,
+            cipher: None,
+            integrity: None,
+            replay_protection: true,
+            dpd: DEFAULT_DPD,
+            mtu: 0,
+            rekey_wait: None,
+            tls_tx: VecDeque::new(),
+            udp_tx: VecDeque::new(),
+            ip_rx: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: SessionStats::default(),
+        };
+        s.start_connection();
+        s
+    }
+
+    fn tunnel_request(&self) -> TunnelRequest {
+        TunnelRequest {
+            host: self.opts.host.clone(),
+            port: self.opts.port,
+            user_agent: self.opts.user_agent.clone(),
+            cookie: self.opts.cookie.clone(),
+        }
+    }
+
+    fn start_connection(&mut self) {
+        self.tls_tx.clear();
+        self.tls_tx.push_back(self.tunnel_request().to_bytes());
+        self.phase = Phase::AwaitHttp(Vec::new());
+    }
+
+    /// The logout request (spec §9.2), to send on a new TLS connection
+    /// after the session ends (not after a rejected cookie).
+    pub fn logout_request(&self) -> Vec<u8> {
+        self.tunnel_request().logout_bytes()
+    }
+
+    /// The configuration in force, once received.
+    pub fn config(&self) -> Option<&Config> {
+        self.config.as_ref()
+    }
+
+    /// The gateway's ESP UDP port, once configured with usable ESP.
+    pub fn esp_port(&self) -> Option<u16> {
+        if self.esp.has_keys() {
+            self.config.as_ref()?.values().esp.port
+        } else {
+            None
+        }
+    }
+
+    /// Which path carries outgoing data now.
+    pub fn transport(&self) -> Transport {
+        if self.esp_state.is_established() {
+            Transport::Esp
+        } else {
+            Transport::Tls
+        }
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> SessionStats {
+        self.stats
+    }
+
+    /// Whether the session ended for good.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
+    }
+
+    /// Bytes of TLS plaintext from the gateway.
+    pub fn handle_tls(&mut self, now: Instant, data: &[u8]) {
+        match &mut self.phase {
+            Phase::AwaitHttp(buf) => {
+                buf.extend_from_slice(data);
+                let n = match head_len(buf) {
+                    Ok(Some(n)) => n,
+                    Ok(None) => return,
+                    Err(e) => return self.fail(DisconnectReason::Protocol(e)),
+                };
+                let head = match ResponseHead::parse(&buf[..n]) {
+                    Ok(h) => h,
+                    Err(e) => return self.fail(DisconnectReason::Protocol(e)),
+                };
+                let rest = buf[n..].to_vec();
+                match head.tunnel_outcome() {
+                    TunnelOutcome::Accepted => {}
+                    TunnelOutcome::CookieRejected => {
+                        return self.fail(DisconnectReason::CookieRejected(head.status));
+                    }
+                    TunnelOutcome::Failed => {
+                        return self.fail(DisconnectReason::HttpFailure(head.status));
+                    }
+                }
+                let hostname = HostnamePacket::new(&self.opts.local_hostname);
+                self.tls_tx.push_back(encode_record(&hostname.to_payload()));
+                self.phase = Phase::Setup(StreamDecoder::new(StreamKind::ServerToClient));
+                if !rest.is_empty() {
+                    self.handle_tls(now, &rest);
+                }
+            }
+            Phase::Setup(dec) | Phase::Data(dec) => {
+                if let Err(e) = dec.feed(data) {
+                    return self.fail(DisconnectReason::Protocol(e));
+                }
+                while let Some(item) = self.decoder().and_then(StreamDecoder::poll_item) {
+                    self.handle_item(now, item);
+                    if matches!(self.phase, Phase::Closed) {
+                        return;
+                    }
+                }
+            }
+            Phase::Reconnecting | Phase::Closed => {}
+        }
+    }
+
+    fn decoder(&mut self) -> Option<&mut StreamDecoder> {
+        match &mut self.phase {
+            Phase::Setup(d) | Phase::Data(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    fn handle_item(&mut self, now: Instant, item: StreamItem) {
+        let configured = matches!(self.phase, Phase::Data(_));
+        match item {
+            StreamItem::Status(s) if !s.is_ok() => self.fail(DisconnectReason::BadStatus(s.0)),
+            StreamItem::Status(_) | StreamItem::Hostname(_) => {}
+            StreamItem::Terminated(r) => self.fail(DisconnectReason::Terminated(r)),
+            StreamItem::Message { message, .. } => match message.kmp_type() {
+                KmpType::CONFIG if !configured => self.handle_config(now, &message),
+                KmpType::DATA => self.handle_data(&message),
+                KmpType::ESP_KEYS if configured => self.handle_rekey(now, &message),
+                // Anything else is not meaningful here; ignore it rather
+                // than end the session (9.01 would quit).
+                _ => {}
+            },
+        }
+    }
+
+    fn handle_config(&mut self, now: Instant, message: &KmpMessage) {
+        let cfg = match Config::parse(&message.payload) {
+            Ok(c) => c,
+            Err(e) => return self.fail(DisconnectReason::Protocol(e)),
+        };
+        let v = cfg.values();
+        // Spec §4.3: a reconnect must give the same address.
+        let cfg = match &self.config {
+            None if v.address.is_none() => {
+                return self.fail(DisconnectReason::BadConfig(
+                    "no IPv4 address received".into(),
+                ));
+            }
+            Some(prev) => {
+                let p = prev.values();
+                if v.address.is_some_and(|a| Some(a) != p.address)
+                    || (v.address.is_some() && p.netmask.is_some() && v.netmask != p.netmask)
+                {
+                    return self.fail(DisconnectReason::AddressChanged);
+                }
+                if v.address.is_none() || v.mtu.is_none() {
+                    let mut merged = v.clone();
+                    merged.address = merged.address.or(p.address);
+                    merged.netmask = merged.netmask.or(p.netmask);
+                    merged.mtu = merged.mtu.or(p.mtu);
+                    Config::from_values(merged)
+                } else {
+                    cfg
+                }
+            }
+            None => cfg,
+        };
+        let v = cfg.values().clone();
+        self.mtu = v.mtu.unwrap_or(self.mtu);
+        self.esp.set_mtu(self.mtu);
+        self.dpd = self.opts.force_dpd.unwrap_or(match v.esp.fallback_secs {
+            Some(s) if s > 0 => Duration::from_secs(s as u64),
+            _ => DEFAULT_DPD,
+        });
+        self.replay_protection = v.esp.replay_protection.unwrap_or(false);
+        let mut reply = Control::Mtu(self.mtu).to_message().to_vec();
+        self.esp.clear();
+        self.esp_state = EspState::Unavailable;
+        if let Some(keys) = self.setup_esp(now, &v.esp) {
+            reply.extend(keys.to_client_message().to_vec());
+        }
+        self.tls_tx.push_back(encode_record(&reply));
+        self.config = Some(cfg.clone());
+        if let Phase::Setup(d) = core::mem::replace(&mut self.phase, Phase::Closed) {
+            self.phase = Phase::Data(d);
+        }
+        self.events
+            .push_back(ClientEvent::Configured(Box::new(cfg)));
+        if self.esp.has_keys() {
+            self.esp_state = EspState::start_probing(now);
+            self.handle_timeout(now);
+        }
+    }
+
+    /// Installs the gateway's outbound keys and generates our inbound ones;
+    /// returns our keys to announce, or `None` if ESP can't be used.
+    fn setup_esp(&mut self, now: Instant, esp: &crate::wire::EspSettings) -> Option<EspKeys> {
+        if !self.opts.esp || esp.port.is_none() {
+            return None;
+        }
+        let cipher = Cipher::from_code(esp.cipher?).ok()?;
+        let integrity = Integrity::from_code(esp.mac?).ok()?;
+        let outbound = SaParams {
+            spi: esp.spi?,
+            cipher,
+            integrity,
+            secrets: esp.secrets?,
+        };
+        self.cipher = Some(cipher);
+        self.integrity = Some(integrity);
+        let lifetime = SaLifetime {
+            bytes: esp.lifetime_bytes.filter(|&b| b > 0).map(u64::from),
+            time: esp
+                .lifetime_secs
+                .filter(|&s| s > 0)
+                .map(|s| Duration::from_secs(s as u64)),
+        };
+        self.esp.set_outbound(&outbound, now, lifetime);
+        let inbound = SaParams::generate(cipher, integrity, &mut *self.rng);
+        self.esp.set_inbound(&inbound, self.replay_protection);
+        if esp.compression == Some(true) && self.opts.compress_outbound {
+            self.esp.enable_compression();
+        }
+        self.rekey_wait = None;
+        Some(EspKeys {
+            spi: inbound.spi,
+            secrets: inbound.secrets,
+        })
+    }
+
+    fn handle_data(&mut self, message: &KmpMessage) {
+        let limit = MIN_PACKET_LIMIT.max(self.mtu as usize);
+        // A malformed data message is dropped; the stream stays in sync.
+        if let Ok(packets) = split_ip_packets(&message.payload, limit) {
+            for p in packets {
+                self.stats.tls_packets_in += 1;
+                self.stats.tls_bytes_in += p.len() as u64;
+                self.ip_rx.push_back(p.to_vec());
+            }
+        }
+    }
+
+    fn handle_rekey(&mut self, now: Instant, message: &KmpMessage) {
+        let result = Config::parse_rekey(&message.payload).map_err(|e| e.to_string());
+        let new = result.and_then(|cfg| {
+            let mut esp = cfg.values().esp.clone();
+            esp.cipher = esp.cipher.or(self.cipher.map(Cipher::code));
+            esp.mac = esp.mac.or(self.integrity.map(Integrity::code));
+            esp.port = self.config.as_ref().and_then(|c| c.values().esp.port);
+            esp.compression = self
+                .config
+                .as_ref()
+                .and_then(|c| c.values().esp.compression);
+            self.setup_esp(now, &esp)
+                .ok_or_else(|| "unusable ESP keys or algorithms".to_string())
+        });
+        match new {
+            Ok(keys) => {
+                self.tls_tx
+                    .push_back(encode_record(&keys.to_client_message().to_vec()));
+                self.stats.rekeys += 1;
+                if matches!(self.esp_state, EspState::Unavailable) {
+                    self.esp_state = EspState::start_probing(now);
+                }
+                self.events.push_back(ClientEvent::Rekeyed);
+            }
+            Err(why) => {
+                if self.esp_state.is_established() {
+                    self.tls_tx
+                        .push_back(encode_record(&Control::Esp(false).to_message().to_vec()));
+                }
+                self.esp.clear();
+                self.esp_state = EspState::Unavailable;
+                self.events
+                    .push_back(ClientEvent::EspDown(EspDownReason::BadRekey(why)));
+            }
+        }
+    }
+
+    /// A UDP datagram from the gateway's ESP port.
+    pub fn handle_udp(&mut self, now: Instant, datagram: &[u8]) {
+        if !matches!(self.phase, Phase::Data(_)) {
+            return;
+        }
+        match self.esp.open(datagram, &mut self.stats) {
+            Ok(opened) => {
+                if self.esp_state.on_receive(now) {
+                    self.tls_tx
+                        .push_back(encode_record(&Control::Esp(true).to_message().to_vec()));
+                    self.events.push_back(ClientEvent::EspUp);
+                }
+                if let Opened::Packet(p) = opened {
+                    self.ip_rx.push_back(p);
+                }
+            }
+            Err(_) => self.stats.esp_dropped += 1,
+        }
+    }
+
+    /// An IP packet from the TUN device to send to the gateway.
+    pub fn send_ip(&mut self, now: Instant, packet: &[u8]) {
+        if !matches!(self.phase, Phase::Data(_)) || packet.is_empty() {
+            return;
+        }
+        if self.esp_state.is_established()
+            && let Ok(d) = self.esp.seal(packet, &mut *self.rng, &mut self.stats)
+        {
+            self.stats.esp_packets_out += 1;
+            self.stats.esp_bytes_out += packet.len() as u64;
+            self.udp_tx.push_back(d);
+            self.check_lifetime(now);
+            return;
+        }
+        if let Ok(m) = data_message(packet, Sender::Client) {
+            self.stats.tls_packets_out += 1;
+            self.stats.tls_bytes_out += packet.len() as u64;
+            self.tls_tx.push_back(encode_record(&m.to_vec()));
+        }
+    }
+
+    fn check_lifetime(&mut self, now: Instant) {
+        if self.rekey_wait.is_none()
+            && self
+                .esp
+                .outbound
+                .as_ref()
+                .is_some_and(|o| o.needs_rekey(now))
+        {
+            self.rekey_wait = Some(now);
+        }
+    }
+
+    /// Timers are due (see [`poll_timeout`](Self::poll_timeout)).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if !matches!(self.phase, Phase::Data(_)) {
+            return;
+        }
+        match self.esp_state.on_timer(now, self.dpd) {
+            ProbeAction::Wait => {}
+            ProbeAction::SendProbe => {
+                if let Some(p) = self.esp.probe(&mut *self.rng) {
+                    self.stats.probes_out += 1;
+                    self.udp_tx.push_back(p);
+                }
+            }
+            ProbeAction::Dead => {
+                self.tls_tx
+                    .push_back(encode_record(&Control::Esp(false).to_message().to_vec()));
+                self.events
+                    .push_back(ClientEvent::EspDown(EspDownReason::DeadPeer));
+                // Restart probing straight away.
+                self.handle_timeout(now);
+            }
+        }
+        self.check_lifetime(now);
+        if let Some(t) = self.rekey_wait
+            && now >= t + REKEY_GRACE
+        {
+            // The gateway did not rekey: get fresh keys by reconnecting.
+            self.rekey_wait = None;
+            self.lose_tls();
+        }
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if !matches!(self.phase, Phase::Data(_)) {
+            return None;
+        }
+        let esp = self.esp_state.deadline(self.dpd);
+        let rekey = self.rekey_wait.map(|t| t + REKEY_GRACE);
+        let lifetime = self
+            .esp
+            .outbound
+            .as_ref()
+            .filter(|_| self.rekey_wait.is_none())
+            .and_then(|o| o.expires_at());
+        [esp, rekey, lifetime].into_iter().flatten().min()
+    }
+
+    /// The TLS connection was lost (read/write error or EOF).
+    pub fn handle_tls_closed(&mut self, _now: Instant) {
+        if matches!(self.phase, Phase::Closed | Phase::Reconnecting) {
+            return;
+        }
+        if matches!(self.phase, Phase::AwaitHttp(_)) && self.config.is_none() {
+            // Never got in: nothing to resume.
+            return self.fail(DisconnectReason::HttpFailure(0));
+        }
+        self.lose_tls();
+    }
+
+    fn lose_tls(&mut self) {
+        if self.esp_state.is_established() {
+            self.events
+                .push_back(ClientEvent::EspDown(EspDownReason::TlsLost));
+        }
+        self.esp.clear();
+        self.esp_state = EspState::Unavailable;
+        self.tls_tx.clear();
+        self.udp_tx.clear();
+        self.phase = Phase::Reconnecting;
+        self.events.push_back(ClientEvent::ReconnectNeeded);
+    }
+
+    /// A new TLS connection to the gateway is up: start over with the same
+    /// cookie. ESP is probed again once the new configuration arrives.
+    pub fn reconnect(&mut self, _now: Instant) {
+        if !matches!(self.phase, Phase::Closed) {
+            self.start_connection();
+        }
+    }
+
+    /// Ends the session (user request). There is no goodbye message; the
+    /// driver closes TLS and sends [`logout_request`](Self::logout_request).
+    pub fn close(&mut self, _now: Instant) {
+        if !matches!(self.phase, Phase::Closed) {
+            self.fail(DisconnectReason::Closed);
+        }
+    }
+
+    fn fail(&mut self, reason: DisconnectReason) {
+        self.phase = Phase::Closed;
+        self.esp.clear();
+        self.esp_state = EspState::Unavailable;
+        self.events.push_back(ClientEvent::Disconnected(reason));
+    }
+
+    /// The next chunk of TLS plaintext to write (one TLS write each).
+    #[must_use]
+    pub fn poll_tls_transmit(&mut self) -> Option<Vec<u8>> {
+        self.tls_tx.pop_front()
+    }
+
+    /// The next ESP datagram for the gateway's ESP port.
+    #[must_use]
+    pub fn poll_udp_transmit(&mut self) -> Option<Vec<u8>> {
+        self.udp_tx.pop_front()
+    }
+
+    /// The next IP packet for the TUN device.
+    #[must_use]
+    pub fn poll_ip(&mut self) -> Option<Vec<u8>> {
+        self.ip_rx.pop_front()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+        self.events.pop_front()
+    }
+}

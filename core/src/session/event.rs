@@ -1,0 +1,126 @@
+//! What sessions report to their driver.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+
+use crate::wire::{Config, TerminationReason, WireError};
+
+/// Which path carries outgoing data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// KMP 300 messages over the TLS connection.
+    Tls,
+    /// ESP over UDP.
+    Esp,
+}
+
+/// Why ESP stopped carrying data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EspDownReason {
+    /// Nothing was received over ESP for twice the DPD interval.
+    DeadPeer,
+    /// The gateway's rekey message could not be used.
+    BadRekey(String),
+    /// The TLS connection was lost (ESP restarts after reconnecting).
+    TlsLost,
+    /// The peer disabled ESP (gateway side: the client's 303).
+    DisabledByPeer,
+}
+
+/// Why a session ended for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DisconnectReason {
+    /// The gateway answered the tunnel request with 302 or 4xx.
+    CookieRejected(u16),
+    /// The gateway answered the tunnel request with another failure status.
+    HttpFailure(u16),
+    /// The gateway's status byte after the hostname packet was not 0
+    /// (8: oNCP disabled on this gateway).
+    BadStatus(u8),
+    /// The gateway sent a termination notice.
+    Terminated(TerminationReason),
+    /// The peer broke the protocol.
+    Protocol(WireError),
+    /// The configuration was unusable (e.g. no IPv4 address).
+    BadConfig(String),
+    /// After a reconnect the gateway assigned a different address.
+    AddressChanged,
+    /// We closed the session.
+    Closed,
+    /// The TLS connection was lost and the session cannot reconnect
+    /// (gateway side).
+    ConnectionLost,
+}
+
+/// Events of a [`super::ClientSession`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientEvent {
+    /// The gateway's configuration arrived (first time and after each
+    /// reconnect).
+    Configured(Box<Config>),
+    /// ESP probes are answered and data now goes over ESP.
+    EspUp,
+    /// ESP stopped carrying data; data goes over TLS.
+    EspDown(EspDownReason),
+    /// New ESP keys are in use (gateway-initiated rekey).
+    Rekeyed,
+    /// The TLS connection must be re-established with the same cookie
+    /// (call [`super::ClientSession::reconnect`] once it is up).
+    ReconnectNeeded,
+    /// The session is over; the driver should log out unless the cookie
+    /// was rejected.
+    Disconnected(DisconnectReason),
+}
+
+/// Events of a [`super::GatewaySession`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayEvent {
+    /// The tunnel request carried an accepted cookie; setup continues.
+    Accepted {
+        /// The client's host name, from its hostname packet.
+        hostname: String,
+    },
+    /// The configuration went out.
+    Configured,
+    /// The client enabled ESP (and we have its keys).
+    EspUp,
+    /// ESP stopped carrying data to the client.
+    EspDown(EspDownReason),
+    /// A rekey completed (the client's new keys arrived).
+    Rekeyed,
+    /// The session is over.
+    Disconnected(DisconnectReason),
+}
+
+/// Packet and byte counters of a session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// IP packets sent over TLS.
+    pub tls_packets_out: u64,
+    /// IP packets received over TLS.
+    pub tls_packets_in: u64,
+    /// IP packet bytes sent over TLS.
+    pub tls_bytes_out: u64,
+    /// IP packet bytes received over TLS.
+    pub tls_bytes_in: u64,
+    /// IP packets sent over ESP.
+    pub esp_packets_out: u64,
+    /// IP packets received over ESP.
+    pub esp_packets_in: u64,
+    /// IP packet bytes (uncompressed) sent over ESP.
+    pub esp_bytes_out: u64,
+    /// IP packet bytes (uncompressed) received over ESP.
+    pub esp_bytes_in: u64,
+    /// ESP packets sent LZO-compressed.
+    pub lzo_out: u64,
+    /// ESP packets received LZO-compressed.
+    pub lzo_in: u64,
+    /// Probes sent.
+    pub probes_out: u64,
+    /// Probes received.
+    pub probes_in: u64,
+    /// Datagrams refused (bad ICV, replay, unknown SPI, bad LZO, …).
+    pub esp_dropped: u64,
+    /// Rekeys completed.
+    pub rekeys: u64,
+}

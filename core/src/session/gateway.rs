@@ -1,0 +1,458 @@
+//! The gateway side of an oNCP session.
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::esp_link::{EspLink, Opened};
+use super::event::{DisconnectReason, EspDownReason, GatewayEvent, SessionStats};
+use super::options::GatewaySessionConfig;
+use crate::esp::{SaLifetime, SaParams};
+use crate::rng::Random;
+use crate::time::Instant;
+use crate::wire::data::{MIN_PACKET_LIMIT, data_message, split_ip_packets};
+use crate::wire::http::{RequestHead, TUNNEL_ACCEPTED_RESPONSE, head_len};
+use crate::wire::record::{
+    MAX_RECORD_PAYLOAD_IN_ONE_TLS_RECORD, encode_record, termination_record,
+};
+use crate::wire::{
+    Config, Control, EspKeys, EspSettings, KmpMessage, KmpType, Sender, Status, StreamDecoder,
+    StreamItem, StreamKind, TerminationReason,
+};
+
+/// The answer to a tunnel request with a cookie we don't accept.
+pub const COOKIE_REJECTED_RESPONSE: &[u8] =
+    b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+/// The answer to anything but the tunnel request.
+pub const NOT_FOUND_RESPONSE: &[u8] =
+    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+/// Largest KMP 300 payload we send (OpenConnect's receive buffer is
+/// max(16384, MTU) + 20, spec §3.6).
+const MAX_DATA_PAYLOAD: usize = 16384;
+
+#[derive(Debug)]
+enum Phase {
+    AwaitRequest(Vec<u8>),
+    Stream {
+        dec: StreamDecoder,
+        configured: bool,
+    },
+    Closed,
+}
+
+/// A cookie check supplied by the driver: gets the `DSID` value.
+pub type CookieCheck = Box<dyn Fn(&str) -> bool + Send>;
+
+/// The gateway side of one client's oNCP session, sans-IO.
+///
+/// Same driving pattern as [`super::ClientSession`]: feed TLS plaintext
+/// from the very first byte of the request (including bytes the driver
+/// already read to route it), UDP datagrams whose SPI is one of
+/// [`inbound_spis`](Self::inbound_spis), IP packets for the client and
+/// timeouts; drain the `poll_*` outputs. Each
+/// [`poll_tls_transmit`](Self::poll_tls_transmit) item must go out as its
+/// own TLS record (OpenConnect 9.01 needs one oNCP record per TLS record
+/// during setup and for rekeys, spec §12).
+pub struct GatewaySession {
+    cfg: GatewaySessionConfig,
+    check_cookie: CookieCheck,
+    rng: Box<dyn Random + Send>,
+    phase: Phase,
+    esp: EspLink,
+    /// The client asked for ESP (303 enable) and we have its keys.
+    esp_enabled: bool,
+    /// Our inbound SA's parameters waiting for the client's reply keys.
+    rekey_started: Option<Instant>,
+    next_rekey: Option<Instant>,
+    hostname: String,
+    client_mtu: Option<u32>,
+    tls_tx: VecDeque<Vec<u8>>,
+    udp_tx: VecDeque<Vec<u8>>,
+    ip_rx: VecDeque<Vec<u8>>,
+    events: VecDeque<GatewayEvent>,
+    stats: SessionStats,
+}
+
+impl core::fmt::Debug for GatewaySession {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("GatewaySession")
+            .field("phase", &self.phase)
+            .field("esp_enabled", &self.esp_enabled)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GatewaySession {
+    /// A session for a newly accepted TLS connection.
+    pub fn new(
+        cfg: GatewaySessionConfig,
+        check_cookie: CookieCheck,
+        rng: Box<dyn Random + Send>,
+        _now: Instant,
+    ) -> Self {
+        GatewaySession {
+            cfg,
+            check_cookie,
+            rng,
+            phase: Phase::AwaitRequest(Vec::new()),
+            esp: EspLink::new(),
+            esp_enabled: false,
+            rekey_started: None,
+            next_rekey: None,
+            hostname: String::new(),
+            client_mtu: None,
+            tls_tx: VecDeque::new(),
+            udp_tx: VecDeque::new(),
+            ip_rx: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: SessionStats::default(),
+        }
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> SessionStats {
+        self.stats
+    }
+
+    /// Whether data to the client goes over ESP.
+    pub fn esp_active(&self) -> bool {
+        self.esp_enabled && self.esp.outbound.is_some()
+    }
+
+    /// The SPI clients put on ESP packets to us, once configured.
+    pub fn inbound_spi(&self) -> Option<u32> {
+        self.esp.inbound_spis().0
+    }
+
+    /// Current and previous (during the rekey grace) inbound SPIs.
+    pub fn inbound_spis(&self) -> (Option<u32>, Option<u32>) {
+        self.esp.inbound_spis()
+    }
+
+    /// The client's host name from its hostname packet.
+    pub fn client_hostname(&self) -> &str {
+        &self.hostname
+    }
+
+    /// The MTU the client reported.
+    pub fn client_mtu(&self) -> Option<u32> {
+        self.client_mtu
+    }
+
+    /// Whether the session ended.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
+    }
+
+    /// Bytes of TLS plaintext from the client.
+    pub fn handle_tls(&mut self, now: Instant, data: &[u8]) {
+        match &mut self.phase {
+            Phase::AwaitRequest(buf) => {
+                buf.extend_from_slice(data);
+                let n = match head_len(buf) {
+                    Ok(Some(n)) => n,
+                    Ok(None) => return,
+                    Err(e) => return self.end(DisconnectReason::Protocol(e)),
+                };
+                let head = match RequestHead::parse(&buf[..n]) {
+                    Ok(h) => h,
+                    Err(e) => return self.end(DisconnectReason::Protocol(e)),
+                };
+                let rest = buf[n..].to_vec();
+                if !head.is_tunnel_request() {
+                    self.tls_tx.push_back(NOT_FOUND_RESPONSE.to_vec());
+                    return self.end(DisconnectReason::HttpFailure(404));
+                }
+                if !head.cookie("DSID").is_some_and(|d| (self.check_cookie)(d)) {
+                    self.tls_tx.push_back(COOKIE_REJECTED_RESPONSE.to_vec());
+                    return self.end(DisconnectReason::CookieRejected(401));
+                }
+                self.tls_tx.push_back(TUNNEL_ACCEPTED_RESPONSE.to_vec());
+                self.phase = Phase::Stream {
+                    dec: StreamDecoder::new(StreamKind::ClientToServer),
+                    configured: false,
+                };
+                if !rest.is_empty() {
+                    self.handle_tls(now, &rest);
+                }
+            }
+            Phase::Stream { dec, .. } => {
+                if let Err(e) = dec.feed(data) {
+                    return self.end(DisconnectReason::Protocol(e));
+                }
+                loop {
+                    let item = match &mut self.phase {
+                        Phase::Stream { dec, .. } => dec.poll_item(),
+                        _ => None,
+                    };
+                    let Some(item) = item else { break };
+                    self.handle_item(now, item);
+                }
+            }
+            Phase::Closed => {}
+        }
+    }
+
+    fn handle_item(&mut self, now: Instant, item: StreamItem) {
+        match item {
+            StreamItem::Hostname(h) => {
+                self.hostname = String::from_utf8_lossy(&h.hostname).into_owned();
+                self.send_setup(now);
+            }
+            StreamItem::Message { message, .. } => match message.kmp_type() {
+                KmpType::DATA => self.handle_data(&message),
+                KmpType::CONTROL => self.handle_control(&message),
+                KmpType::ESP_KEYS => self.handle_client_keys(now, &message),
+                _ => {}
+            },
+            StreamItem::Status(_) | StreamItem::Terminated(_) => {}
+        }
+    }
+
+    fn send_setup(&mut self, now: Instant) {
+        // Status as its own record, then the 301 in records that each fit
+        // one TLS record.
+        self.tls_tx.push_back(encode_record(&[Status::OK.0]));
+        let mut values = self.cfg.values.clone();
+        values.esp = EspSettings::default();
+        if let Some(port) = self.cfg.esp_port {
+            let inbound = SaParams::generate(self.cfg.cipher, self.cfg.integrity, &mut *self.rng);
+            self.esp.set_inbound(&inbound, self.cfg.replay_protection);
+            values.esp = self.esp_settings(&inbound);
+            values.esp.port = Some(port);
+            values.esp.compression = Some(self.cfg.compression);
+            values.esp.lifetime_secs = self.cfg.rekey_after.map(|d| d.as_secs() as u32);
+            values.esp.fallback_secs = self.cfg.dpd.map(|d| d.as_secs() as u32);
+            values.esp.replay_protection = Some(self.cfg.replay_protection);
+        }
+        if let Some(m) = values.mtu {
+            self.esp.set_mtu(m);
+        }
+        let config = Config::from_values(values);
+        let Ok(msg) = config.to_message(KmpType::CONFIG) else {
+            return self.end(DisconnectReason::BadConfig(
+                "configuration too large".into(),
+            ));
+        };
+        for chunk in msg.to_vec().chunks(MAX_RECORD_PAYLOAD_IN_ONE_TLS_RECORD) {
+            self.tls_tx.push_back(encode_record(chunk));
+        }
+        if let Phase::Stream { configured, .. } = &mut self.phase {
+            *configured = true;
+        }
+        self.next_rekey = self.cfg.rekey_after.map(|d| now + d);
+        self.events.push_back(GatewayEvent::Accepted {
+            hostname: self.hostname.clone(),
+        });
+        self.events.push_back(GatewayEvent::Configured);
+    }
+
+    fn esp_settings(&self, inbound: &SaParams) -> EspSettings {
+        EspSettings {
+            spi: Some(inbound.spi),
+            secrets: Some(inbound.secrets),
+            cipher: Some(self.cfg.cipher.code()),
+            mac: Some(self.cfg.integrity.code()),
+            ..EspSettings::default()
+        }
+    }
+
+    fn handle_data(&mut self, message: &KmpMessage) {
+        if let Ok(packets) = split_ip_packets(&message.payload, MIN_PACKET_LIMIT) {
+            for p in packets {
+                self.stats.tls_packets_in += 1;
+                self.stats.tls_bytes_in += p.len() as u64;
+                self.ip_rx.push_back(p.to_vec());
+            }
+        }
+    }
+
+    fn handle_control(&mut self, message: &KmpMessage) {
+        let Ok(controls) = Control::parse_payload(&message.payload) else {
+            return;
+        };
+        for c in controls {
+            match c {
+                Control::Mtu(m) => self.client_mtu = Some(m),
+                Control::Esp(true) => {
+                    if !self.esp_enabled && self.esp.outbound.is_some() {
+                        self.esp_enabled = true;
+                        self.events.push_back(GatewayEvent::EspUp);
+                    }
+                }
+                Control::Esp(false) => {
+                    if self.esp_enabled {
+                        self.esp_enabled = false;
+                        self.events
+                            .push_back(GatewayEvent::EspDown(EspDownReason::DisabledByPeer));
+                    }
+                }
+            }
+        }
+    }
+
+    fn handle_client_keys(&mut self, now: Instant, message: &KmpMessage) {
+        let Ok(keys) = EspKeys::parse_client_payload(&message.payload) else {
+            return;
+        };
+        let params = SaParams {
+            spi: keys.spi,
+            cipher: self.cfg.cipher,
+            integrity: self.cfg.integrity,
+            secrets: keys.secrets,
+        };
+        let rekey = self.esp.outbound.is_some();
+        self.esp.set_outbound(&params, now, SaLifetime::default());
+        if self.cfg.compression {
+            self.esp.enable_compression();
+        }
+        if rekey && self.rekey_started.take().is_some() {
+            self.stats.rekeys += 1;
+            self.events.push_back(GatewayEvent::Rekeyed);
+        }
+    }
+
+    /// A UDP datagram addressed to our ESP port whose SPI is ours. Returns
+    /// whether it was authentic, so the driver can follow the client's
+    /// address (spec §7.1).
+    pub fn handle_udp(&mut self, _now: Instant, datagram: &[u8]) -> bool {
+        if self.is_closed() {
+            return false;
+        }
+        match self.esp.open(datagram, &mut self.stats) {
+            Ok(Opened::Probe) => {
+                if let Some(p) = self.esp.probe(&mut *self.rng) {
+                    self.stats.probes_out += 1;
+                    self.udp_tx.push_back(p);
+                }
+                true
+            }
+            Ok(Opened::Packet(p)) => {
+                self.ip_rx.push_back(p);
+                true
+            }
+            Err(_) => {
+                self.stats.esp_dropped += 1;
+                false
+            }
+        }
+    }
+
+    /// An IP packet to deliver to the client.
+    pub fn send_ip(&mut self, _now: Instant, packet: &[u8]) {
+        let configured = matches!(
+            self.phase,
+            Phase::Stream {
+                configured: true,
+                ..
+            }
+        );
+        if !configured || packet.is_empty() || packet.len() > MAX_DATA_PAYLOAD {
+            return;
+        }
+        if self.esp_active()
+            && let Ok(d) = self.esp.seal(packet, &mut *self.rng, &mut self.stats)
+        {
+            self.stats.esp_packets_out += 1;
+            self.stats.esp_bytes_out += packet.len() as u64;
+            self.udp_tx.push_back(d);
+            return;
+        }
+        if let Ok(m) = data_message(packet, Sender::Server) {
+            self.stats.tls_packets_out += 1;
+            self.stats.tls_bytes_out += packet.len() as u64;
+            self.tls_tx.push_back(encode_record(&m.to_vec()));
+        }
+    }
+
+    /// Starts an ESP rekey: new inbound keys go to the client in a KMP 302
+    /// alone in its record; the old inbound SA stays valid for its grace.
+    pub fn rekey(&mut self, now: Instant) {
+        let configured = matches!(
+            self.phase,
+            Phase::Stream {
+                configured: true,
+                ..
+            }
+        );
+        if !configured || self.cfg.esp_port.is_none() {
+            return;
+        }
+        let inbound = SaParams::generate(self.cfg.cipher, self.cfg.integrity, &mut *self.rng);
+        self.esp.set_inbound(&inbound, self.cfg.replay_protection);
+        let config = Config::from_values(crate::wire::ConfigValues {
+            esp: self.esp_settings(&inbound),
+            ..Default::default()
+        });
+        if let Ok(msg) = config.to_message(KmpType::ESP_KEYS) {
+            self.tls_tx.push_back(encode_record(&msg.to_vec()));
+        }
+        self.rekey_started = Some(now);
+        self.next_rekey = self.cfg.rekey_after.map(|d| now + d);
+    }
+
+    /// Timers are due.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.next_rekey.is_some_and(|t| now >= t) {
+            self.rekey(now);
+        }
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.is_closed() {
+            None
+        } else {
+            self.next_rekey
+        }
+    }
+
+    /// Ends the session with a termination notice (`00 00 reason`).
+    pub fn terminate(&mut self, reason: TerminationReason) {
+        if matches!(self.phase, Phase::Stream { .. }) {
+            self.tls_tx.push_back(termination_record(reason).to_vec());
+        }
+        self.end(DisconnectReason::Closed);
+    }
+
+    /// The client's TLS connection was lost.
+    pub fn handle_tls_closed(&mut self, _now: Instant) {
+        if !self.is_closed() {
+            self.end(DisconnectReason::ConnectionLost);
+        }
+    }
+
+    fn end(&mut self, reason: DisconnectReason) {
+        self.phase = Phase::Closed;
+        self.esp.clear();
+        self.esp_enabled = false;
+        self.events.push_back(GatewayEvent::Disconnected(reason));
+    }
+
+    /// The next chunk of TLS plaintext to write, as its own TLS record.
+    #[must_use]
+    pub fn poll_tls_transmit(&mut self) -> Option<Vec<u8>> {
+        self.tls_tx.pop_front()
+    }
+
+    /// The next ESP datagram for the client's address.
+    #[must_use]
+    pub fn poll_udp_transmit(&mut self) -> Option<Vec<u8>> {
+        self.udp_tx.pop_front()
+    }
+
+    /// The next IP packet from the client, for the network.
+    #[must_use]
+    pub fn poll_ip(&mut self) -> Option<Vec<u8>> {
+        self.ip_rx.pop_front()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<GatewayEvent> {
+        self.events.pop_front()
+    }
+}

@@ -1,0 +1,69 @@
+//! Settings of client and gateway sessions.
+
+use alloc::string::String;
+
+use crate::esp::{Cipher, Integrity};
+use crate::time::Duration;
+use crate::wire::ConfigValues;
+
+/// How a [`super::ClientSession`] connects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// Gateway host name (for the `Host` header).
+    pub host: String,
+    /// Gateway TCP port.
+    pub port: u16,
+    /// The `Cookie` header value, e.g. `DSID=…` (see
+    /// [`crate::wire::http::normalize_cookie`]).
+    pub cookie: String,
+    /// User agent string.
+    pub user_agent: String,
+    /// Host name sent in the hostname packet.
+    pub local_hostname: String,
+    /// Use ESP when the gateway offers it (`--no-dtls` turns it off).
+    pub esp: bool,
+    /// LZO-compress packets we send over ESP when the gateway enabled
+    /// compression (OpenConnect never does; off by default).
+    pub compress_outbound: bool,
+    /// Overrides the ESP dead-peer-detection interval (TLV 8/9).
+    pub force_dpd: Option<Duration>,
+}
+
+impl ClientOptions {
+    /// Options with OpenConnect 9.01's defaults for `host` and `cookie`.
+    pub fn new(host: &str, cookie: &str) -> Self {
+        ClientOptions {
+            host: host.into(),
+            port: 443,
+            cookie: cookie.into(),
+            user_agent: crate::wire::http::OPENCONNECT_USER_AGENT.into(),
+            local_hostname: "localhost".into(),
+            esp: true,
+            compress_outbound: false,
+            force_dpd: None,
+        }
+    }
+}
+
+/// What a [`super::GatewaySession`] offers its client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewaySessionConfig {
+    /// The configuration sent in the 301: address, netmask, routes, DNS,
+    /// WINS, domain, MTU, unknown TLVs. Its ESP settings are filled in by
+    /// the session (SPI, keys, algorithms, port, compression, lifetime).
+    pub values: ConfigValues,
+    /// ESP encryption.
+    pub cipher: Cipher,
+    /// ESP integrity.
+    pub integrity: Integrity,
+    /// UDP port of our ESP endpoint; `None` disables ESP.
+    pub esp_port: Option<u16>,
+    /// LZO-compress what we send over ESP (TLV 8/3).
+    pub compression: bool,
+    /// Rekey this often (also announced as the 8/6 lifetime).
+    pub rekey_after: Option<Duration>,
+    /// The ESP-to-SSL fallback / DPD interval announced (8/9).
+    pub dpd: Option<Duration>,
+    /// Enforce the replay window (8/10).
+    pub replay_protection: bool,
+}

@@ -1,0 +1,327 @@
+//! A simulated clock and link between a ClientSession and a
+//! GatewaySession: TLS is reliable and in order with a fixed delay; the
+//! UDP link can drop, duplicate, reorder (jitter) and delay, and be
+//! blocked per direction. Every datagram the link drops is recorded.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::Ipv4Addr;
+
+use oncp_core::esp::{Cipher, Integrity};
+use oncp_core::rng::{Random, TestRng};
+use oncp_core::session::*;
+use oncp_core::time::{Duration, Instant};
+use oncp_core::wire::{ConfigValues, Route};
+
+pub const DSID: &str = "0123456789abcdef0123456789abcdef";
+
+pub fn gateway_config() -> GatewaySessionConfig {
+    GatewaySessionConfig {
+        values: ConfigValues {
+            address: Some(Ipv4Addr::new(10, 10, 1, 2)),
+            netmask: Some(Ipv4Addr::new(255, 255, 255, 0)),
+            dns: vec![Ipv4Addr::new(10, 0, 0, 53)],
+            search_domain: Some("corp.example".into()),
+            split_include: vec![Route {
+                addr: Ipv4Addr::new(10, 0, 0, 0),
+                mask: Ipv4Addr::new(255, 0, 0, 0),
+            }],
+            mtu: Some(1400),
+            ..Default::default()
+        },
+        cipher: Cipher::Aes128Cbc,
+        integrity: Integrity::HmacSha1_96,
+        esp_port: Some(4500),
+        compression: false,
+        rekey_after: None,
+        dpd: Some(Duration::from_secs(10)),
+        replay_protection: true,
+    }
+}
+
+pub fn client_options() -> ClientOptions {
+    let mut o = ClientOptions::new("vpn.example.com", &format!("DSID={DSID}"));
+    o.local_hostname = "simclient".into();
+    o
+}
+
+/// An IPv4 packet (protocol 253) whose payload starts with `id`.
+pub fn packet(id: u32, from: [u8; 4], to: [u8; 4], len: usize) -> Vec<u8> {
+    let len = len.max(24);
+    let mut p = vec![0u8; len];
+    p[0] = 0x45;
+    p[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+    p[8] = 64;
+    p[9] = 253;
+    p[12..16].copy_from_slice(&from);
+    p[16..20].copy_from_slice(&to);
+    p[20..24].copy_from_slice(&id.to_be_bytes());
+    for (i, b) in p[24..].iter_mut().enumerate() {
+        *b = (id as usize).wrapping_add(i) as u8;
+    }
+    p
+}
+
+pub fn packet_id(p: &[u8]) -> u32 {
+    u32::from_be_bytes(p[20..24].try_into().unwrap())
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinkFaults {
+    pub loss: f64,
+    pub duplicate: f64,
+    pub jitter: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dir {
+    C2S,
+    S2C,
+}
+
+/// How a test packet left its sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Tls,
+    Udp(u64),
+    /// The session took nothing (not configured yet, or closed).
+    NotSent,
+}
+
+#[allow(dead_code)]
+pub struct Pair {
+    pub now: Instant,
+    pub client: ClientSession,
+    pub gateway: GatewaySession,
+    pub faults: LinkFaults,
+    pub blocked: HashSet<Dir>,
+    pub tls_delay: Duration,
+    pub udp_delay: Duration,
+    link_rng: TestRng,
+    /// (deliver at, sequence) -> (direction, datagram id, bytes)
+    udp_in_flight: BTreeMap<(Instant, u64), (Dir, u64, Vec<u8>)>,
+    tls_in_flight: BTreeMap<(Instant, u64), (Dir, Vec<u8>)>,
+    seq: u64,
+    next_datagram: u64,
+    /// Datagram ids whose every copy the link dropped.
+    pub dropped: HashSet<u64>,
+    pub client_rx: Vec<Vec<u8>>,
+    pub gateway_rx: Vec<Vec<u8>>,
+    pub client_events: Vec<(Instant, ClientEvent)>,
+    pub gateway_events: Vec<(Instant, GatewayEvent)>,
+    pub client_udp_sent: u64,
+}
+
+#[allow(dead_code)]
+impl Pair {
+    pub fn new(gw: GatewaySessionConfig, opts: ClientOptions, seed: u64) -> Pair {
+        let now = Instant(1_000_000);
+        let client = ClientSession::new(opts, Box::new(TestRng::new(seed)), now);
+        let gateway = Self::new_gateway(gw, seed, now);
+        Pair {
+            now,
+            client,
+            gateway,
+            faults: LinkFaults::default(),
+            blocked: HashSet::new(),
+            tls_delay: Duration::from_millis(10),
+            udp_delay: Duration::from_millis(10),
+            link_rng: TestRng::new(seed ^ 0x5555),
+            udp_in_flight: BTreeMap::new(),
+            tls_in_flight: BTreeMap::new(),
+            seq: 0,
+            next_datagram: 0,
+            dropped: HashSet::new(),
+            client_rx: Vec::new(),
+            gateway_rx: Vec::new(),
+            client_events: Vec::new(),
+            gateway_events: Vec::new(),
+            client_udp_sent: 0,
+        }
+    }
+
+    pub fn new_gateway(gw: GatewaySessionConfig, seed: u64, now: Instant) -> GatewaySession {
+        GatewaySession::new(
+            gw,
+            Box::new(|d: &str| d == DSID),
+            Box::new(TestRng::new(seed.wrapping_mul(31).wrapping_add(7))),
+            now,
+        )
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        (self.link_rng.next_u32() as f64) / (u32::MAX as f64) < p
+    }
+
+    fn send_udp(&mut self, dir: Dir, d: Vec<u8>) -> u64 {
+        let id = self.next_datagram;
+        self.next_datagram += 1;
+        if self.blocked.contains(&dir) || self.chance(self.faults.loss) {
+            self.dropped.insert(id);
+            return id;
+        }
+        let copies = if self.chance(self.faults.duplicate) {
+            2
+        } else {
+            1
+        };
+        for _ in 0..copies {
+            let jitter = if self.faults.jitter.0 > 0 {
+                Duration(self.link_rng.next_u32() as u64 % self.faults.jitter.0)
+            } else {
+                Duration(0)
+            };
+            self.seq += 1;
+            self.udp_in_flight.insert(
+                (self.now + self.udp_delay + jitter, self.seq),
+                (dir, id, d.clone()),
+            );
+        }
+        id
+    }
+
+    /// Moves every pending output of both sides onto the links. Returns
+    /// the id of the last client datagram and whether the client wrote to
+    /// TLS, for tracking how a packet left.
+    pub fn collect(&mut self) -> (Option<u64>, bool) {
+        let mut last_udp = None;
+        let mut wrote_tls = false;
+        while let Some(d) = self.client.poll_udp_transmit() {
+            self.client_udp_sent += 1;
+            last_udp = Some(self.send_udp(Dir::C2S, d));
+        }
+        while let Some(d) = self.gateway.poll_udp_transmit() {
+            self.send_udp(Dir::S2C, d);
+        }
+        while let Some(b) = self.client.poll_tls_transmit() {
+            wrote_tls = true;
+            self.seq += 1;
+            self.tls_in_flight
+                .insert((self.now + self.tls_delay, self.seq), (Dir::C2S, b));
+        }
+        while let Some(b) = self.gateway.poll_tls_transmit() {
+            self.seq += 1;
+            self.tls_in_flight
+                .insert((self.now + self.tls_delay, self.seq), (Dir::S2C, b));
+        }
+        while let Some(p) = self.client.poll_ip() {
+            self.client_rx.push(p);
+        }
+        while let Some(p) = self.gateway.poll_ip() {
+            self.gateway_rx.push(p);
+        }
+        while let Some(e) = self.client.poll_event() {
+            self.client_events.push((self.now, e));
+        }
+        while let Some(e) = self.gateway.poll_event() {
+            self.gateway_events.push((self.now, e));
+        }
+        (last_udp, wrote_tls)
+    }
+
+    /// Delivers everything due at or before `now`.
+    fn deliver_due(&mut self) {
+        loop {
+            let tls = self.tls_in_flight.first_key_value().map(|(k, _)| *k);
+            let udp = self.udp_in_flight.first_key_value().map(|(k, _)| *k);
+            let next = match (tls, udp) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) => a,
+                (None, Some(b)) => b,
+                (None, None) => return,
+            };
+            if next.0 > self.now {
+                return;
+            }
+            let now = self.now;
+            if tls == Some(next) {
+                let (dir, b) = self.tls_in_flight.remove(&next).unwrap();
+                match dir {
+                    Dir::C2S => self.gateway.handle_tls(now, &b),
+                    Dir::S2C => self.client.handle_tls(now, &b),
+                }
+            } else {
+                let (dir, _, d) = self.udp_in_flight.remove(&next).unwrap();
+                match dir {
+                    Dir::C2S => {
+                        self.gateway.handle_udp(now, &d);
+                    }
+                    Dir::S2C => self.client.handle_udp(now, &d),
+                }
+            }
+            self.collect();
+        }
+    }
+
+    /// Runs the simulation until `end`, jumping from event to event.
+    pub fn run_until(&mut self, end: Instant) {
+        loop {
+            self.collect();
+            self.deliver_due();
+            for t in [self.client.poll_timeout(), self.gateway.poll_timeout()] {
+                if t.is_some_and(|t| t <= self.now) {
+                    let now = self.now;
+                    self.client.handle_timeout(now);
+                    self.gateway.handle_timeout(now);
+                    self.collect();
+                }
+            }
+            let next = [
+                self.client.poll_timeout(),
+                self.gateway.poll_timeout(),
+                self.tls_in_flight.first_key_value().map(|(k, _)| k.0),
+                self.udp_in_flight.first_key_value().map(|(k, _)| k.0),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|&t| t > self.now)
+            .min();
+            match next {
+                Some(t) if t <= end => self.now = t,
+                _ => {
+                    self.now = end;
+                    self.deliver_due();
+                    return;
+                }
+            }
+        }
+    }
+
+    pub fn run_for(&mut self, d: Duration) {
+        let end = self.now + d;
+        self.run_until(end);
+    }
+
+    /// The client sends `p` now; returns how it left.
+    pub fn client_send(&mut self, p: &[u8]) -> Via {
+        let now = self.now;
+        self.client.send_ip(now, p);
+        match self.collect() {
+            (Some(id), _) => Via::Udp(id),
+            (None, true) => Via::Tls,
+            (None, false) => Via::NotSent,
+        }
+    }
+
+    /// The gateway sends `p` now; returns how it left.
+    pub fn gateway_send(&mut self, p: &[u8]) -> Via {
+        let now = self.now;
+        let (before, tls_before) = (self.next_datagram, self.tls_in_flight.len());
+        self.gateway.send_ip(now, p);
+        self.collect();
+        if self.next_datagram > before {
+            Via::Udp(self.next_datagram - 1)
+        } else if self.tls_in_flight.len() > tls_before {
+            Via::Tls
+        } else {
+            Via::NotSent
+        }
+    }
+
+    pub fn client_saw(&self, f: impl Fn(&ClientEvent) -> bool) -> bool {
+        self.client_events.iter().any(|(_, e)| f(e))
+    }
+
+    pub fn gateway_saw(&self, f: impl Fn(&GatewayEvent) -> bool) -> bool {
+        self.gateway_events.iter().any(|(_, e)| f(e))
+    }
+}
