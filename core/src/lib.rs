@@ -24,6 +24,7 @@ extern crate std;
 
 pub mod esp;
 pub mod lzo;
+pub mod netpkt;
 pub mod rng;
 pub mod session;
 pub mod time;
