@@ -3,7 +3,7 @@
 //! are core's; this only moves them.
 
 use crate::tls::client::TlsClient;
-use oncp_core::wire::http::{ResponseHead, TunnelRequest, head_len};
+use oncp_core::wire::http::{ResponseHead, head_len};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -32,17 +32,28 @@ pub enum LogoutError {
     Timeout,
 }
 
-/// Sends the logout request for `req`'s cookie and reads the status.
-/// A 2xx or 3xx status counts as success (redirects are not followed).
-pub async fn logout(tls: &TlsClient, req: &TunnelRequest) -> Result<u16, LogoutError> {
-    tokio::time::timeout(LOGOUT_TIMEOUT, logout_inner(tls, req))
+/// Sends `request` (core's logout request for the session's cookie) to
+/// `host:port` on a new TLS connection and reads the status. A 2xx or 3xx
+/// status counts as success (redirects are not followed).
+pub async fn logout(
+    tls: &TlsClient,
+    host: &str,
+    port: u16,
+    request: &[u8],
+) -> Result<u16, LogoutError> {
+    tokio::time::timeout(LOGOUT_TIMEOUT, logout_inner(tls, host, port, request))
         .await
         .map_err(|_| LogoutError::Timeout)?
 }
 
-async fn logout_inner(tls: &TlsClient, req: &TunnelRequest) -> Result<u16, LogoutError> {
-    let mut s = tls.connect(&req.host, req.port).await?;
-    s.write_all(&req.logout_bytes()).await?;
+async fn logout_inner(
+    tls: &TlsClient,
+    host: &str,
+    port: u16,
+    request: &[u8],
+) -> Result<u16, LogoutError> {
+    let mut s = tls.connect(host, port).await?;
+    s.write_all(request).await?;
     s.flush().await?;
     let mut buf = Vec::new();
     let mut chunk = [0u8; 2048];
@@ -74,14 +85,22 @@ async fn logout_inner(tls: &TlsClient, req: &TunnelRequest) -> Result<u16, Logou
 mod tests {
     use super::*;
     use crate::tls::test_server;
+    use oncp_core::wire::http::TunnelRequest;
 
-    fn request(port: u16) -> TunnelRequest {
-        TunnelRequest {
+    async fn send(srv: &test_server::TestServer) -> Result<u16, LogoutError> {
+        let req = TunnelRequest {
             host: "localhost".into(),
-            port,
+            port: srv.port,
             user_agent: "ua".into(),
             cookie: "DSID=abc".into(),
-        }
+        };
+        logout(
+            &srv.pinned_client(),
+            "localhost",
+            srv.port,
+            &req.logout_bytes(),
+        )
+        .await
     }
 
     #[tokio::test]
@@ -97,25 +116,20 @@ mod tests {
             }
         })
         .await;
-        let tls = srv.pinned_client();
-        assert_eq!(logout(&tls, &request(srv.port)).await.unwrap(), 302);
+        assert_eq!(send(&srv).await.unwrap(), 302);
     }
 
     #[tokio::test]
     async fn error_status_is_reported() {
         let srv = test_server::start(usize::MAX, |_| b"HTTP/1.1 500 Oops\r\n\r\n".to_vec()).await;
-        let err = logout(&srv.pinned_client(), &request(srv.port))
-            .await
-            .unwrap_err();
+        let err = send(&srv).await.unwrap_err();
         assert!(matches!(err, LogoutError::Status(500)), "{err}");
     }
 
     #[tokio::test]
     async fn garbage_answer_is_a_response_error() {
         let srv = test_server::start(usize::MAX, |_| b"SSH-2.0-nope\r\n\r\n".to_vec()).await;
-        let err = logout(&srv.pinned_client(), &request(srv.port))
-            .await
-            .unwrap_err();
+        let err = send(&srv).await.unwrap_err();
         assert!(matches!(err, LogoutError::Response(_)), "{err}");
     }
 }

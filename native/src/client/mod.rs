@@ -1,7 +1,14 @@
 //! `oncp connect`: the pieces around core's client session — the gateway
-//! target, the cookie, reconnect pacing and the tokio driver.
+//! target, the cookie, reconnect pacing, network setup hooks and the tokio
+//! driver.
 
 pub mod backoff;
+pub mod clock;
 pub mod cookie;
+pub mod driver;
 pub mod logout;
+pub mod netsetup;
+pub mod os_rng;
+pub mod outcome;
+pub mod report;
 pub mod target;

@@ -1,0 +1,452 @@
+//! The tokio loop around core's [`ClientSession`]: TLS, the ESP UDP
+//! socket, the IP side, timers, reconnects and user control. No protocol
+//! decisions are made here — every byte in and out goes through the
+//! session.
+
+use crate::client::backoff::Backoff;
+use crate::client::clock::Clock;
+use crate::client::logout::logout;
+use crate::client::netsetup::{NetSetup, SetupContext};
+use crate::client::outcome::Outcome;
+use crate::client::report::{describe_config, status_line};
+use crate::tls::client::TlsClient;
+use crate::tun::IpSide;
+use oncp_core::session::{ClientEvent, ClientSession, SessionStats, Transport};
+use oncp_core::wire::config::ConfigValues;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// Default tunnel MTU when neither `--mtu` nor the gateway gives one.
+pub const DEFAULT_MTU: u32 = 1400;
+/// Largest TLS read or UDP datagram handled at once.
+const BUF: usize = 65_536;
+
+/// What the user (signals) or the embedding program asks of the driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// End the session and log out.
+    Close,
+    /// Leave without logging out (the cookie stays valid).
+    Detach,
+}
+
+/// What the driver reports to an observer (the demo).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriverEvent {
+    /// The gateway's configuration is in force (`first`: not a reconnect).
+    Configured {
+        /// The configuration.
+        values: Box<ConfigValues>,
+        /// The MTU in use.
+        mtu: u32,
+        /// First configuration of the run.
+        first: bool,
+    },
+    /// ESP carries data now.
+    EspUp,
+    /// ESP stopped; data goes over TLS.
+    EspDown(String),
+    /// The TLS connection was lost; reconnecting.
+    Reconnecting,
+}
+
+/// Fixed settings of a run.
+#[derive(Debug, Clone)]
+pub struct DriverOptions {
+    /// Gateway host (TLS server name).
+    pub host: String,
+    /// Gateway TCP port.
+    pub port: u16,
+    /// `--mtu`: overrides the gateway's MTU for the device.
+    pub mtu: Option<u32>,
+    /// `--reconnect-timeout`.
+    pub reconnect_timeout: Duration,
+    /// Log a status line this often (at debug level).
+    pub status_every: Option<Duration>,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// Why it ended.
+    pub outcome: Outcome,
+    /// The session's counters at the end.
+    pub stats: SessionStats,
+}
+
+/// How one TLS connection ended.
+enum ConnEnd {
+    /// Lost: reconnect.
+    Lost,
+    /// Over.
+    Done(Outcome),
+}
+
+/// The client driver.
+pub struct Driver {
+    session: ClientSession,
+    tls: TlsClient,
+    opts: DriverOptions,
+    ip: IpSide,
+    ip_open: bool,
+    setup: NetSetup,
+    observer: Option<mpsc::UnboundedSender<DriverEvent>>,
+    clock: Clock,
+    udp: Option<UdpSocket>,
+    gateway_ip: Option<IpAddr>,
+    values: Option<ConfigValues>,
+    configured_once: bool,
+    backoff: Option<Backoff>,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+}
+
+async fn udp_recv(sock: Option<&UdpSocket>, buf: &mut [u8]) -> std::io::Result<usize> {
+    match sock {
+        Some(s) => s.recv(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn tick(interval: Option<&mut tokio::time::Interval>) {
+    match interval {
+        Some(i) => {
+            i.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+impl Driver {
+    /// A driver for `session` (fresh from [`ClientSession::new`]).
+    pub fn new(
+        session: ClientSession,
+        tls: TlsClient,
+        opts: DriverOptions,
+        ip: IpSide,
+        setup: NetSetup,
+        observer: Option<mpsc::UnboundedSender<DriverEvent>>,
+        clock: Clock,
+    ) -> Driver {
+        Driver {
+            session,
+            tls,
+            opts,
+            ip,
+            ip_open: true,
+            setup,
+            observer,
+            clock,
+            udp: None,
+            gateway_ip: None,
+            values: None,
+            configured_once: false,
+            backoff: None,
+        }
+    }
+
+    fn notify(&self, ev: DriverEvent) {
+        if let Some(o) = &self.observer {
+            let _ = o.send(ev);
+        }
+    }
+
+    fn mtu(&self) -> u32 {
+        self.opts
+            .mtu
+            .or(self.values.as_ref().and_then(|v| v.mtu))
+            .unwrap_or(DEFAULT_MTU)
+    }
+
+    /// The network setup and what it needs to know, borrowed together.
+    fn setup_and_context(&mut self) -> (&mut NetSetup, SetupContext<'_>) {
+        let mtu = self.mtu();
+        let ctx = SetupContext {
+            gateway: self.gateway_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            tundev: self.ip.device_name().unwrap_or(""),
+            config: self.values.as_ref(),
+            mtu,
+        };
+        (&mut self.setup, ctx)
+    }
+
+    /// Runs until the session ends, then undoes the network setup and
+    /// (when appropriate) sends the logout request.
+    pub async fn run(mut self, mut control: mpsc::Receiver<Control>) -> RunReport {
+        let outcome = self.connect_loop(&mut control).await;
+        if self.configured_once {
+            let (setup, ctx) = self.setup_and_context();
+            if let Err(e) = setup.disconnect(&ctx).await {
+                tracing::warn!("{e}");
+            }
+        }
+        if outcome.needs_logout() {
+            let req = self.session.logout_request();
+            match logout(&self.tls, &self.opts.host, self.opts.port, &req).await {
+                Ok(status) => tracing::info!("logged out (HTTP {status})"),
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
+        RunReport {
+            outcome,
+            stats: self.session.stats(),
+        }
+    }
+
+    async fn connect_loop(&mut self, control: &mut mpsc::Receiver<Control>) -> Outcome {
+        let mut first = true;
+        loop {
+            match self.tls.connect(&self.opts.host, self.opts.port).await {
+                Ok(stream) => {
+                    self.gateway_ip = stream.get_ref().0.peer_addr().ok().map(|a| a.ip());
+                    if first {
+                        tracing::info!("connected to {}:{}", self.opts.host, self.opts.port);
+                    } else {
+                        tracing::info!("reconnected to {}:{}", self.opts.host, self.opts.port);
+                        self.session.reconnect(self.clock.now());
+                    }
+                    first = false;
+                    let (mut rd, mut wr) = tokio::io::split(stream);
+                    let end = self.pump(&mut rd, &mut wr, control).await;
+                    let _ = wr.shutdown().await;
+                    match end {
+                        ConnEnd::Done(o) => return o,
+                        ConnEnd::Lost => {
+                            tracing::warn!("TLS connection to the gateway lost; reconnecting");
+                            self.notify(DriverEvent::Reconnecting);
+                            self.udp = None;
+                            let (setup, ctx) = self.setup_and_context();
+                            if let Err(e) = setup.attempt_reconnect(&ctx).await {
+                                tracing::warn!("{e}");
+                            }
+                        }
+                    }
+                }
+                Err(e) if first => {
+                    self.session.close(self.clock.now());
+                    return Outcome::ConnectFailed(e.to_string());
+                }
+                Err(e) => tracing::warn!("reconnect failed: {e}"),
+            }
+            let limit = self.opts.reconnect_timeout;
+            let delay = self
+                .backoff
+                .get_or_insert_with(|| Backoff::new(limit))
+                .next_delay();
+            let Some(delay) = delay else {
+                self.session.close(self.clock.now());
+                return Outcome::ReconnectFailed;
+            };
+            tracing::info!("reconnecting in {} s", delay.as_secs_f32());
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                c = control.recv() => {
+                    self.session.close(self.clock.now());
+                    return match c {
+                        Some(Control::Detach) => Outcome::Detached,
+                        _ => Outcome::Closed,
+                    };
+                }
+            }
+        }
+    }
+
+    async fn pump<R, W>(
+        &mut self,
+        rd: &mut R,
+        wr: &mut W,
+        control: &mut mpsc::Receiver<Control>,
+    ) -> ConnEnd
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        let mut tls_buf = vec![0u8; BUF];
+        let mut udp_buf = vec![0u8; BUF];
+        let mut ip_buf = Vec::with_capacity(BUF);
+        let mut status = self.opts.status_every.map(|every| {
+            let mut i = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            i
+        });
+        loop {
+            if let Some(end) = self.flush(wr).await {
+                return end;
+            }
+            let deadline = self.session.poll_timeout().map(|t| self.clock.to_tokio(t));
+            let ip_ready = self.ip_open && self.values.is_some();
+            tokio::select! {
+                r = rd.read(&mut tls_buf) => {
+                    let now = self.clock.now();
+                    match r {
+                        Ok(0) => self.session.handle_tls_closed(now),
+                        Ok(n) => self.session.handle_tls(now, &tls_buf[..n]),
+                        Err(e) => {
+                            tracing::debug!("TLS read: {e}");
+                            self.session.handle_tls_closed(now);
+                        }
+                    }
+                }
+                r = udp_recv(self.udp.as_ref(), &mut udp_buf) => match r {
+                    Ok(n) => self.session.handle_udp(self.clock.now(), &udp_buf[..n]),
+                    // ICMP errors surface here on a connected socket; ESP's
+                    // own dead-peer detection decides what they mean.
+                    Err(e) => tracing::trace!("UDP receive: {e}"),
+                },
+                r = self.ip.recv(&mut ip_buf), if ip_ready => match r {
+                    Ok(Some(())) => self.session.send_ip(self.clock.now(), &ip_buf),
+                    Ok(None) => {
+                        self.ip_open = false;
+                        self.session.close(self.clock.now());
+                    }
+                    Err(e) => tracing::warn!("reading the TUN device: {e}"),
+                },
+                _ = sleep_until(deadline) => self.session.handle_timeout(self.clock.now()),
+                c = control.recv() => match c {
+                    Some(Control::Detach) => return ConnEnd::Done(Outcome::Detached),
+                    Some(Control::Close) | None => self.session.close(self.clock.now()),
+                },
+                _ = tick(status.as_mut()) => {
+                    tracing::debug!("{}", status_line(self.session.transport(), &self.session.stats()));
+                }
+            }
+        }
+    }
+
+    /// Drains the session's outputs; returns how the connection ended if
+    /// the session says so.
+    async fn flush<W: AsyncWrite + Unpin>(&mut self, wr: &mut W) -> Option<ConnEnd> {
+        loop {
+            let mut end = None;
+            while let Some(ev) = self.session.poll_event() {
+                if let Some(e) = self.on_event(ev).await {
+                    end = Some(e);
+                }
+            }
+            if end.is_some() {
+                return end;
+            }
+            let mut wrote = false;
+            let mut failed = false;
+            while let Some(chunk) = self.session.poll_tls_transmit() {
+                wrote = true;
+                if let Err(e) = wr.write_all(&chunk).await {
+                    tracing::debug!("TLS write: {e}");
+                    failed = true;
+                    break;
+                }
+            }
+            if wrote
+                && !failed
+                && let Err(e) = wr.flush().await
+            {
+                tracing::debug!("TLS flush: {e}");
+                failed = true;
+            }
+            if failed {
+                self.session.handle_tls_closed(self.clock.now());
+                continue; // process the resulting events
+            }
+            while let Some(d) = self.session.poll_udp_transmit() {
+                if let Some(s) = &self.udp
+                    && let Err(e) = s.send(&d).await
+                {
+                    tracing::trace!("UDP send: {e}");
+                }
+            }
+            while let Some(p) = self.session.poll_ip() {
+                if let Err(e) = self.ip.send(&p).await {
+                    tracing::debug!("writing to the TUN device: {e}");
+                }
+            }
+            return None;
+        }
+    }
+
+    async fn on_event(&mut self, ev: ClientEvent) -> Option<ConnEnd> {
+        match ev {
+            ClientEvent::Configured(cfg) => {
+                let first = !self.configured_once;
+                self.values = Some(cfg.values().clone());
+                self.backoff = None;
+                if let Err(e) = self.open_udp().await {
+                    tracing::warn!("ESP disabled: cannot open a UDP socket: {e}");
+                }
+                let mtu = self.mtu();
+                if first {
+                    for line in describe_config(cfg.values(), Some(mtu)) {
+                        tracing::info!("{line}");
+                    }
+                }
+                let (setup, ctx) = self.setup_and_context();
+                let r = setup.connected(first, &ctx).await;
+                self.configured_once = true;
+                if let Err(e) = r {
+                    self.session.close(self.clock.now());
+                    return Some(ConnEnd::Done(Outcome::SetupFailed(e.to_string())));
+                }
+                self.notify(DriverEvent::Configured {
+                    values: Box::new(cfg.values().clone()),
+                    mtu,
+                    first,
+                });
+                None
+            }
+            ClientEvent::EspUp => {
+                tracing::info!("ESP session established; data now over ESP");
+                self.notify(DriverEvent::EspUp);
+                None
+            }
+            ClientEvent::EspDown(r) => {
+                tracing::info!("ESP stopped ({r:?}); data now over TLS");
+                self.notify(DriverEvent::EspDown(format!("{r:?}")));
+                None
+            }
+            ClientEvent::Rekeyed => {
+                tracing::debug!("ESP rekeyed");
+                None
+            }
+            ClientEvent::ReconnectNeeded => Some(ConnEnd::Lost),
+            ClientEvent::Disconnected(r) => Some(ConnEnd::Done(Outcome::from_disconnect(r))),
+        }
+    }
+
+    /// A UDP socket connected to the gateway's ESP port, if the session
+    /// has one to use.
+    async fn open_udp(&mut self) -> std::io::Result<()> {
+        self.udp = None;
+        let (Some(port), Some(ip)) = (self.session.esp_port(), self.gateway_ip) else {
+            return Ok(());
+        };
+        let local: SocketAddr = match ip {
+            IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+            IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+        };
+        let sock = UdpSocket::bind(local).await?;
+        sock.connect((ip, port)).await?;
+        tracing::debug!("ESP socket {} -> {ip}:{port}", sock.local_addr()?);
+        self.udp = Some(sock);
+        Ok(())
+    }
+
+    /// The session's current transport.
+    pub fn transport(&self) -> Transport {
+        self.session.transport()
+    }
+}

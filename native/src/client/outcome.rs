@@ -1,0 +1,105 @@
+//! How a client run ended, and the exit status OpenConnect uses for it.
+
+use oncp_core::session::DisconnectReason;
+
+/// Why the driver stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The user asked to end the session (SIGINT/SIGTERM, or the demo is
+    /// done).
+    Closed,
+    /// The user detached (SIGHUP): the session stays valid on the gateway.
+    Detached,
+    /// The gateway refused the cookie (HTTP status).
+    CookieRejected(u16),
+    /// The session ended for another reason the session reported.
+    Ended(DisconnectReason),
+    /// The first connection could not be made.
+    ConnectFailed(String),
+    /// Reconnecting did not succeed within `--reconnect-timeout`.
+    ReconnectFailed,
+    /// Configuring the network failed.
+    SetupFailed(String),
+}
+
+impl Outcome {
+    /// The outcome for a session's final event.
+    pub fn from_disconnect(r: DisconnectReason) -> Outcome {
+        match r {
+            DisconnectReason::Closed => Outcome::Closed,
+            DisconnectReason::CookieRejected(status) => Outcome::CookieRejected(status),
+            other => Outcome::Ended(other),
+        }
+    }
+
+    /// OpenConnect's exit status: 0 when the user ended or detached the
+    /// session, 2 when the cookie was rejected, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Outcome::Closed | Outcome::Detached => 0,
+            Outcome::CookieRejected(_) => 2,
+            _ => 1,
+        }
+    }
+
+    /// Whether the logout request should be sent (spec §9.2): after every
+    /// final end except a detach, a rejected cookie or a session that never
+    /// reached the gateway.
+    pub fn needs_logout(&self) -> bool {
+        !matches!(
+            self,
+            Outcome::Detached | Outcome::CookieRejected(_) | Outcome::ConnectFailed(_)
+        )
+    }
+
+    /// A one-line explanation for the user.
+    pub fn message(&self) -> String {
+        match self {
+            Outcome::Closed => "user cancelled (SIGINT/SIGTERM); exiting".into(),
+            Outcome::Detached => "user detached from session (SIGHUP); exiting".into(),
+            Outcome::CookieRejected(s) => {
+                format!("cookie was rejected by server (HTTP {s}); exiting")
+            }
+            Outcome::Ended(DisconnectReason::Terminated(r)) => {
+                format!("session terminated by server ({r:?}); exiting")
+            }
+            Outcome::Ended(r) => format!("session ended: {r:?}"),
+            Outcome::ConnectFailed(e) => format!("connection failed: {e}"),
+            Outcome::ReconnectFailed => {
+                "reconnect failed within --reconnect-timeout; exiting".into()
+            }
+            Outcome::SetupFailed(e) => format!("network setup failed: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_openconnect() {
+        assert_eq!(
+            Outcome::from_disconnect(DisconnectReason::Closed).exit_code(),
+            0
+        );
+        assert_eq!(Outcome::Detached.exit_code(), 0);
+        let rejected = Outcome::from_disconnect(DisconnectReason::CookieRejected(403));
+        assert_eq!(rejected, Outcome::CookieRejected(403));
+        assert_eq!(rejected.exit_code(), 2);
+        assert_eq!(Outcome::ReconnectFailed.exit_code(), 1);
+        assert_eq!(
+            Outcome::from_disconnect(DisconnectReason::BadStatus(8)).exit_code(),
+            1
+        );
+    }
+
+    #[test]
+    fn logout_skipped_only_when_the_session_must_survive_or_never_existed() {
+        assert!(Outcome::Closed.needs_logout());
+        assert!(Outcome::ReconnectFailed.needs_logout());
+        assert!(!Outcome::Detached.needs_logout());
+        assert!(!Outcome::CookieRejected(302).needs_logout());
+        assert!(!Outcome::ConnectFailed("x".into()).needs_logout());
+    }
+}
