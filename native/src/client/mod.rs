@@ -12,3 +12,8 @@ pub mod os_rng;
 pub mod outcome;
 pub mod report;
 pub mod target;
+
+#[cfg(test)]
+mod driver_tests;
+#[cfg(test)]
+mod test_gateway;

@@ -26,13 +26,9 @@ impl TestServer {
     }
 }
 
-/// Starts a server; for each connection it reads until the request head
-/// ends (`\r\n\r\n`) or `min_read` bytes arrived, whichever is first, and
-/// writes `answer(request)`.
-pub async fn start(
-    min_read: usize,
-    answer: impl Fn(&[u8]) -> Vec<u8> + Send + Sync + 'static,
-) -> TestServer {
+/// A TLS acceptor with a fresh self-signed certificate for `localhost`,
+/// its pin and the certificate PEM.
+pub fn acceptor() -> (tokio_rustls::TlsAcceptor, String, String) {
     let key = rcgen::KeyPair::generate().unwrap();
     let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
     let cert = params.self_signed(&key).unwrap();
@@ -45,7 +41,21 @@ pub async fn start(
         .with_no_client_auth()
         .with_single_cert(vec![der], key_der)
         .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    (
+        tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        pin,
+        cert.pem(),
+    )
+}
+
+/// Starts a server; for each connection it reads until the request head
+/// ends (`\r\n\r\n`) or `min_read` bytes arrived, whichever is first, and
+/// writes `answer(request)`.
+pub async fn start(
+    min_read: usize,
+    answer: impl Fn(&[u8]) -> Vec<u8> + Send + Sync + 'static,
+) -> TestServer {
+    let (acceptor, pin, cert_pem) = acceptor();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let answer = Arc::new(answer);
@@ -74,6 +84,6 @@ pub async fn start(
     TestServer {
         port,
         pin,
-        cert_pem: cert.pem(),
+        cert_pem,
     }
 }

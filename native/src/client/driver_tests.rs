@@ -1,0 +1,190 @@
+//! The driver against a real (loopback) gateway built on core's
+//! `GatewaySession`: ESP, fallback to TLS, reconnect, logout, rejection.
+
+use crate::client::clock::Clock;
+use crate::client::driver::{Control, Driver, DriverEvent, DriverOptions};
+use crate::client::netsetup::NetSetup;
+use crate::client::outcome::Outcome;
+use crate::client::test_gateway::{self, CLIENT_INNER, GATEWAY_INNER, GOOD_DSID, TestGateway};
+use crate::tls::client::{TlsClient, TlsOptions};
+use crate::tun::IpSide;
+use oncp_core::netpkt::{icmp_echo_request, parse_icmp_echo_reply};
+use oncp_core::rng::TestRng;
+use oncp_core::session::{ClientOptions, ClientSession};
+use oncp_core::time::Duration as CoreDuration;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+
+struct Harness {
+    gw: TestGateway,
+    to_tunnel: mpsc::Sender<Vec<u8>>,
+    from_tunnel: mpsc::Receiver<Vec<u8>>,
+    events: mpsc::UnboundedReceiver<DriverEvent>,
+    control: mpsc::Sender<Control>,
+    run: JoinHandle<crate::client::driver::RunReport>,
+}
+
+async fn start(cookie: &str) -> Harness {
+    let gw = test_gateway::start(CoreDuration::from_secs(1)).await;
+    let tls = TlsClient::new(&TlsOptions {
+        pins: vec![gw.pin.parse().unwrap()],
+        ..Default::default()
+    })
+    .unwrap();
+    let cookie = oncp_core::wire::http::normalize_cookie(cookie);
+    let mut opts = ClientOptions::new("localhost", &cookie);
+    opts.port = gw.port;
+    let clock = Clock::new();
+    let session = ClientSession::new(opts, Box::new(TestRng::new(7)), clock.now());
+    let (to_tunnel, from_user) = mpsc::channel(64);
+    let (to_user, from_tunnel) = mpsc::channel(64);
+    let (obs_tx, events) = mpsc::unbounded_channel();
+    let (control, control_rx) = mpsc::channel(4);
+    let driver = Driver::new(
+        session,
+        tls,
+        DriverOptions {
+            host: "localhost".into(),
+            port: gw.port,
+            mtu: None,
+            reconnect_timeout: Duration::from_secs(20),
+            status_every: None,
+        },
+        IpSide::Channel { from_user, to_user },
+        NetSetup::None,
+        Some(obs_tx),
+        clock,
+    );
+    let run = tokio::spawn(driver.run(control_rx));
+    Harness {
+        gw,
+        to_tunnel,
+        from_tunnel,
+        events,
+        control,
+        run,
+    }
+}
+
+impl Harness {
+    async fn expect(&mut self, what: &str, pred: impl Fn(&DriverEvent) -> bool) {
+        let wait = async {
+            while let Some(ev) = self.events.recv().await {
+                if pred(&ev) {
+                    return;
+                }
+            }
+            panic!("driver ended while waiting for {what}");
+        };
+        timeout(Duration::from_secs(15), wait)
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+    }
+
+    /// Pings the gateway through the tunnel until one answer comes back.
+    async fn ping(&mut self, seq: u16) {
+        let attempt = async {
+            loop {
+                let req = icmp_echo_request(CLIENT_INNER, GATEWAY_INNER, 0x4242, seq, b"oncp");
+                self.to_tunnel.send(req).await.unwrap();
+                let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+                while let Ok(Some(p)) =
+                    tokio::time::timeout_at(deadline, self.from_tunnel.recv()).await
+                {
+                    if parse_icmp_echo_reply(&p) == Some((0x4242, seq, &b"oncp"[..])) {
+                        return;
+                    }
+                }
+            }
+        };
+        timeout(Duration::from_secs(10), attempt)
+            .await
+            .unwrap_or_else(|_| panic!("no echo reply for seq {seq}"));
+    }
+}
+
+#[tokio::test]
+async fn esp_fallback_reconnect_and_logout() {
+    let mut h = start(GOOD_DSID).await;
+    h.expect("configuration", |e| {
+        matches!(e, DriverEvent::Configured { first: true, .. })
+    })
+    .await;
+    h.expect("ESP up", |e| *e == DriverEvent::EspUp).await;
+    h.ping(1).await;
+    assert!(
+        h.gw.knobs.esp_in.load(Ordering::SeqCst) >= 1,
+        "the echo went over ESP"
+    );
+
+    // UDP blocked: ESP is declared dead and data moves to TLS.
+    h.gw.knobs.block_udp.store(true, Ordering::SeqCst);
+    h.expect("ESP down", |e| matches!(e, DriverEvent::EspDown(_)))
+        .await;
+    let esp_before = h.gw.knobs.esp_in.load(Ordering::SeqCst);
+    h.ping(2).await;
+    assert_eq!(
+        h.gw.knobs.esp_in.load(Ordering::SeqCst),
+        esp_before,
+        "ping 2 went over TLS"
+    );
+
+    // UDP back: the session probes again and returns to ESP.
+    h.gw.knobs.block_udp.store(false, Ordering::SeqCst);
+    h.expect("ESP up again", |e| *e == DriverEvent::EspUp).await;
+
+    // TLS cut: the driver reconnects with the same cookie.
+    h.gw.knobs.cut_tls.notify_one();
+    h.expect("reconnecting", |e| *e == DriverEvent::Reconnecting)
+        .await;
+    h.expect("reconfigured", |e| {
+        matches!(e, DriverEvent::Configured { first: false, .. })
+    })
+    .await;
+    h.ping(3).await;
+    assert_eq!(h.gw.knobs.tunnels.load(Ordering::SeqCst), 2);
+
+    h.control.send(Control::Close).await.unwrap();
+    let report = timeout(Duration::from_secs(15), h.run)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome, Outcome::Closed);
+    assert_eq!(h.gw.knobs.logouts.load(Ordering::SeqCst), 1);
+    assert!(report.stats.esp_packets_out >= 1 && report.stats.tls_packets_out >= 1);
+}
+
+#[tokio::test]
+async fn rejected_cookie_ends_with_status_2_and_no_logout() {
+    let h = start("DSID=wrong").await;
+    let report = timeout(Duration::from_secs(15), h.run)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(report.outcome, Outcome::CookieRejected(_)),
+        "{:?}",
+        report.outcome
+    );
+    assert_eq!(report.outcome.exit_code(), 2);
+    assert_eq!(h.gw.knobs.logouts.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn detach_skips_the_logout() {
+    let mut h = start(GOOD_DSID).await;
+    h.expect("configuration", |e| {
+        matches!(e, DriverEvent::Configured { .. })
+    })
+    .await;
+    h.control.send(Control::Detach).await.unwrap();
+    let report = timeout(Duration::from_secs(15), h.run)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome, Outcome::Detached);
+    assert_eq!(h.gw.knobs.logouts.load(Ordering::SeqCst), 0);
+}
