@@ -18,7 +18,8 @@
 # answered each line reversed.
 #
 # Lines `k` / `K` are s_client commands (TLS 1.3 KeyUpdate, without / with
-# update_requested), so they exercise key updates and are not sent as data.
+# update_requested) and `R` renegotiates (TLS 1.2), so they exercise key
+# changes and are not sent as data.
 #
 # Cases named *_resumed first make an unrecorded connection to get a session,
 # then record a second connection that resumes it (TLS 1.2 abbreviated
@@ -43,16 +44,19 @@ mkdir -p "$OUT"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" \
     -days 3650 -subj /CN=oncp-fixture >/dev/null 2>&1
 
-# OpenSSL 3.0's s_server has no -no_ems: an SSL_CONF section turns the
-# extended master secret off for the RSA case that needs it.
+# OpenSSL 3.0's s_server has no -no_ems and refuses client-initiated
+# renegotiation: SSL_CONF sections (-ssl_config NAME) change that.
 cat >"$WORK/openssl.cnf" <<'EOF'
 openssl_conf = openssl_init
 [openssl_init]
 ssl_conf = ssl_sect
 [ssl_sect]
 noems = noems_sect
+reneg = reneg_sect
 [noems_sect]
 Options = -ExtendedMasterSecret
+[reneg_sect]
+Options = ClientRenegotiation
 EOF
 
 cat >"$WORK/proxy.py" <<'EOF'
@@ -171,6 +175,10 @@ make_case tls12_rsa_aes256cbc_sha256_mte "-tls1_2 -cipher AES256-SHA256 -no_etm"
     "hello over TLS 1.2 RSA key exchange AES-256-CBC SHA256"
 make_case tls12_rsa_aes128cbc_sha_etm "-tls1_2 -cipher AES128-SHA" "" \
     "hello over TLS 1.2 RSA key exchange AES-128-CBC SHA1 encrypt-then-MAC"
+make_case tls12_ecdhe_aes128gcm_renegotiated "-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256 -ssl_config reneg" "" \
+    "hello before a renegotiation" R "hello after a renegotiation"
+make_case tls12_rsa_aes128cbc_sha_renegotiated "-tls1_2 -cipher AES128-SHA -ssl_config reneg" "" \
+    "hello before an RSA renegotiation" R "hello after an RSA renegotiation"
 make_case tls12_rsa_aes128cbc_sha256_noems "-tls1_2 -cipher AES128-SHA256 -ssl_config noems" "" \
     "hello over TLS 1.2 RSA key exchange without extended master secret"
 make_case tls11_rsa_aes128cbc_sha "-tls1_1 -cipher AES128-SHA@SECLEVEL=0 -no_etm" "-cipher AES128-SHA@SECLEVEL=0" \

@@ -37,6 +37,8 @@ const KEYLOGS: &[&[u8]] = keylogs!(
     "tls12_rsa_aes256cbc_sha256_mte",
     "tls12_rsa_aes128cbc_sha_etm",
     "tls12_rsa_aes128cbc_sha256_noems",
+    "tls12_ecdhe_aes128gcm_renegotiated",
+    "tls12_rsa_aes128cbc_sha_renegotiated",
     "tls11_rsa_aes128cbc_sha",
     "tls10_ecdhe_aes256cbc_sha",
 );

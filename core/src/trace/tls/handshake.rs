@@ -108,6 +108,11 @@ impl HandshakeReassembler {
                 if msg_type == HS_HELLO_REQUEST {
                     transcript = None;
                 }
+                if msg_type == HS_CLIENT_HELLO
+                    && let Some(t) = transcript.as_deref_mut()
+                {
+                    t.restart();
+                }
                 if let Some(t) = transcript.as_deref_mut() {
                     t.update(&self.header);
                 }

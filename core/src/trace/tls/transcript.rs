@@ -44,14 +44,14 @@ impl Transcript {
         self.sha384.update(bytes);
     }
 
+    /// Starts over (a ClientHello: a new handshake, e.g. a renegotiation).
+    pub(crate) fn restart(&mut self) {
+        *self = Transcript::default();
+    }
+
     /// Stops hashing (after the ClientKeyExchange).
     pub(crate) fn finish(&mut self) {
         self.done = true;
-    }
-
-    /// True once the ClientKeyExchange was hashed.
-    pub(crate) fn is_done(&self) -> bool {
-        self.done
     }
 
     /// The session hash for a PRF: MD5 ‖ SHA-1 for TLS 1.0/1.1, the suite's

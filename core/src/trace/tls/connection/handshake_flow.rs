@@ -136,9 +136,9 @@ impl TlsConnection {
         out: &mut Vec<TlsEvent>,
     ) {
         let (mut messages, mut errors) = (Vec::new(), Vec::new());
-        // The session hash covers the plaintext handshake up to the
-        // ClientKeyExchange.
-        let transcript = (!encrypted && !self.transcript.is_done()).then_some(&mut self.transcript);
+        // The session hash covers the handshake from the ClientHello up to
+        // the ClientKeyExchange (a renegotiation's runs encrypted).
+        let transcript = Some(&mut self.transcript);
         self.dirs[index(direction)].handshake.push(
             offset,
             data,
