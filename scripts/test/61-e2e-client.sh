@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# End-to-end tests of the client side (root: network namespaces, TUN,
+# Debian's vpnc-script): every ignored test in tests/tests/e2e_client*.rs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ "$(id -u)" != 0 ]; then
+    echo "61-e2e-client: needs root (network namespaces, TUN); skipped"
+    exit 0
+fi
+cargo build -p oncp
+cargo test -p oncp-tests --test 'e2e_client*' -- --ignored --test-threads=1
