@@ -29,7 +29,7 @@ pub enum Command {
     /// Connect to a gateway (like `openconnect --protocol=nc`).
     Connect(Box<connect::ConnectArgs>),
     /// Run the bundled test gateway.
-    Gateway(gateway::GatewayArgs),
+    Gateway(Box<gateway::GatewayArgs>),
     /// Decode a capture plus TLS key log into oNCP events.
     Decode(decode::DecodeArgs),
     /// Run the gateway and the client on loopback, end to end.
@@ -42,7 +42,7 @@ pub fn main() -> ExitCode {
     crate::logging::init(cli.verbose, cli.quiet);
     match cli.command {
         Command::Connect(args) => connect::run(*args, cli.verbose),
-        Command::Gateway(args) => gateway::run(args),
+        Command::Gateway(args) => gateway::run(*args),
         Command::Decode(args) => decode::run(args),
         Command::Demo(args) => demo::run(args),
     }

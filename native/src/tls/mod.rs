@@ -2,5 +2,6 @@
 
 pub mod client;
 pub mod pin;
+pub mod server;
 #[cfg(test)]
 pub(crate) mod test_server;

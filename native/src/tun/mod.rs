@@ -51,6 +51,12 @@ impl Tun {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// The underlying async device (its `recv` and `send` take `&self`, so
+    /// it can be shared between a reader and writers).
+    pub fn into_device(self) -> tun::AsyncDevice {
+        self.dev
+    }
 }
 
 /// Where the client's inner IP packets come from and go to.

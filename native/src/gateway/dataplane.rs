@@ -1,0 +1,92 @@
+//! Where the gateway's tunnelled packets go: answered in-process (echo
+//! mode, no root needed) or through a TUN device the kernel routes.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+
+/// Packets from the network side to the tunnel serving their destination.
+#[derive(Debug, Default)]
+pub struct AddressTable {
+    map: Mutex<HashMap<Ipv4Addr, mpsc::Sender<Vec<u8>>>>,
+}
+
+impl AddressTable {
+    /// Delivers packets for `addr` to `tx`.
+    pub fn insert(&self, addr: Ipv4Addr, tx: mpsc::Sender<Vec<u8>>) {
+        self.map.lock().expect("address table").insert(addr, tx);
+    }
+
+    /// Stops delivering to `addr` if it still points at `tx`'s tunnel.
+    pub fn remove(&self, addr: Ipv4Addr, tx: &mpsc::Sender<Vec<u8>>) {
+        let mut m = self.map.lock().expect("address table");
+        if m.get(&addr).is_some_and(|t| t.same_channel(tx)) {
+            m.remove(&addr);
+        }
+    }
+
+    /// Hands `packet` to the tunnel of its destination address.
+    pub fn route(&self, packet: Vec<u8>) {
+        let Some(h) = oncp_core::netpkt::Ipv4Header::parse(&packet) else {
+            return;
+        };
+        let tx = self.map.lock().expect("address table").get(&h.dst).cloned();
+        if let Some(tx) = tx {
+            let _ = tx.try_send(packet);
+        }
+    }
+}
+
+/// The network side of the gateway.
+#[derive(Debug, Clone)]
+pub enum DataPlane {
+    /// Answer ICMP echo and UDP echo addressed to the gateway's tunnel
+    /// address; drop everything else.
+    Echo,
+    /// Write packets to a TUN device; packets read from it are routed to
+    /// tunnels by destination.
+    Tun(mpsc::Sender<Vec<u8>>),
+}
+
+/// Creates the gateway's TUN device with `address`/`prefix`, brings it up,
+/// and starts the tasks moving packets between it and the tunnels.
+pub async fn start_tun(
+    name: Option<&str>,
+    address: ipnet::Ipv4Net,
+    mtu: u32,
+    table: Arc<AddressTable>,
+) -> anyhow::Result<(DataPlane, String)> {
+    let tun = crate::tun::Tun::create(name, mtu.min(u16::MAX as u32) as u16)?;
+    let dev_name = tun.name().to_string();
+    let nl = crate::netcfg::netlink::Netlink::open()?;
+    let plan = crate::netcfg::routes::RoutePlan {
+        address: Some(address),
+        ..Default::default()
+    };
+    nl.configure(&dev_name, mtu, &plan).await?;
+    let dev = Arc::new(tun.into_device());
+    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(4096);
+    let writer = dev.clone();
+    tokio::spawn(async move {
+        while let Some(p) = rx.recv().await {
+            if let Err(e) = writer.send(&p).await {
+                tracing::debug!("TUN write: {e}");
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 65_536];
+        loop {
+            match dev.recv(&mut buf).await {
+                Ok(n) => table.route(buf[..n].to_vec()),
+                Err(e) => {
+                    tracing::warn!("TUN read: {e}");
+                    return;
+                }
+            }
+        }
+    });
+    Ok((DataPlane::Tun(tx), dev_name))
+}

@@ -1,0 +1,337 @@
+//! `oncp gateway`: a real oNCP gateway on core's `GatewaySession` — TLS
+//! (rustls), Juniper-style sign-in pages issuing DSID cookies, the tunnel
+//! endpoint, ESP on UDP, and a data plane (echo, or a TUN device).
+
+pub mod cookies;
+pub mod counters;
+pub mod dataplane;
+pub mod esp_socket;
+pub mod http;
+pub mod tunnel;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use ipnet::Ipv4Net;
+use oncp_core::esp::{Cipher, Integrity};
+use oncp_core::session::GatewaySessionConfig;
+use oncp_core::time::Duration;
+use oncp_core::wire::{ConfigValues, Route};
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::watch;
+
+use cookies::CookieStore;
+use counters::{CounterSnapshot, Counters};
+use dataplane::{AddressTable, DataPlane};
+use esp_socket::SpiTable;
+
+/// Where the gateway's certificate comes from.
+#[derive(Debug, Clone)]
+pub enum CertSource {
+    /// Generate a self-signed certificate for these names.
+    SelfSigned(Vec<String>),
+    /// PEM certificate chain and key files.
+    Files {
+        /// Certificate chain.
+        cert: std::path::PathBuf,
+        /// Private key.
+        key: std::path::PathBuf,
+    },
+}
+
+/// The network side of the gateway.
+#[derive(Debug, Clone)]
+pub enum DataPlaneMode {
+    /// Answer ICMP/UDP echo to the gateway's tunnel address in-process.
+    Echo,
+    /// A TUN device (root): the kernel routes tunnel traffic.
+    Tun {
+        /// Device name; kernel-chosen if `None`.
+        name: Option<String>,
+    },
+}
+
+/// Everything `oncp gateway` serves.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// TLS (HTTPS) listening address.
+    pub listen: SocketAddr,
+    /// ESP UDP listening port on the same address (0: any free port).
+    pub esp_port: u16,
+    /// Offer ESP at all.
+    pub esp: bool,
+    /// Certificate.
+    pub cert: CertSource,
+    /// Users who may sign in (name, password).
+    pub users: Vec<(String, String)>,
+    /// DSID cookies accepted without signing in (for tests and scripts).
+    pub dsids: Vec<String>,
+    /// Tunnel address pool; the first host is the gateway's own address.
+    pub pool: Ipv4Net,
+    /// Split-include routes sent to clients (empty: none).
+    pub routes: Vec<Ipv4Net>,
+    /// Split-exclude routes.
+    pub exclude: Vec<Ipv4Net>,
+    /// DNS servers.
+    pub dns: Vec<Ipv4Addr>,
+    /// WINS servers.
+    pub wins: Vec<Ipv4Addr>,
+    /// DNS search domain.
+    pub domain: Option<String>,
+    /// Tunnel MTU.
+    pub mtu: u32,
+    /// ESP cipher.
+    pub cipher: Cipher,
+    /// ESP integrity algorithm.
+    pub integrity: Integrity,
+    /// LZO-compress what goes to clients over ESP.
+    pub compression: bool,
+    /// Rekey ESP this often.
+    pub rekey_after: Option<std::time::Duration>,
+    /// ESP DPD / fallback interval announced to clients.
+    pub dpd: std::time::Duration,
+    /// The data plane.
+    pub dataplane: DataPlaneMode,
+}
+
+impl GatewayConfig {
+    /// A loopback gateway in echo mode with self-signed TLS: what
+    /// `oncp demo` and tests start from.
+    pub fn loopback_echo() -> Self {
+        GatewayConfig {
+            listen: "127.0.0.1:0".parse().expect("address"),
+            esp_port: 0,
+            esp: true,
+            cert: CertSource::SelfSigned(vec!["localhost".into(), "127.0.0.1".into()]),
+            users: Vec::new(),
+            dsids: Vec::new(),
+            pool: "10.10.1.0/24".parse().expect("pool"),
+            routes: vec!["10.10.1.0/24".parse().expect("route")],
+            exclude: Vec::new(),
+            dns: Vec::new(),
+            wins: Vec::new(),
+            domain: None,
+            mtu: 1400,
+            cipher: Cipher::Aes128Cbc,
+            integrity: Integrity::HmacSha1_96,
+            compression: false,
+            rekey_after: None,
+            dpd: std::time::Duration::from_secs(15),
+            dataplane: DataPlaneMode::Echo,
+        }
+    }
+
+    fn session_config(&self, esp_port: u16) -> GatewaySessionConfig {
+        let route = |n: &Ipv4Net| Route {
+            addr: n.network(),
+            mask: n.netmask(),
+        };
+        GatewaySessionConfig {
+            values: ConfigValues {
+                netmask: Some(self.pool.netmask()),
+                dns: self.dns.clone(),
+                wins: self.wins.clone(),
+                search_domain: self.domain.clone(),
+                split_include: self.routes.iter().map(route).collect(),
+                split_exclude: self.exclude.iter().map(route).collect(),
+                mtu: Some(self.mtu),
+                ..Default::default()
+            },
+            cipher: self.cipher,
+            integrity: self.integrity,
+            esp_port: self.esp.then_some(esp_port),
+            compression: self.compression,
+            rekey_after: self
+                .rekey_after
+                .map(|d| Duration::from_micros(d.as_micros() as u64)),
+            dpd: Some(Duration::from_micros(self.dpd.as_micros() as u64)),
+            replay_protection: true,
+        }
+    }
+}
+
+/// State shared by the gateway's tasks.
+pub struct Shared {
+    config: GatewayConfig,
+    session_config: GatewaySessionConfig,
+    cookies: CookieStore,
+    counters: Counters,
+    spis: Arc<SpiTable>,
+    addresses: Arc<AddressTable>,
+    esp_socket: Arc<UdpSocket>,
+    dataplane: DataPlane,
+    shutdown: watch::Sender<bool>,
+}
+
+/// A running gateway.
+pub struct GatewayHandle {
+    /// The TLS address it listens on.
+    pub tls_addr: SocketAddr,
+    /// The ESP address it listens on.
+    pub esp_addr: SocketAddr,
+    /// `pin-sha256:…` of its certificate.
+    pub pin: String,
+    /// Its certificate (PEM).
+    pub cert_pem: String,
+    /// The TUN device, in TUN mode.
+    pub tun_name: Option<String>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for GatewayHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayHandle")
+            .field("tls_addr", &self.tls_addr)
+            .field("esp_addr", &self.esp_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GatewayHandle {
+    /// Issues a DSID for `user` as a sign-in would.
+    pub fn issue_dsid(&self, user: &str) -> Option<String> {
+        self.shared
+            .cookies
+            .issue(user, &mut crate::client::os_rng::OsRng)
+    }
+
+    /// The gateway's own tunnel address.
+    pub fn tunnel_address(&self) -> Ipv4Addr {
+        self.shared.cookies.gateway_address()
+    }
+
+    /// Totals over all tunnels.
+    pub fn counters(&self) -> CounterSnapshot {
+        self.shared.counters.snapshot()
+    }
+
+    /// How many cookies clients presented (valid or not).
+    pub fn cookie_attempts(&self) -> u64 {
+        self.shared.cookies.attempts()
+    }
+
+    /// Ends every tunnel (termination notice) and stops accepting.
+    pub fn shutdown(&self) {
+        let _ = self.shared.shutdown.send(true);
+    }
+}
+
+/// Starts the gateway: binds its sockets and spawns its tasks.
+pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
+    let identity = match &config.cert {
+        CertSource::SelfSigned(names) => crate::tls::server::self_signed(names)?,
+        CertSource::Files { cert, key } => crate::tls::server::from_files(cert, key)?,
+    };
+    let listener = TcpListener::bind(config.listen).await?;
+    let tls_addr = listener.local_addr()?;
+    let esp_socket =
+        Arc::new(UdpSocket::bind(SocketAddr::new(tls_addr.ip(), config.esp_port)).await?);
+    let esp_addr = esp_socket.local_addr()?;
+    let cookies = CookieStore::new(config.pool);
+    for d in &config.dsids {
+        cookies.insert(d, "preissued");
+    }
+    let addresses = Arc::new(AddressTable::default());
+    let gw_net = Ipv4Net::new(cookies.gateway_address(), config.pool.prefix_len())?;
+    let (dataplane, tun_name) = match &config.dataplane {
+        DataPlaneMode::Echo => (DataPlane::Echo, None),
+        DataPlaneMode::Tun { name } => {
+            let (dp, n) =
+                dataplane::start_tun(name.as_deref(), gw_net, config.mtu, addresses.clone())
+                    .await?;
+            (dp, Some(n))
+        }
+    };
+    let spis = Arc::new(SpiTable::default());
+    let (shutdown, _) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        session_config: config.session_config(esp_addr.port()),
+        config,
+        cookies,
+        counters: Counters::default(),
+        spis: spis.clone(),
+        addresses,
+        esp_socket: esp_socket.clone(),
+        dataplane,
+        shutdown,
+    });
+    tokio::spawn(esp_socket::run(esp_socket, spis));
+    let acceptor = tokio_rustls::TlsAcceptor::from(identity.config.clone());
+    let accept_shared = shared.clone();
+    tokio::spawn(async move {
+        let mut stop = accept_shared.shutdown.subscribe();
+        loop {
+            let (tcp, peer) = tokio::select! {
+                r = listener.accept() => match r {
+                    Ok(x) => x,
+                    Err(e) => { tracing::warn!("accept: {e}"); continue; }
+                },
+                _ = stop.changed() => return,
+            };
+            let acceptor = acceptor.clone();
+            let shared = accept_shared.clone();
+            tokio::spawn(async move {
+                let _ = tcp.set_nodelay(true);
+                match acceptor.accept(tcp).await {
+                    Ok(tls) => serve_connection(tls, peer, shared).await,
+                    Err(e) => tracing::info!("TLS handshake with {peer} failed: {e}"),
+                }
+            });
+        }
+    });
+    tracing::info!(
+        "gateway listening on https://{tls_addr} (ESP on UDP {esp_addr}), certificate {}",
+        identity.pin
+    );
+    Ok(GatewayHandle {
+        tls_addr,
+        esp_addr,
+        pin: identity.pin,
+        cert_pem: identity.cert_pem,
+        tun_name,
+        shared,
+    })
+}
+
+/// Serves HTTP requests on one connection until it becomes a tunnel or
+/// closes.
+async fn serve_connection<S>(mut tls: S, peer: SocketAddr, shared: Arc<Shared>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::AsyncWriteExt;
+    let mut leftover = Vec::new();
+    loop {
+        let req = match http::read_request(&mut tls, std::mem::take(&mut leftover)).await {
+            Ok(Some(r)) => r,
+            Ok(None) => return,
+            Err(e) => {
+                // Clients often close without close_notify after a
+                // response (OpenConnect's logout does): not worth a warning.
+                tracing::debug!("connection from {peer} ended: {e}");
+                return;
+            }
+        };
+        if req.head.is_tunnel_request() {
+            return tunnel::run(tls, req, peer, shared).await;
+        }
+        tracing::debug!(
+            "{peer}: {} {}",
+            req.head.method,
+            req.head.target.split('?').next().unwrap_or("")
+        );
+        let resp = http::handle(&req, &shared);
+        if tls.write_all(&resp.to_bytes()).await.is_err() || tls.flush().await.is_err() {
+            return;
+        }
+        if req
+            .head
+            .header("connection")
+            .is_some_and(|c| c.eq_ignore_ascii_case("close"))
+        {
+            let _ = tls.shutdown().await;
+            return;
+        }
+        leftover = req.rest;
+    }
+}
