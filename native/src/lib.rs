@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod client;
+pub mod demo;
 pub mod gateway;
 pub mod logging;
 pub mod netcfg;

@@ -39,7 +39,12 @@ pub enum Command {
 /// Parses the process's arguments, sets up logging and runs the subcommand.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::logging::init(cli.verbose, cli.quiet);
+    // The demo prints its own report; its logs start one step quieter.
+    let quiet = match cli.command {
+        Command::Demo(_) => cli.quiet.saturating_add(1),
+        _ => cli.quiet,
+    };
+    crate::logging::init(cli.verbose, quiet);
     match cli.command {
         Command::Connect(args) => connect::run(*args, cli.verbose),
         Command::Gateway(args) => gateway::run(*args),

@@ -1,0 +1,183 @@
+//! `oncp demo`: the bundled gateway and the client on loopback, end to end,
+//! in one process. Without root there is no TUN device: the client's IP
+//! side is an in-process channel, the demo writes ICMP echo requests into
+//! the tunnel and the gateway's echo mode answers them.
+
+pub mod ping;
+
+use crate::client::clock::Clock;
+use crate::client::driver::{Control, Driver, DriverEvent, DriverOptions};
+use crate::client::netsetup::NetSetup;
+use crate::client::os_rng::OsRng;
+use crate::client::outcome::Outcome;
+use crate::client::report::describe_config;
+use crate::gateway::{GatewayConfig, serve};
+use crate::tls::client::{TlsClient, TlsOptions};
+use crate::tun::IpSide;
+use oncp_core::session::{ClientOptions, ClientSession};
+use std::net::Ipv4Addr;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, timeout};
+
+/// How long the demo waits for the tunnel to be configured and for ESP.
+pub const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What the demo measured.
+#[derive(Debug, Clone)]
+pub struct DemoReport {
+    /// Round-trip times of the answered echoes.
+    pub rtts: Vec<Duration>,
+    /// Echoes sent.
+    pub sent: u32,
+    /// Whether ESP carried the traffic.
+    pub esp: bool,
+    /// ESP packets the client received.
+    pub client_esp_in: u64,
+    /// How the client's run ended.
+    pub outcome: Outcome,
+}
+
+impl DemoReport {
+    /// Every echo answered over ESP and the client ended cleanly.
+    pub fn success(&self) -> bool {
+        self.esp
+            && self.sent > 0
+            && self.rtts.len() == self.sent as usize
+            && self.client_esp_in >= u64::from(self.sent)
+            && self.outcome == Outcome::Closed
+    }
+}
+
+/// Runs the userspace demo: `count` echoes through the tunnel, printing
+/// each step to standard output.
+pub async fn run_userspace(count: u32) -> anyhow::Result<DemoReport> {
+    let gw = serve(GatewayConfig::loopback_echo()).await?;
+    println!(
+        "gateway: https://{} (ESP on UDP {}), echo mode, certificate {}",
+        gw.tls_addr, gw.esp_addr, gw.pin
+    );
+    let dsid = gw
+        .issue_dsid("demo")
+        .ok_or_else(|| anyhow::anyhow!("the gateway issued no cookie"))?;
+    println!("gateway: issued a DSID cookie for user \"demo\"");
+
+    let tls = TlsClient::new(&TlsOptions {
+        pins: vec![gw.pin.parse()?],
+        ..Default::default()
+    })?;
+    let host = gw.tls_addr.ip().to_string();
+    let mut opts = ClientOptions::new(&host, &format!("DSID={dsid}"));
+    opts.port = gw.tls_addr.port();
+    let clock = Clock::new();
+    let session = ClientSession::new(opts, Box::new(OsRng), clock.now());
+    let (to_tunnel, from_user) = mpsc::channel(64);
+    let (to_user, mut from_tunnel) = mpsc::channel(64);
+    let (obs_tx, mut events) = mpsc::unbounded_channel();
+    let (control, control_rx) = mpsc::channel(4);
+    let driver = Driver::new(
+        session,
+        tls,
+        DriverOptions {
+            host: host.clone(),
+            port: gw.tls_addr.port(),
+            mtu: None,
+            reconnect_timeout: Duration::from_secs(10),
+            status_every: None,
+        },
+        IpSide::Channel { from_user, to_user },
+        NetSetup::None,
+        Some(obs_tx),
+        clock,
+    );
+    let started = Instant::now();
+    let run = tokio::spawn(driver.run(control_rx));
+    println!(
+        "client: connecting to {host}:{} (pinned certificate)",
+        gw.tls_addr.port()
+    );
+
+    let setup = async {
+        let mut address = None;
+        while let Some(ev) = events.recv().await {
+            match ev {
+                DriverEvent::Configured { values, mtu, .. } => {
+                    println!(
+                        "client: tunnel configured in {} ms:",
+                        started.elapsed().as_millis()
+                    );
+                    for line in describe_config(&values, Some(mtu)) {
+                        println!("    {line}");
+                    }
+                    address = values.address;
+                }
+                DriverEvent::EspUp => return Ok(address),
+                DriverEvent::EspDown(r) => println!("client: ESP down ({r})"),
+                DriverEvent::Reconnecting => println!("client: reconnecting"),
+            }
+        }
+        Err(anyhow::anyhow!("the client stopped before ESP came up"))
+    };
+    let setup = timeout(SETUP_TIMEOUT, setup).await;
+    let (esp, address) = match setup {
+        Ok(Ok(a)) => (true, a),
+        Ok(Err(e)) => {
+            println!("client: {e}");
+            (false, None)
+        }
+        Err(_) => {
+            println!(
+                "client: ESP did not come up within {} s",
+                SETUP_TIMEOUT.as_secs()
+            );
+            (false, None)
+        }
+    };
+    let mut rtts = Vec::new();
+    if let (true, Some(me)) = (esp, address) {
+        println!(
+            "transport: ESP (established {} ms after start)",
+            started.elapsed().as_millis()
+        );
+        let target: Ipv4Addr = gw.tunnel_address();
+        println!("ping {target} from {me} through the tunnel:");
+        rtts = ping::run(&to_tunnel, &mut from_tunnel, me, target, count).await;
+    }
+    let _ = control.send(Control::Close).await;
+    let report = timeout(Duration::from_secs(15), run).await??;
+    let c = gw.counters();
+    println!(
+        "gateway counters: ESP in {} out {}, TLS in {} out {}, tunnels {}",
+        c.esp_packets_in, c.esp_packets_out, c.tls_packets_in, c.tls_packets_out, c.tunnels
+    );
+    println!(
+        "client counters: ESP in {} out {}, TLS in {} out {}",
+        report.stats.esp_packets_in,
+        report.stats.esp_packets_out,
+        report.stats.tls_packets_in,
+        report.stats.tls_packets_out
+    );
+    match &report.outcome {
+        Outcome::Closed => println!("client: session closed, logout sent"),
+        other => println!("client: {}", other.message()),
+    }
+    gw.shutdown();
+    Ok(DemoReport {
+        rtts,
+        sent: if esp { count } else { 0 },
+        esp,
+        client_esp_in: report.stats.esp_packets_in,
+        outcome: report.outcome,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn userspace_demo_round_trips_over_esp() {
+        let report = super::run_userspace(3).await.unwrap();
+        assert!(report.success(), "{report:?}");
+        assert_eq!(report.rtts.len(), 3);
+        assert!(report.client_esp_in >= 3);
+    }
+}
