@@ -1,3 +1,5 @@
 //! Integration, snapshot and end-to-end tests of oncp over `testdata/` and
 //! real peers. The tests live in `tests/tests/`; this library holds shared
 //! helpers.
+
+pub mod netns;

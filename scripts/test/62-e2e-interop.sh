@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Interop end-to-end tests (root: network namespaces, TUN, nft): Debian's
+# OpenConnect 9.01 and `oncp connect` against `oncp gateway`.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ "$(id -u)" != 0 ]; then
+    echo "62-e2e-interop: needs root (network namespaces, TUN); skipped"
+    exit 0
+fi
+cargo build -p oncp
+cargo test -p oncp-tests --test 'e2e_interop*' -- --ignored --test-threads=1
