@@ -105,7 +105,7 @@ pub struct NetPair {
 
 impl NetPair {
     /// Creates the namespaces and the link.
-    pub fn new() -> NetPair {
+    pub fn create() -> NetPair {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let id = format!("{}{}", std::process::id() % 100_000, n);
         let subnet = 100 + (std::process::id() % 100 + n * 7) % 150;

@@ -27,7 +27,7 @@ fn counters(output: &str) -> std::collections::HashMap<String, u64> {
 #[ignore = "root: network namespaces, TUN, nft"]
 fn openconnect_9_01_over_esp_then_tls() {
     assert!(is_root(), "run as root");
-    let mut net = NetPair::new();
+    let mut net = NetPair::create();
     let bin = oncp_bin();
     let listen = format!("{}:443", net.gw_addr);
     let gw_ns = net.gw.clone();
