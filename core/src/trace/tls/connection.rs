@@ -168,7 +168,9 @@ impl TlsConnection {
 
     /// Feeds the next bytes of one direction's TCP stream. Events go to
     /// `out`. Directions are taken as given until a ClientHello shows which
-    /// side is the client.
+    /// side is the client. Feed both directions in capture order, and pass
+    /// the same (growing) [`KeyLog`] every time: held-back records are
+    /// retried when its [`KeyLog::generation`] changes.
     pub fn feed(
         &mut self,
         direction: Direction,

@@ -8,8 +8,8 @@
 //! - [`TlsConnection`]: feed each direction's reassembled TCP bytes; it
 //!   splits records (each length checked against [`MAX_RECORD_LEN`] before
 //!   buffering), reassembles handshake messages, follows the key changes
-//!   (ChangeCipherSpec in TLS ≤ 1.2; ServerHello, Finished and KeyUpdate in
-//!   TLS 1.3) and decrypts.
+//!   (ChangeCipherSpec in TLS ≤ 1.2, renegotiations included; ServerHello,
+//!   HelloRetryRequest, Finished and KeyUpdate in TLS 1.3) and decrypts.
 //! - Decryptable suites: TLS 1.3 AES-128/256-GCM and ChaCha20-Poly1305;
 //!   TLS 1.2 AES-128/256-GCM and ChaCha20-Poly1305; TLS 1.0–1.2 AES-128/256-CBC
 //!   with HMAC-SHA1/SHA256/SHA384, MAC-then-encrypt or encrypt-then-MAC — with
