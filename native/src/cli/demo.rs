@@ -8,6 +8,9 @@ pub struct DemoArgs {
     /// Number of ICMP echo round trips to make through the tunnel.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub count: u32,
+    /// Stay in userspace (no TUN, no namespaces) even when root.
+    #[arg(long)]
+    pub userspace: bool,
 }
 
 /// Runs `oncp demo`: exit status 0 when every echo came back over ESP and
@@ -23,6 +26,31 @@ pub fn run(args: DemoArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if !args.userspace && crate::demo::netns::available() {
+        println!(
+            "oncp demo: as root — oncp gateway and oncp connect with TUN devices in two network namespaces"
+        );
+        let want = args.count;
+        match rt.block_on(crate::demo::netns::run(want)) {
+            Ok(r) if r.success(want) => {
+                println!(
+                    "oncp demo: OK — configuration negotiated, ESP up, {}/{want} round trips, {} ESP packets at the gateway",
+                    r.received, r.gateway_esp_in
+                );
+                return ExitCode::SUCCESS;
+            }
+            Ok(r) => {
+                println!(
+                    "oncp demo: FAILED — {}/{want} round trips, {} ESP packets at the gateway, client exit status {:?}",
+                    r.received, r.gateway_esp_in, r.client_exit
+                );
+                return ExitCode::FAILURE;
+            }
+            Err(e) => println!(
+                "oncp demo: the namespace demo could not run ({e:#}); running the userspace demo instead"
+            ),
+        }
+    }
     println!(
         "oncp demo: bundled gateway and client on loopback (userspace: no TUN device, the gateway answers echo)"
     );

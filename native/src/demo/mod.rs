@@ -3,6 +3,7 @@
 //! side is an in-process channel, the demo writes ICMP echo requests into
 //! the tunnel and the gateway's echo mode answers them.
 
+pub mod netns;
 pub mod ping;
 
 use crate::client::clock::Clock;

@@ -40,8 +40,7 @@ pub async fn run(
             Some(at) => {
                 let rtt = at - sent;
                 println!(
-                    "    {} bytes from {dst}: icmp_seq={seq} time={:.3} ms",
-                    28 + payload.len(),
+                    "    reply from {dst}: icmp_seq={seq} time={:.3} ms",
                     rtt.as_secs_f64() * 1e3
                 );
                 rtts.push(rtt);
