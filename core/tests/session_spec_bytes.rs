@@ -1,0 +1,264 @@
+//! ClientSession against the byte-exact examples of spec/oncp.md: the
+//! gateway's side is fed verbatim from the spec's dumps, and with an RNG
+//! scripted to produce the spec's SPI, keys and IVs the client's output
+//! must match the spec byte for byte (§2.1, §2.3, §5, §11.2–§11.7).
+
+use std::collections::VecDeque;
+
+use oncp_core::rng::{Random, TestRng};
+use oncp_core::session::*;
+use oncp_core::time::{Duration, Instant};
+use oncp_core::wire::TerminationReason;
+
+/// Hands out scripted bytes first, then deterministic filler.
+struct ScriptedRng(VecDeque<u8>, TestRng);
+
+impl Random for ScriptedRng {
+    fn fill(&mut self, buf: &mut [u8]) {
+        for b in buf.iter_mut() {
+            *b = match self.0.pop_front() {
+                Some(x) => x,
+                None => {
+                    let mut one = [0];
+                    self.1.fill(&mut one);
+                    one[0]
+                }
+            };
+        }
+    }
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    let digits: Vec<u8> = s
+        .split_whitespace()
+        .filter(|w| !w.ends_with(':'))
+        .flat_map(|w| w.bytes())
+        .collect();
+    digits
+        .chunks(2)
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+        .collect()
+}
+
+fn range(from: u8, to: u8) -> Vec<u8> {
+    (from..=to).collect()
+}
+
+/// §11.2: status-less configuration record, 235 bytes.
+const CONFIG_301: &str = "
+0000: e9 00 00 00 00 00 00 00 01 2d 01 00 00 00 00 00
+0010: 00 00 00 00 00 d5 00 01 00 00 00 14 00 01 00 00
+0020: 00 04 0a 0a 01 02 00 02 00 00 00 04 ff ff ff 00
+0030: 00 03 00 00 00 0e 00 03 00 00 00 08 0a 00 00 00
+0040: ff 00 00 00 00 06 00 00 00 0a 00 02 00 00 00 04
+0050: 00 00 05 78 00 07 00 00 00 50 00 01 00 00 00 04
+0060: 11 22 33 44 00 02 00 00 00 40 00 01 02 03 04 05
+0070: 06 07 08 09 0a 0b 0c 0d 0e 0f 20 21 22 23 24 25
+0080: 26 27 28 29 2a 2b 2c 2d 2e 2f 30 31 32 33 00 00
+0090: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+00a0: 00 00 00 00 00 00 00 00 00 00 00 08 00 00 00 3b
+00b0: 00 01 00 00 00 01 02 00 02 00 00 00 01 02 00 03
+00c0: 00 00 00 01 00 00 04 00 00 00 02 11 94 00 06 00
+00d0: 00 00 04 00 00 0e 10 00 09 00 00 00 04 00 00 00
+00e0: 0f 00 0a 00 00 00 04 00 00 00 01";
+
+/// §11.3: the client's 303 + 302 reply, 144 bytes.
+const REPLY_303_302: &str = "
+0000: 8e 00 00 00 00 00 00 00 01 2f 01 00 00 00 01 00
+0010: 00 00 00 00 00 10 00 06 00 00 00 0a 00 02 00 00
+0020: 00 04 00 00 05 78 00 00 00 00 00 00 01 2e 01 00
+0030: 00 00 01 00 00 00 00 00 00 56 00 07 00 00 00 50
+0040: 00 01 00 00 00 04 a1 b2 c3 d4 00 02 00 00 00 40
+0050: 40 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f
+0060: 60 61 62 63 64 65 66 67 68 69 6a 6b 6c 6d 6e 6f
+0070: 70 71 72 73 00 00 00 00 00 00 00 00 00 00 00 00
+0080: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00";
+
+/// §11.6: the client's first probe (sequence 0).
+const PROBE: &str = "
+0000: 11 22 33 44 00 00 00 00 00 11 22 33 44 55 66 77
+0010: 88 99 aa bb cc dd ee ff 89 c0 1d 2f 77 1f 47 95
+0020: 4c 96 8b 80 59 86 75 44 2f 0b 00 b7 ea 58 c4 b4
+0030: 75 6e b8 6d";
+
+/// §11.6: the §11.4 packet as ESP data, sequence 1.
+const DATA_ESP: &str = "
+0000: 11 22 33 44 00 00 00 01 f0 e1 d2 c3 b4 a5 96 87
+0010: 78 69 5a 4b 3c 2d 1e 0f a3 a9 34 bb 25 65 a7 ec
+0020: 33 db 4e 80 ff 37 80 25 66 0f 49 15 a7 fb 42 6a
+0030: 88 95 be bb 2c 41 02 cb 78 e4 ae d8 05 aa 83 ed
+0040: 0e 22 81 43";
+
+/// §11.6: gateway to client, LZO-compressed, sequence 7.
+const LZO_ESP: &str = "
+0000: a1 b2 c3 d4 00 00 00 07 0f 0e 0d 0c 0b 0a 09 08
+0010: 07 06 05 04 03 02 01 00 96 34 95 fd 77 d1 8f ad
+0020: 0c 65 4a db 7f 12 f9 39 4b 93 ed 39 9a 01 5d c3
+0030: c8 97 7c 02 ee df d6 74 ab a5 47 de f5 f6 c1 84
+0040: 5f 8b 4b f5";
+
+/// §11.4: the 20-byte IPv4 packet, as KMP 300 from the client.
+const DATA_KMP: &str = "
+0000: 28 00 00 00 00 00 00 00 01 2c 01 00 00 00 01 00
+0010: 00 00 00 00 00 14 45 00 00 14 00 01 00 00 40 fd
+0020: 64 e0 0a 0a 01 02 0a 00 00 01";
+
+/// §11.5: two packets in one KMP 300 cut across two records.
+const TWO_PACKETS: &str = "
+0000: 1e 00 00 00 00 00 00 00 01 2c 01 00 00 00 00 00
+0010: 00 00 00 00 00 28 45 00 00 14 11 11 00 00 40 fd
+0020: 1e 00 53 d0 0a 00 00 01 0a 0a 01 02 45 00 00 14
+0030: 22 22 00 00 40 fd 42 bf 0a 00 00 01 0a 0a 01 02";
+
+/// §5: ESP enable.
+const ESP_ENABLE: &str = "
+0000: 21 00 00 00 00 00 00 00 01 2f 01 00 00 00 01 00
+0010: 00 00 00 00 00 0d 00 06 00 00 00 07 00 01 00 00
+0020: 00 01 01";
+
+fn ipv4_packet() -> Vec<u8> {
+    hex(DATA_KMP)[22..].to_vec()
+}
+
+fn client() -> ClientSession {
+    let mut script = hex("a1 b2 c3 d4");
+    script.extend(range(0x40, 0x4f));
+    script.extend(range(0x60, 0x73));
+    script.extend(hex("00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff"));
+    script.extend(hex("f0 e1 d2 c3 b4 a5 96 87 78 69 5a 4b 3c 2d 1e 0f"));
+    let mut opts = ClientOptions::new(
+        "vpn.example.com",
+        "DSID=0123456789abcdef0123456789abcdef; DSFirstAccess=1650000000",
+    );
+    opts.local_hostname = "debian".into();
+    let rng = ScriptedRng(script.into(), TestRng::new(1));
+    ClientSession::new(opts, Box::new(rng), Instant(0))
+}
+
+fn drain_tls(c: &mut ClientSession) -> Vec<Vec<u8>> {
+    std::iter::from_fn(|| c.poll_tls_transmit()).collect()
+}
+
+#[test]
+fn client_output_matches_the_spec_byte_for_byte() {
+    let mut c = client();
+    let t = Instant(0);
+    // §2.1: the tunnel request, exactly.
+    assert_eq!(
+        drain_tls(&mut c),
+        [b"POST /dana/js?prot=1&svc=4 HTTP/1.1\r\n\
+           Connection: close\r\n\
+           Host: vpn.example.com\r\n\
+           User-Agent: Open AnyConnect VPN Agent v9.01\r\n\
+           Cookie: DSID=0123456789abcdef0123456789abcdef; DSFirstAccess=1650000000\r\n\
+           NCP-Version: 3\r\n\
+           Content-Length: 256\r\n\r\n"
+            .to_vec()]
+    );
+    assert_eq!(c.poll_timeout(), None, "no timers before the tunnel is up");
+    // §2.3: the hostname packet, only after the 200.
+    c.handle_tls(t, b"HTTP/1.1 200 OK\r\n");
+    assert!(drain_tls(&mut c).is_empty());
+    c.handle_tls(t, b"\r\n");
+    assert_eq!(
+        drain_tls(&mut c),
+        [hex(
+            "13 00 00 04 00 00 00 06 00 64 65 62 69 61 6e bb 01 00 00 00 00"
+        )]
+    );
+    // §2.4 + §11.2: status record, then the configuration.
+    c.handle_tls(t, &hex("01 00 00"));
+    assert!(c.poll_event().is_none());
+    c.handle_tls(t, &hex(CONFIG_301));
+    let Some(ClientEvent::Configured(cfg)) = c.poll_event() else {
+        panic!("not configured")
+    };
+    assert_eq!(cfg.values().mtu, Some(1400));
+    // §11.3: one record holding 303 + 302, then the first probe (§11.6).
+    assert_eq!(drain_tls(&mut c), [hex(REPLY_303_302)]);
+    assert_eq!(c.esp_port(), Some(4500));
+    assert_eq!(c.poll_udp_transmit(), Some(hex(PROBE)));
+    assert_eq!(c.poll_udp_transmit(), None);
+    assert_eq!(c.transport(), Transport::Tls);
+    // Before ESP is up, data goes over TLS as §11.4.
+    c.send_ip(t, &ipv4_packet());
+    assert_eq!(drain_tls(&mut c), [hex(DATA_KMP)]);
+    // §11.6: an LZO-compressed packet from the gateway decrypts and
+    // decompresses to the §11.4 packet; it also proves ESP works, so the
+    // client sends the §5 ESP enable and moves data to ESP.
+    let t = t + Duration::from_millis(300);
+    c.handle_udp(t, &hex(LZO_ESP));
+    assert_eq!(c.poll_ip(), Some(ipv4_packet()));
+    assert_eq!(c.poll_event(), Some(ClientEvent::EspUp));
+    assert_eq!(drain_tls(&mut c), [hex(ESP_ENABLE)]);
+    assert_eq!(c.transport(), Transport::Esp);
+    assert_eq!(c.stats().lzo_in, 1);
+    c.send_ip(t, &ipv4_packet());
+    assert_eq!(c.poll_udp_transmit(), Some(hex(DATA_ESP)));
+    assert!(drain_tls(&mut c).is_empty());
+    // The same datagram again is a replay (8/10 on): dropped.
+    c.handle_udp(t, &hex(LZO_ESP));
+    assert_eq!(c.poll_ip(), None);
+    assert_eq!(c.stats().esp_dropped, 1);
+    // §11.5: a KMP 300 split over two records yields exactly two packets.
+    let two = hex(TWO_PACKETS);
+    c.handle_tls(t, &two[..32]);
+    c.handle_tls(t, &two[32..]);
+    let ids: Vec<_> = std::iter::from_fn(|| c.poll_ip())
+        .map(|p| (p.len(), p[4], p[5]))
+        .collect();
+    assert_eq!(ids, [(20, 0x11, 0x11), (20, 0x22, 0x22)]);
+    // §11.7: termination ends the session for good.
+    c.handle_tls(t, &hex("00 00 08"));
+    assert_eq!(
+        c.poll_event(),
+        Some(ClientEvent::Disconnected(DisconnectReason::Terminated(
+            TerminationReason::IDLE_TIMEOUT
+        )))
+    );
+    assert!(c.is_closed());
+    assert_eq!(c.poll_timeout(), None);
+}
+
+#[test]
+fn status_combined_with_the_config_and_byte_by_byte_delivery() {
+    // §2.4 form 2: status byte and 301 in one record (length 234), and the
+    // stream fed one byte at a time: same result as record by record.
+    let mut c = client();
+    let t = Instant(0);
+    drain_tls(&mut c);
+    c.handle_tls(t, b"HTTP/1.1 200 OK\r\nNCP-Version: 3\r\n\r\n");
+    drain_tls(&mut c);
+    let mut combined = hex("ea 00 00");
+    combined.extend_from_slice(&hex(CONFIG_301)[2..]);
+    for b in &combined {
+        c.handle_tls(t, std::slice::from_ref(b));
+    }
+    assert!(matches!(c.poll_event(), Some(ClientEvent::Configured(_))));
+    assert_eq!(drain_tls(&mut c), [hex(REPLY_303_302)]);
+}
+
+#[test]
+fn status_8_and_http_failures_end_the_session() {
+    let mut c = client();
+    drain_tls(&mut c);
+    c.handle_tls(Instant(0), b"HTTP/1.1 200 OK\r\n\r\n");
+    c.handle_tls(Instant(0), &hex("01 00 08"));
+    assert_eq!(
+        c.poll_event(),
+        Some(ClientEvent::Disconnected(DisconnectReason::BadStatus(8)))
+    );
+    for (status, reason) in [
+        (302, DisconnectReason::CookieRejected(302)),
+        (403, DisconnectReason::CookieRejected(403)),
+        (500, DisconnectReason::HttpFailure(500)),
+    ] {
+        let mut c = client();
+        drain_tls(&mut c);
+        let head = format!("HTTP/1.0 {status} X\r\nLocation: /\r\n\r\n");
+        c.handle_tls(Instant(0), head.as_bytes());
+        assert_eq!(c.poll_event(), Some(ClientEvent::Disconnected(reason)));
+        assert!(drain_tls(&mut c).is_empty(), "no hostname packet");
+        assert!(c.is_closed());
+    }
+}
