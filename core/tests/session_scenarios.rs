@@ -6,7 +6,7 @@ mod harness;
 
 use harness::*;
 use oncp_core::session::*;
-use oncp_core::time::Duration;
+use oncp_core::time::{Duration, Instant};
 use oncp_core::wire::{TerminationReason, UnknownTlv};
 
 const C: [u8; 4] = [10, 10, 1, 2];
@@ -317,4 +317,60 @@ fn probe_and_dpd_timers_follow_the_clock() {
     assert_eq!(p.client.transport(), Transport::Esp);
     assert!(p.client.poll_timeout().unwrap() <= p.now + Duration::from_secs(10));
     assert!(p.now - t0 >= Duration::from_secs(100));
+}
+
+#[test]
+fn rekey_under_heavy_traffic_with_a_slow_tls_path() {
+    // 1,000 packets per second each way and 60 ms of TLS latency: after a
+    // rekey the old SAs carry ~60 more packets each way before the new
+    // keys are in use on the other side, far more than OpenConnect 9.01's
+    // 32-packet grace. None may be lost.
+    let mut gw = gateway_config();
+    gw.rekey_after = Some(Duration::from_secs(2));
+    let mut p = Pair::new(gw, client_options(), 14);
+    p.tls_delay = Duration::from_millis(60);
+    up(&mut p);
+    let t_up = p
+        .gateway_events
+        .iter()
+        .find(|(_, e)| *e == GatewayEvent::Configured)
+        .unwrap()
+        .0;
+    let n = 7000;
+    for i in 0..n {
+        assert!(matches!(p.client_send(&packet(i, C, S, 200)), Via::Udp(_)));
+        assert!(matches!(p.gateway_send(&packet(i, S, C, 200)), Via::Udp(_)));
+        p.run_for(Duration::from_millis(1));
+    }
+    p.run_for(Duration::from_secs(1));
+    let ids = |v: &Vec<Vec<u8>>| v.iter().map(|x| packet_id(x)).collect::<Vec<_>>();
+    assert_eq!(ids(&p.gateway_rx), (0..n).collect::<Vec<_>>());
+    assert_eq!(ids(&p.client_rx), (0..n).collect::<Vec<_>>());
+    // Rekeys follow the clock: the gateway starts one every 2 s after the
+    // configuration went out; the client installs the keys one TLS delay
+    // later and the gateway completes when the client's 302 arrives.
+    let times = |evs: Vec<Instant>| evs.iter().map(|t| *t - t_up).collect::<Vec<_>>();
+    let client_rekeys = times(
+        p.client_events
+            .iter()
+            .filter(|(_, e)| *e == ClientEvent::Rekeyed)
+            .map(|(t, _)| *t)
+            .collect(),
+    );
+    let gateway_rekeys = times(
+        p.gateway_events
+            .iter()
+            .filter(|(_, e)| *e == GatewayEvent::Rekeyed)
+            .map(|(t, _)| *t)
+            .collect(),
+    );
+    let ms = Duration::from_millis;
+    assert!(client_rekeys.len() >= 4, "{client_rekeys:?}");
+    for (k, (c, g)) in client_rekeys.iter().zip(&gateway_rekeys).enumerate() {
+        let start = Duration::from_secs(2 * (k as u64 + 1));
+        assert_eq!(*c, start + ms(60), "client rekey {k}");
+        assert_eq!(*g, start + ms(120), "gateway rekey {k}");
+    }
+    assert_eq!(p.client.stats().esp_dropped, 0);
+    assert_eq!(p.gateway.stats().esp_dropped, 0);
 }

@@ -320,7 +320,7 @@ impl ClientSession {
         };
         self.esp.set_outbound(&outbound, now, lifetime);
         let inbound = SaParams::generate(cipher, integrity, &mut *self.rng);
-        self.esp.set_inbound(&inbound, self.replay_protection);
+        self.esp.set_inbound(&inbound, self.replay_protection, now);
         if esp.compression == Some(true) && self.opts.compress_outbound {
             self.esp.enable_compression();
         }
@@ -385,7 +385,7 @@ impl ClientSession {
         if !matches!(self.phase, Phase::Data(_)) {
             return;
         }
-        match self.esp.open(datagram, &mut self.stats) {
+        match self.esp.open(datagram, now, &mut self.stats) {
             Ok(opened) => {
                 if self.esp_state.on_receive(now) {
                     self.tls_tx

@@ -9,10 +9,12 @@ use super::event::SessionStats;
 use crate::esp::{EspError, InboundSa, NextHeader, OutboundSa, SaLifetime, SaParams, spi_of};
 use crate::lzo::{Compressor, decompress};
 use crate::rng::Random;
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
 
 /// Packets of the previous inbound SA accepted after a rekey (spec §6.3).
 const OLD_SA_GRACE: u64 = 32;
+/// How long the previous inbound SA stays usable at most after a rekey.
+const OLD_SA_MAX_AGE: Duration = Duration::from_secs(10);
 
 /// What an accepted datagram held.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,11 +33,36 @@ pub(crate) enum OpenError {
     Lzo,
 }
 
+/// The inbound SA replaced by a rekey, still accepted for a while.
+struct PreviousSa {
+    sa: InboundSa,
+    /// E: the sequence number it expected next when it was replaced.
+    expected: u64,
+    replaced_at: Instant,
+}
+
+impl PreviousSa {
+    /// Whether a packet with sequence `seq` may still use this SA, given
+    /// the next sequence number expected on the new SA.
+    ///
+    /// OpenConnect 9.01 accepts the old SA while `seq + next_new < E + 32`
+    /// (spec §6.3), which loses packets when more than 32 are in flight
+    /// while the other side learns the new keys (one TLS trip). We accept
+    /// that, and also anything while the new SA has seen fewer than 32
+    /// packets, i.e. until the peer has really switched over; both only
+    /// for [`OLD_SA_MAX_AGE`]. The old SA's replay window still refuses
+    /// duplicates.
+    fn accepts(&self, seq: u64, next_new: u64, now: Instant) -> bool {
+        now < self.replaced_at + OLD_SA_MAX_AGE
+            && (next_new < OLD_SA_GRACE || seq + next_new < self.expected + OLD_SA_GRACE)
+    }
+}
+
 pub(crate) struct EspLink {
     pub(crate) outbound: Option<OutboundSa>,
     pub(crate) inbound: Option<InboundSa>,
-    /// The previous inbound SA and E, its expected sequence at rekey time.
-    previous: Option<(InboundSa, u64)>,
+    /// The previous inbound SA during its grace period.
+    previous: Option<PreviousSa>,
     compressor: Option<Box<Compressor>>,
     /// Output limit for LZO (spec §7.5: max(2048, MTU + 256)).
     lzo_limit: usize,
@@ -73,11 +100,12 @@ impl EspLink {
 
     /// Installs a new inbound SA, keeping the current one for its grace
     /// period.
-    pub(crate) fn set_inbound(&mut self, params: &SaParams, replay: bool) {
+    pub(crate) fn set_inbound(&mut self, params: &SaParams, replay: bool, now: Instant) {
         let new = InboundSa::new(params, replay);
-        self.previous = self.inbound.replace(new).map(|old| {
-            let e = old.window().next_expected();
-            (old, e)
+        self.previous = self.inbound.replace(new).map(|sa| PreviousSa {
+            expected: sa.window().next_expected(),
+            sa,
+            replaced_at: now,
         });
     }
 
@@ -92,7 +120,7 @@ impl EspLink {
     pub(crate) fn inbound_spis(&self) -> (Option<u32>, Option<u32>) {
         (
             self.inbound.as_ref().map(InboundSa::spi),
-            self.previous.as_ref().map(|(sa, _)| sa.spi()),
+            self.previous.as_ref().map(|p| p.sa.spi()),
         )
     }
 
@@ -126,6 +154,7 @@ impl EspLink {
     pub(crate) fn open(
         &mut self,
         datagram: &[u8],
+        now: Instant,
         stats: &mut SessionStats,
     ) -> Result<Opened, OpenError> {
         let spi = spi_of(datagram).ok_or(OpenError::Esp(EspError::TooShort(datagram.len())))?;
@@ -135,16 +164,13 @@ impl EspLink {
             current.decrypt_in_place(&mut buf).map_err(OpenError::Esp)?
         } else {
             let next_new = current.window().next_expected();
-            let (old, e) = self
+            let seq = u64::from(crate::esp::seq_of(datagram).unwrap_or(0));
+            let old = self
                 .previous
                 .as_mut()
-                .filter(|(old, _)| old.spi() == spi)
+                .filter(|p| p.sa.spi() == spi && p.accepts(seq, next_new, now))
                 .ok_or(OpenError::Esp(EspError::WrongSpi(spi)))?;
-            let seq = crate::esp::seq_of(datagram).unwrap_or(0) as u64;
-            if seq + next_new >= *e + OLD_SA_GRACE {
-                return Err(OpenError::Esp(EspError::WrongSpi(spi)));
-            }
-            old.decrypt_in_place(&mut buf).map_err(OpenError::Esp)?
+            old.sa.decrypt_in_place(&mut buf).map_err(OpenError::Esp)?
         };
         if decrypted.is_probe(&buf) {
             stats.probes_in += 1;
@@ -160,5 +186,72 @@ impl EspLink {
         stats.esp_packets_in += 1;
         stats.esp_bytes_in += packet.len() as u64;
         Ok(Opened::Packet(packet))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::esp::{Cipher, Integrity};
+    use crate::rng::TestRng;
+
+    fn link_with_old_sa(rng: &mut TestRng) -> (EspLink, OutboundSa, OutboundSa) {
+        let old = SaParams::generate(Cipher::Aes128Cbc, Integrity::HmacSha1_96, rng);
+        let new = SaParams::generate(Cipher::Aes256Cbc, Integrity::HmacMd5_96, rng);
+        let mut link = EspLink::new();
+        link.set_inbound(&old, true, Instant(0));
+        let mut old_tx = OutboundSa::new(&old, Instant(0), SaLifetime::default());
+        let mut stats = SessionStats::default();
+        // 10 packets on the old SA before the rekey: E = 10.
+        for _ in 0..10 {
+            let d = old_tx.probe(rng).unwrap();
+            assert_eq!(link.open(&d, Instant(0), &mut stats), Ok(Opened::Probe));
+        }
+        link.set_inbound(&new, true, Instant(1_000_000));
+        let new_tx = OutboundSa::new(&new, Instant(0), SaLifetime::default());
+        (link, old_tx, new_tx)
+    }
+
+    #[test]
+    fn old_sa_accepted_until_the_peer_switched() {
+        let mut rng = TestRng::new(3);
+        let (mut link, mut old_tx, mut new_tx) = link_with_old_sa(&mut rng);
+        let mut stats = SessionStats::default();
+        let t = Instant(1_500_000);
+        // 100 packets still on the old SA (9.01 would stop after 32).
+        for _ in 0..100 {
+            let d = old_tx.probe(&mut rng).unwrap();
+            assert_eq!(link.open(&d, t, &mut stats), Ok(Opened::Probe));
+        }
+        // A duplicate is still refused by the old SA's replay window.
+        let d = old_tx.probe(&mut rng).unwrap();
+        assert!(link.open(&d, t, &mut stats).is_ok());
+        assert!(link.open(&d, t, &mut stats).is_err());
+        // The peer switches: once the new SA has seen 32 packets, old-SA
+        // packets are only taken under 9.01's rule (seq + next_new < E + 32).
+        let late = old_tx.probe(&mut rng).unwrap();
+        for _ in 0..32 {
+            let d = new_tx.probe(&mut rng).unwrap();
+            assert!(link.open(&d, t, &mut stats).is_ok());
+        }
+        assert!(matches!(
+            link.open(&late, t, &mut stats),
+            Err(OpenError::Esp(EspError::WrongSpi(_)))
+        ));
+    }
+
+    #[test]
+    fn old_sa_expires_after_its_maximum_age() {
+        let mut rng = TestRng::new(4);
+        let (mut link, mut old_tx, _) = link_with_old_sa(&mut rng);
+        let mut stats = SessionStats::default();
+        let a = old_tx.probe(&mut rng).unwrap();
+        let b = old_tx.probe(&mut rng).unwrap();
+        let rekeyed = Instant(1_000_000);
+        assert!(
+            link.open(&a, rekeyed + Duration(9_999_999), &mut stats)
+                .is_ok()
+        );
+        assert!(link.open(&b, rekeyed + OLD_SA_MAX_AGE, &mut stats).is_err());
     }
 }

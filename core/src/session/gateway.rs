@@ -219,7 +219,8 @@ impl GatewaySession {
         values.esp = EspSettings::default();
         if let Some(port) = self.cfg.esp_port {
             let inbound = SaParams::generate(self.cfg.cipher, self.cfg.integrity, &mut *self.rng);
-            self.esp.set_inbound(&inbound, self.cfg.replay_protection);
+            self.esp
+                .set_inbound(&inbound, self.cfg.replay_protection, now);
             values.esp = self.esp_settings(&inbound);
             values.esp.port = Some(port);
             values.esp.compression = Some(self.cfg.compression);
@@ -317,11 +318,11 @@ impl GatewaySession {
     /// A UDP datagram addressed to our ESP port whose SPI is ours. Returns
     /// whether it was authentic, so the driver can follow the client's
     /// address (spec §7.1).
-    pub fn handle_udp(&mut self, _now: Instant, datagram: &[u8]) -> bool {
+    pub fn handle_udp(&mut self, now: Instant, datagram: &[u8]) -> bool {
         if self.is_closed() {
             return false;
         }
-        match self.esp.open(datagram, &mut self.stats) {
+        match self.esp.open(datagram, now, &mut self.stats) {
             Ok(Opened::Probe) => {
                 if let Some(p) = self.esp.probe(&mut *self.rng) {
                     self.stats.probes_out += 1;
@@ -381,7 +382,8 @@ impl GatewaySession {
             return;
         }
         let inbound = SaParams::generate(self.cfg.cipher, self.cfg.integrity, &mut *self.rng);
-        self.esp.set_inbound(&inbound, self.cfg.replay_protection);
+        self.esp
+            .set_inbound(&inbound, self.cfg.replay_protection, now);
         let config = Config::from_values(crate::wire::ConfigValues {
             esp: self.esp_settings(&inbound),
             ..Default::default()
