@@ -19,7 +19,10 @@ struct Netns(String);
 impl Netns {
     fn new() -> Netns {
         let name = format!("oncp-vs-{}", std::process::id());
-        let _ = Command::new("ip").args(["netns", "del", &name]).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &name])
+            .stderr(std::process::Stdio::null())
+            .status();
         run("ip", &["netns", "add", &name]);
         Netns(name)
     }

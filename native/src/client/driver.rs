@@ -23,6 +23,12 @@ use tokio::sync::mpsc;
 pub const DEFAULT_MTU: u32 = 1400;
 /// Largest TLS read or UDP datagram handled at once.
 const BUF: usize = 65_536;
+/// Chunks of TLS output queued for the writer task.
+const WRITE_QUEUE: usize = 256;
+/// Free queue slots below which IP packets are left in the TUN queue.
+const WRITE_HEADROOM: usize = 32;
+/// How long the writer may take to flush after the connection ends.
+const WRITER_DRAIN: Duration = Duration::from_secs(2);
 
 /// What the user (signals) or the embedding program asks of the driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +114,26 @@ impl std::fmt::Debug for Driver {
             .field("session", &self.session)
             .finish_non_exhaustive()
     }
+}
+
+/// Writes the session's TLS output in order (one write per chunk, so one
+/// oNCP record per TLS record during setup) and flushes whenever the queue
+/// runs dry. Runs beside the reader so neither direction can block the
+/// other; ends (dropping the queue) on the first write error.
+async fn tls_writer<W: AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Vec<u8>>) {
+    while let Some(chunk) = rx.recv().await {
+        if let Err(e) = wr.write_all(&chunk).await {
+            tracing::debug!("TLS write: {e}");
+            return;
+        }
+        if rx.is_empty()
+            && let Err(e) = wr.flush().await
+        {
+            tracing::debug!("TLS flush: {e}");
+            return;
+        }
+    }
+    let _ = wr.shutdown().await;
 }
 
 async fn udp_recv(sock: Option<&UdpSocket>, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -222,9 +248,12 @@ impl Driver {
                         self.session.reconnect(self.clock.now());
                     }
                     first = false;
-                    let (mut rd, mut wr) = tokio::io::split(stream);
-                    let end = self.pump(&mut rd, &mut wr, control).await;
-                    let _ = wr.shutdown().await;
+                    let (mut rd, wr) = tokio::io::split(stream);
+                    let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+                    let writer = tokio::spawn(tls_writer(wr, rx));
+                    let end = self.pump(&mut rd, &tx, control).await;
+                    drop(tx);
+                    let _ = tokio::time::timeout(WRITER_DRAIN, writer).await;
                     match end {
                         ConnEnd::Done(o) => return o,
                         ConnEnd::Lost => {
@@ -267,15 +296,14 @@ impl Driver {
         }
     }
 
-    async fn pump<R, W>(
+    async fn pump<R>(
         &mut self,
         rd: &mut R,
-        wr: &mut W,
+        tx: &mpsc::Sender<Vec<u8>>,
         control: &mut mpsc::Receiver<Control>,
     ) -> ConnEnd
     where
         R: AsyncRead + Unpin,
-        W: AsyncWrite + Unpin,
     {
         let mut tls_buf = vec![0u8; BUF];
         let mut udp_buf = vec![0u8; BUF];
@@ -286,11 +314,14 @@ impl Driver {
             i
         });
         loop {
-            if let Some(end) = self.flush(wr).await {
+            if let Some(end) = self.flush(tx).await {
                 return end;
             }
             let deadline = self.session.poll_timeout().map(|t| self.clock.to_tokio(t));
-            let ip_ready = self.ip_open && self.values.is_some();
+            // Back-pressure: while the TLS writer is congested, leave IP
+            // packets in the TUN queue instead of piling them up here.
+            let congested = tx.capacity() < WRITE_HEADROOM;
+            let ip_ready = self.ip_open && self.values.is_some() && !congested;
             tokio::select! {
                 r = rd.read(&mut tls_buf) => {
                     let now = self.clock.now();
@@ -318,6 +349,7 @@ impl Driver {
                     Err(e) => tracing::warn!("reading the TUN device: {e}"),
                 },
                 _ = sleep_until(deadline) => self.session.handle_timeout(self.clock.now()),
+                _ = tx.reserve_many(WRITE_HEADROOM), if congested => {}
                 c = control.recv() => match c {
                     Some(Control::Detach) => return ConnEnd::Done(Outcome::Detached),
                     Some(Control::Close) | None => self.session.close(self.clock.now()),
@@ -331,7 +363,7 @@ impl Driver {
 
     /// Drains the session's outputs; returns how the connection ended if
     /// the session says so.
-    async fn flush<W: AsyncWrite + Unpin>(&mut self, wr: &mut W) -> Option<ConnEnd> {
+    async fn flush(&mut self, tx: &mpsc::Sender<Vec<u8>>) -> Option<ConnEnd> {
         loop {
             let mut end = None;
             while let Some(ev) = self.session.poll_event() {
@@ -342,22 +374,12 @@ impl Driver {
             if end.is_some() {
                 return end;
             }
-            let mut wrote = false;
             let mut failed = false;
             while let Some(chunk) = self.session.poll_tls_transmit() {
-                wrote = true;
-                if let Err(e) = wr.write_all(&chunk).await {
-                    tracing::debug!("TLS write: {e}");
-                    failed = true;
+                if tx.send(chunk).await.is_err() {
+                    failed = true; // the writer stopped: the connection is gone
                     break;
                 }
-            }
-            if wrote
-                && !failed
-                && let Err(e) = wr.flush().await
-            {
-                tracing::debug!("TLS flush: {e}");
-                failed = true;
             }
             if failed {
                 self.session.handle_tls_closed(self.clock.now());
