@@ -341,7 +341,7 @@ impl Driver {
                     Err(e) => tracing::trace!("UDP receive: {e}"),
                 },
                 r = self.ip.recv(&mut ip_buf), if ip_ready => match r {
-                    Ok(Some(())) => self.session.send_ip(self.clock.now(), &ip_buf),
+                    Ok(Some(n)) => self.session.send_ip(self.clock.now(), &ip_buf[..n]),
                     Ok(None) => {
                         self.ip_open = false;
                         self.session.close(self.clock.now());

@@ -75,20 +75,23 @@ pub enum IpSide {
 }
 
 impl IpSide {
-    /// Waits for the next packet to send into the tunnel; `Ok(None)` when
-    /// the channel side is closed. Cancel-safe.
-    pub async fn recv(&mut self, buf: &mut Vec<u8>) -> std::io::Result<Option<()>> {
+    /// Waits for the next packet to send into the tunnel and returns its
+    /// length (the packet is `buf[..n]`); `Ok(None)` when the channel side
+    /// is closed. `buf` is reused: a TUN read needs no fresh allocation or
+    /// zeroing per packet. Cancel-safe.
+    pub async fn recv(&mut self, buf: &mut Vec<u8>) -> std::io::Result<Option<usize>> {
         match self {
             IpSide::Tun(t) => {
-                buf.resize(MAX_PACKET, 0);
+                if buf.len() != MAX_PACKET {
+                    buf.resize(MAX_PACKET, 0);
+                }
                 let n = t.dev.recv(buf).await?;
-                buf.truncate(n);
-                Ok(Some(()))
+                Ok(Some(n))
             }
             IpSide::Channel { from_user, .. } => match from_user.recv().await {
                 Some(p) => {
                     *buf = p;
-                    Ok(Some(()))
+                    Ok(Some(buf.len()))
                 }
                 None => Ok(None),
             },
@@ -127,7 +130,7 @@ mod tests {
         let mut side = IpSide::Channel { from_user, to_user };
         user_tx.send(vec![0x45, 1, 2]).await.unwrap();
         let mut buf = Vec::new();
-        assert_eq!(side.recv(&mut buf).await.unwrap(), Some(()));
+        assert_eq!(side.recv(&mut buf).await.unwrap(), Some(3));
         assert_eq!(buf, [0x45, 1, 2]);
         side.send(&[0x45, 9]).await.unwrap();
         assert_eq!(user_rx.recv().await.unwrap(), [0x45, 9]);
