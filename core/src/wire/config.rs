@@ -12,7 +12,7 @@ use core::net::Ipv4Addr;
 
 use super::error::{WireError, WireErrorKind};
 use super::kmp::{KmpMessage, KmpType, Sender};
-use super::tlv::{Group, emit_groups, groups_len, parse_groups};
+use super::tlv::{Attribute, Group, TlvEvent, TlvRef, emit_groups, groups_len, walk};
 
 /// ESP encryption algorithm code (TLV 8/1). Open: unknown codes are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -183,7 +183,7 @@ impl ConfigValues {
         }
         for u in &self.unknown {
             match groups.iter_mut().find(|g| g.id == u.group) {
-                Some(g) => g.attrs.push(super::tlv::Attribute {
+                Some(g) => g.attrs.push(Attribute {
                     id: u.attr,
                     value: u.value.clone(),
                 }),
@@ -248,17 +248,21 @@ pub struct Config {
 
 impl Config {
     /// Parses the payload of a KMP 301.
+    ///
+    /// Errors (offsets within `payload`, message type 301): a malformed
+    /// TLV structure, or a known TLV with the wrong length
+    /// ([`WireErrorKind::TlvLength`] naming it).
     pub fn parse(payload: &[u8]) -> Result<Config, WireError> {
-        let groups = parse_groups(payload, 0)?;
-        let values = interpret(&groups, None)?;
+        let (groups, values) =
+            parse_config(payload, None).map_err(|e| e.in_kmp(KmpType::CONFIG))?;
         Ok(Config { groups, values })
     }
 
     /// Parses the payload of a server KMP 302 (rekey): only groups 7 and 8
     /// are allowed.
     pub fn parse_rekey(payload: &[u8]) -> Result<Config, WireError> {
-        let groups = parse_groups(payload, 0)?;
-        let values = interpret(&groups, Some(KmpType::ESP_KEYS))?;
+        let (groups, values) = parse_config(payload, Some(KmpType::ESP_KEYS))
+            .map_err(|e| e.in_kmp(KmpType::ESP_KEYS))?;
         Ok(Config { groups, values })
     }
 
@@ -299,70 +303,94 @@ impl Config {
     }
 }
 
-fn exact<const N: usize>(group: u16, attr: u16, v: &[u8]) -> Result<[u8; N], WireError> {
-    v.try_into().map_err(|_| {
+/// Parses groups from `payload` and interprets every attribute, in one
+/// walk. `only_esp`: the message type when only groups 7 and 8 are allowed.
+fn parse_config(
+    payload: &[u8],
+    only_esp: Option<KmpType>,
+) -> Result<(Vec<Group>, ConfigValues), WireError> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut c = ConfigValues::default();
+    walk(payload, 0, |ev| {
+        match ev {
+            TlvEvent::Group { id, offset, .. } => {
+                if let Some(kmp) = only_esp
+                    && id != 7
+                    && id != 8
+                {
+                    return Err(WireError::new(
+                        offset,
+                        WireErrorKind::GroupNotAllowed { group: id, kmp },
+                    ));
+                }
+                groups.push(Group::new(id));
+            }
+            TlvEvent::Attribute(a) => {
+                interpret(&mut c, &a)?;
+                if let Some(g) = groups.last_mut() {
+                    g.attrs.push(Attribute {
+                        id: a.attr,
+                        value: a.value.to_vec(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok((groups, c))
+}
+
+/// The value of `a` as exactly `N` bytes, or an error naming the TLV.
+fn exact<const N: usize>(a: &TlvRef<'_>) -> Result<[u8; N], WireError> {
+    a.value.try_into().map_err(|_| {
         WireError::new(
-            0,
+            a.offset,
             WireErrorKind::TlvLength {
-                group,
-                attr,
-                length: v.len(),
+                group: a.group,
+                attr: a.attr,
+                length: a.value.len(),
                 expected: N,
             },
         )
     })
 }
 
-fn interpret(groups: &[Group], only_esp: Option<KmpType>) -> Result<ConfigValues, WireError> {
-    let mut c = ConfigValues::default();
-    for g in groups {
-        if let Some(kmp) = only_esp
-            && g.id != 7
-            && g.id != 8
-        {
-            return Err(WireError::new(
-                0,
-                WireErrorKind::GroupNotAllowed { group: g.id, kmp },
-            ));
-        }
-        for a in &g.attrs {
-            let (gid, aid, v) = (g.id, a.id, a.value.as_slice());
-            let ip = |v: &[u8]| exact::<4>(gid, aid, v).map(Ipv4Addr::from);
-            let route = |v: &[u8]| {
-                exact::<8>(gid, aid, v).map(|b| Route {
-                    addr: Ipv4Addr::new(b[0], b[1], b[2], b[3]),
-                    mask: Ipv4Addr::new(b[4], b[5], b[6], b[7]),
-                })
-            };
-            let be32 = |v: &[u8]| exact::<4>(gid, aid, v).map(u32::from_be_bytes);
-            let byte = |v: &[u8]| exact::<1>(gid, aid, v).map(|b| b[0]);
-            match (gid, aid) {
-                (1, 1) => c.address = Some(ip(v)?),
-                (1, 2) => c.netmask = Some(ip(v)?),
-                (1, 3) => c.internal_gateway = Some(ip(v)?),
-                (2, 1) => c.dns.push(ip(v)?),
-                (2, 2) => c.search_domain = Some(String::from_utf8_lossy(v).into_owned()),
-                (3, 3) => c.split_include.push(route(v)?),
-                (3, 4) => c.split_exclude.push(route(v)?),
-                (4, 1) => c.wins.push(ip(v)?),
-                (6, 2) => c.mtu = Some(be32(v)?),
-                (7, 1) => c.esp.spi = Some(be32(v)?),
-                (7, 2) => c.esp.secrets = Some(exact::<64>(gid, aid, v)?),
-                (8, 1) => c.esp.cipher = Some(CipherCode(byte(v)?)),
-                (8, 2) => c.esp.mac = Some(MacCode(byte(v)?)),
-                (8, 3) => c.esp.compression = Some(byte(v)? != 0),
-                (8, 4) => c.esp.port = Some(u16::from_be_bytes(exact::<2>(gid, aid, v)?)),
-                (8, 5) => c.esp.lifetime_bytes = Some(be32(v)?),
-                (8, 6) => c.esp.lifetime_secs = Some(be32(v)?),
-                (8, 9) => c.esp.fallback_secs = Some(be32(v)?),
-                (8, 10) => c.esp.replay_protection = Some(be32(v)? != 0),
-                _ => c.unknown.push(UnknownTlv {
-                    group: gid,
-                    attr: aid,
-                    value: v.to_vec(),
-                }),
-            }
-        }
+/// Stores the meaning of attribute `a` in `c` (spec §4.2).
+fn interpret(c: &mut ConfigValues, a: &TlvRef<'_>) -> Result<(), WireError> {
+    let ip = |a| exact::<4>(a).map(Ipv4Addr::from);
+    let be32 = |a| exact::<4>(a).map(u32::from_be_bytes);
+    let byte = |a| exact::<1>(a).map(|b| b[0]);
+    let route = |a| {
+        exact::<8>(a).map(|b| Route {
+            addr: Ipv4Addr::new(b[0], b[1], b[2], b[3]),
+            mask: Ipv4Addr::new(b[4], b[5], b[6], b[7]),
+        })
+    };
+    match (a.group, a.attr) {
+        (1, 1) => c.address = Some(ip(a)?),
+        (1, 2) => c.netmask = Some(ip(a)?),
+        (1, 3) => c.internal_gateway = Some(ip(a)?),
+        (2, 1) => c.dns.push(ip(a)?),
+        (2, 2) => c.search_domain = Some(String::from_utf8_lossy(a.value).into_owned()),
+        (3, 3) => c.split_include.push(route(a)?),
+        (3, 4) => c.split_exclude.push(route(a)?),
+        (4, 1) => c.wins.push(ip(a)?),
+        (6, 2) => c.mtu = Some(be32(a)?),
+        (7, 1) => c.esp.spi = Some(be32(a)?),
+        (7, 2) => c.esp.secrets = Some(exact::<64>(a)?),
+        (8, 1) => c.esp.cipher = Some(CipherCode(byte(a)?)),
+        (8, 2) => c.esp.mac = Some(MacCode(byte(a)?)),
+        (8, 3) => c.esp.compression = Some(byte(a)? != 0),
+        (8, 4) => c.esp.port = Some(u16::from_be_bytes(exact::<2>(a)?)),
+        (8, 5) => c.esp.lifetime_bytes = Some(be32(a)?),
+        (8, 6) => c.esp.lifetime_secs = Some(be32(a)?),
+        (8, 9) => c.esp.fallback_secs = Some(be32(a)?),
+        (8, 10) => c.esp.replay_protection = Some(be32(a)? != 0),
+        _ => c.unknown.push(UnknownTlv {
+            group: a.group,
+            attr: a.attr,
+            value: a.value.to_vec(),
+        }),
     }
-    Ok(c)
+    Ok(())
 }

@@ -4,8 +4,8 @@
 use alloc::vec::Vec;
 
 use super::error::{WireError, WireErrorKind};
-use super::kmp::{KmpMessage, KmpType, Sender};
-use super::tlv::{Group, emit_groups, parse_groups};
+use super::kmp::{KMP_HEADER_LEN, KmpMessage, KmpType, Sender};
+use super::tlv::{Group, TlvEvent, emit_groups, walk};
 
 /// A client control message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,55 +29,67 @@ impl Control {
             .expect("small control payload fits")
     }
 
-    /// Parses a KMP 303 payload into its controls, in order. Unknown
-    /// attributes are an error (none are known to exist).
+    /// Parses a KMP 303 payload into its controls, in order. Only group 6
+    /// with attributes 1 (length 1) and 2 (length 4) is known; anything
+    /// else is an error naming the group or TLV (offsets within `payload`).
     pub fn parse_payload(payload: &[u8]) -> Result<Vec<Control>, WireError> {
-        let groups = parse_groups(payload, 0)?;
         let mut out = Vec::new();
-        for g in &groups {
-            if g.id != 6 {
-                return Err(WireError::new(
-                    0,
-                    WireErrorKind::GroupNotAllowed {
-                        group: g.id,
-                        kmp: KmpType::CONTROL,
-                    },
-                ));
-            }
-            for a in &g.attrs {
-                let bad = |expected| {
-                    WireError::new(
-                        0,
-                        WireErrorKind::TlvLength {
-                            group: 6,
-                            attr: a.id,
-                            length: a.value.len(),
-                            expected,
+        walk(payload, 0, |ev| {
+            let a = match ev {
+                TlvEvent::Group { id: 6, .. } => return Ok(()),
+                TlvEvent::Group { id, offset, .. } => {
+                    return Err(WireError::new(
+                        offset,
+                        WireErrorKind::GroupNotAllowed {
+                            group: id,
+                            kmp: KmpType::CONTROL,
                         },
-                    )
-                };
-                match a.id {
-                    1 => match a.value.as_slice() {
-                        [v] => out.push(Control::Esp(*v != 0)),
-                        _ => return Err(bad(1)),
+                    ));
+                }
+                TlvEvent::Attribute(a) => a,
+            };
+            let bad = |expected| {
+                WireError::new(
+                    a.offset,
+                    WireErrorKind::TlvLength {
+                        group: 6,
+                        attr: a.attr,
+                        length: a.value.len(),
+                        expected,
                     },
-                    2 => {
-                        let b: [u8; 4] = a.value.as_slice().try_into().map_err(|_| bad(4))?;
-                        out.push(Control::Mtu(u32::from_be_bytes(b)));
-                    }
-                    _ => {
-                        return Err(WireError::new(
-                            0,
-                            WireErrorKind::BadKmpPayload {
-                                kmp: KmpType::CONTROL,
-                                problem: "unknown control attribute",
-                            },
-                        ));
-                    }
+                )
+            };
+            match a.attr {
+                1 => match a.value {
+                    [v] => out.push(Control::Esp(*v != 0)),
+                    _ => return Err(bad(1)),
+                },
+                2 => {
+                    let b: [u8; 4] = a.value.try_into().map_err(|_| bad(4))?;
+                    out.push(Control::Mtu(u32::from_be_bytes(b)));
+                }
+                attr => {
+                    return Err(WireError::new(
+                        a.offset,
+                        WireErrorKind::UnknownTlv { group: 6, attr },
+                    ));
                 }
             }
-        }
+            Ok(())
+        })
+        .map_err(|e| e.in_kmp(KmpType::CONTROL))?;
         Ok(out)
+    }
+
+    /// Parses a whole KMP 303 message (its type must be 303).
+    pub fn parse_message(message: &KmpMessage) -> Result<Vec<Control>, WireError> {
+        if message.kmp_type() != KmpType::CONTROL {
+            return Err(WireError::new(
+                6,
+                WireErrorKind::UnexpectedKmpType(message.kmp_type()),
+            ));
+        }
+        Self::parse_payload(&message.payload).map_err(|e| e.shifted(KMP_HEADER_LEN as u64))
     }
 }
 

@@ -1,24 +1,48 @@
 //! Errors of the oNCP wire layer: what was wrong and where.
 
+use core::fmt;
+
 use thiserror::Error;
 
 use super::kmp::KmpType;
 
 /// A malformed or unacceptable piece of the oNCP byte stream.
+///
+/// Says where ([`Self::offset`]), in which KMP message when known
+/// ([`Self::kmp`]), and what ([`Self::kind`], which names the TLV for TLV
+/// errors).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("at byte {offset}: {kind}")]
+#[error("at byte {offset}{}: {kind}", KmpContext(*.kmp))]
 pub struct WireError {
     /// Byte offset where the problem was found: within the buffer handed to
     /// a parser, or within the whole stream for the stream decoder.
     pub offset: u64,
+    /// The type of the KMP message being parsed, when known.
+    pub kmp: Option<KmpType>,
     /// What was wrong.
     pub kind: WireErrorKind,
 }
 
+/// Displays " in KMP <type>" for a known message type, nothing otherwise.
+struct KmpContext(Option<KmpType>);
+
+impl fmt::Display for KmpContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(t) => write!(f, " in KMP {t}"),
+            None => Ok(()),
+        }
+    }
+}
+
 impl WireError {
-    /// An error of `kind` at `offset`.
+    /// An error of `kind` at `offset`, outside any known KMP message.
     pub const fn new(offset: u64, kind: WireErrorKind) -> Self {
-        WireError { offset, kind }
+        WireError {
+            offset,
+            kmp: None,
+            kind,
+        }
     }
 
     /// The same error with `base` added to its offset (for errors found in a
@@ -26,7 +50,19 @@ impl WireError {
     pub const fn shifted(self, base: u64) -> Self {
         WireError {
             offset: self.offset.saturating_add(base),
-            kind: self.kind,
+            ..self
+        }
+    }
+
+    /// The same error, found inside a KMP message of type `kmp` (an
+    /// already known message type is kept).
+    pub const fn in_kmp(self, kmp: KmpType) -> Self {
+        WireError {
+            kmp: match self.kmp {
+                Some(k) => Some(k),
+                None => Some(kmp),
+            },
+            ..self
         }
     }
 }
@@ -98,6 +134,15 @@ pub enum WireErrorKind {
         group: u16,
         /// Message type.
         kmp: KmpType,
+    },
+    /// A TLV that is not allowed in this message and not known to exist
+    /// (e.g. an attribute other than 1 or 2 in a KMP 303).
+    #[error("unknown TLV {group}/{attr}")]
+    UnknownTlv {
+        /// Group number.
+        group: u16,
+        /// Attribute number.
+        attr: u16,
     },
     /// A required TLV is missing.
     #[error("missing TLV {group}/{attr}")]

@@ -1,12 +1,13 @@
 //! ESP key messages (spec/oncp.md §6): the client's KMP 302 carrying its
-//! inbound SPI and secrets. The server's 302 (rekey) is a configuration
-//! restricted to groups 7 and 8: see [`super::Config::parse_rekey`].
+//! inbound SPI and secrets ([`EspKeys`], fixed 106-byte layout), and the
+//! gateway's KMP 302 rekey ([`ServerRekey`]: a configuration restricted to
+//! groups 7 and 8).
 
 use alloc::vec::Vec;
 
-use super::config::EspSettings;
+use super::config::{Config, ConfigValues, EspSettings};
 use super::error::{WireError, WireErrorKind};
-use super::kmp::{KmpMessage, KmpType, Sender};
+use super::kmp::{KMP_HEADER_LEN, KmpMessage, KmpType, Sender};
 use super::tlv::{Group, emit_groups};
 
 /// An SPI with its 64-byte secrets block (encryption key ‖ HMAC key ‖
@@ -43,10 +44,19 @@ impl EspKeys {
             .expect("86-byte payload fits a KMP message")
     }
 
-    /// Parses the payload of a client KMP 302: group 7 with 7/1 and 7/2.
+    /// Parses the payload of a client KMP 302: group 7 with 7/1 and 7/2
+    /// (the fixed 86-byte layout of §6.1, read leniently as TLVs: the order
+    /// of the attributes and an extra group 8 are accepted). Offsets are
+    /// within `payload`.
     pub fn parse_client_payload(payload: &[u8]) -> Result<EspKeys, WireError> {
-        let cfg = super::Config::parse_rekey(payload)?;
-        Self::from_settings(&cfg.values().esp)
+        let cfg = Config::parse_rekey(payload)?;
+        Self::from_settings(&cfg.values().esp).map_err(|e| e.in_kmp(KmpType::ESP_KEYS))
+    }
+
+    /// Parses a whole client KMP 302 message (its type must be 302).
+    pub fn parse_client_message(message: &KmpMessage) -> Result<EspKeys, WireError> {
+        expect_esp_keys(message)?;
+        Self::parse_client_payload(&message.payload).map_err(|e| e.shifted(KMP_HEADER_LEN as u64))
     }
 
     /// The SPI and secrets of `esp`, if both are present.
@@ -60,6 +70,88 @@ impl EspKeys {
             WireErrorKind::MissingTlv { group: 7, attr: 2 },
         ))?;
         Ok(EspKeys { spi, secrets })
+    }
+}
+
+/// Checks that `message` is a KMP 302.
+fn expect_esp_keys(message: &KmpMessage) -> Result<(), WireError> {
+    if message.kmp_type() == KmpType::ESP_KEYS {
+        Ok(())
+    } else {
+        Err(WireError::new(
+            6,
+            WireErrorKind::UnexpectedKmpType(message.kmp_type()),
+        ))
+    }
+}
+
+/// The gateway's KMP 302 rekey (spec §6.3): new outbound SPI and secrets
+/// (group 7) and optionally the algorithms and other ESP settings
+/// (group 8).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ServerRekey {
+    /// The groups as received (or built), for byte-exact re-emission.
+    config: Config,
+}
+
+impl core::fmt::Debug for ServerRekey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let esp = &self.config.values().esp;
+        // Secrets are never printed.
+        f.debug_struct("ServerRekey")
+            .field("spi", &esp.spi)
+            .field("cipher", &esp.cipher)
+            .field("mac", &esp.mac)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerRekey {
+    /// A rekey carrying `esp` (groups 7 and 8 built from it; a setting left
+    /// `None` is not sent).
+    pub fn new(esp: EspSettings) -> Self {
+        ServerRekey {
+            config: Config::from_values(ConfigValues {
+                esp,
+                ..ConfigValues::default()
+            }),
+        }
+    }
+
+    /// Parses the payload of a server KMP 302: only groups 7 and 8, the new
+    /// SPI (7/1) and secrets (7/2) required. Offsets are within `payload`.
+    pub fn parse_payload(payload: &[u8]) -> Result<Self, WireError> {
+        let config = Config::parse_rekey(payload)?;
+        EspKeys::from_settings(&config.values().esp).map_err(|e| e.in_kmp(KmpType::ESP_KEYS))?;
+        Ok(ServerRekey { config })
+    }
+
+    /// Parses a whole server KMP 302 message (its type must be 302).
+    pub fn parse_message(message: &KmpMessage) -> Result<Self, WireError> {
+        expect_esp_keys(message)?;
+        Self::parse_payload(&message.payload).map_err(|e| e.shifted(KMP_HEADER_LEN as u64))
+    }
+
+    /// The ESP settings (groups 7 and 8) it carries.
+    pub fn esp(&self) -> &EspSettings {
+        &self.config.values().esp
+    }
+
+    /// The new outbound SPI and secrets, if both are present (always so for
+    /// a parsed rekey).
+    pub fn keys(&self) -> Result<EspKeys, WireError> {
+        EspKeys::from_settings(self.esp())
+    }
+
+    /// The TLVs it carries, in wire order (unknown group 7/8 attributes
+    /// included).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The KMP 302 message, sent by the gateway.
+    pub fn to_message(&self) -> Result<KmpMessage, WireError> {
+        self.config.to_message(KmpType::ESP_KEYS)
     }
 }
 

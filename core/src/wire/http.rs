@@ -116,9 +116,25 @@ impl RequestHead {
         }
     }
 
+    /// Parses the request head at the start of `buf` if it is complete:
+    /// `Ok(None)` while the blank line has not arrived, otherwise the head
+    /// and its length (what follows belongs to the body or the oNCP
+    /// stream). Bounded by [`MAX_HEAD_LEN`] and [`MAX_HEADERS`].
+    pub fn parse_prefix(buf: &[u8]) -> Result<Option<(RequestHead, usize)>, WireError> {
+        match head_len(buf)? {
+            Some(n) => Ok(Some((Self::parse(&buf[..n])?, n))),
+            None => Ok(None),
+        }
+    }
+
     /// The value of header `name` (case-insensitive), first occurrence.
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
+    }
+
+    /// Whether this is the logout request (spec §9.2).
+    pub fn is_logout_request(&self) -> bool {
+        self.method == "GET" && self.target == LOGOUT_PATH
     }
 
     /// The cookies of every `Cookie` header, as (name, value) pairs.
@@ -161,6 +177,17 @@ impl ResponseHead {
                 head.len() as u64,
                 WireErrorKind::Http("incomplete response head"),
             )),
+        }
+    }
+
+    /// Parses the response head at the start of `buf` if it is complete:
+    /// `Ok(None)` while the blank line has not arrived, otherwise the head
+    /// and its length (the oNCP stream starts right after it for the
+    /// tunnel request). Bounded by [`MAX_HEAD_LEN`] and [`MAX_HEADERS`].
+    pub fn parse_prefix(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, WireError> {
+        match head_len(buf)? {
+            Some(n) => Ok(Some((Self::parse(&buf[..n])?, n))),
+            None => Ok(None),
         }
     }
 
@@ -219,6 +246,37 @@ impl TunnelRequest {
         s.into_bytes()
     }
 
+    /// Reads what a tunnel-opening request says (the gateway's side, and
+    /// the trace decoder's). The method and target must be those of
+    /// [`TUNNEL_PATH`]; `Host` must be present (a `:port` suffix is split
+    /// off, 443 otherwise); several `Cookie` headers are joined with `; `.
+    pub fn from_head(head: &RequestHead) -> Result<TunnelRequest, WireError> {
+        if !head.is_tunnel_request() {
+            return Err(WireError::new(
+                0,
+                WireErrorKind::Http("not the tunnel-opening request"),
+            ));
+        }
+        let host_header = head
+            .header("host")
+            .ok_or(WireError::new(0, WireErrorKind::Http("no Host header")))?;
+        let (host, port) = split_host_port(host_header)
+            .ok_or(WireError::new(0, WireErrorKind::Http("bad Host header")))?;
+        let cookie = head
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("cookie"))
+            .map(|(_, v)| v.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Ok(TunnelRequest {
+            host: host.to_string(),
+            port,
+            user_agent: head.header("user-agent").unwrap_or_default().to_string(),
+            cookie,
+        })
+    }
+
     /// The logout request (spec §9.2) for the same gateway and cookie.
     pub fn logout_bytes(&self) -> Vec<u8> {
         let mut s = format!("GET {LOGOUT_PATH} HTTP/1.1\r\n");
@@ -232,6 +290,33 @@ impl TunnelRequest {
         s.push_str("\r\n");
         s.into_bytes()
     }
+}
+
+/// Splits a `Host` header value into host and port (443 when absent);
+/// IPv6 literals are in brackets. `None` for an empty host or a bad port.
+fn split_host_port(v: &str) -> Option<(&str, u16)> {
+    let (host, port) = if v.starts_with('[') {
+        let close = v.find(']')?;
+        let after = &v[close + 1..];
+        let port = match after {
+            "" => None,
+            _ => Some(after.strip_prefix(':')?),
+        };
+        (&v[..=close], port)
+    } else {
+        match v.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (v, None),
+        }
+    };
+    if host.is_empty() {
+        return None;
+    }
+    let port = match port {
+        Some(p) => p.parse().ok()?,
+        None => 443,
+    };
+    Some((host, port))
 }
 
 fn push_common(s: &mut String, host: &str, port: u16, ua: &str, cookie: &str) {
@@ -295,6 +380,49 @@ mod tests {
             Some("0123456789abcdef0123456789abcdef")
         );
         assert_eq!(head.header("ncp-version"), Some("3"));
+    }
+
+    #[test]
+    fn tunnel_request_is_read_back() {
+        let r = example();
+        let (head, n) = RequestHead::parse_prefix(&r.to_bytes()).unwrap().unwrap();
+        assert_eq!(n, r.to_bytes().len());
+        assert_eq!(TunnelRequest::from_head(&head).unwrap(), r);
+        for (host, port) in [
+            ("vpn.example.com", 8443),
+            ("[2001:db8::1]", 443),
+            ("[::1]", 10443),
+        ] {
+            let r = TunnelRequest {
+                host: host.into(),
+                port,
+                ..example()
+            };
+            let head = RequestHead::parse(&r.to_bytes()).unwrap();
+            assert_eq!(TunnelRequest::from_head(&head).unwrap(), r);
+        }
+        // Not the tunnel request, or no usable Host.
+        let logout = RequestHead::parse(&r.logout_bytes()).unwrap();
+        assert!(logout.is_logout_request());
+        assert!(TunnelRequest::from_head(&logout).is_err());
+        for bad in ["", ":443", "h:x", "[::1", "[::1]x"] {
+            let raw = alloc::format!("POST {TUNNEL_PATH} HTTP/1.1\r\nHost: {bad}\r\n\r\n");
+            let head = RequestHead::parse(raw.as_bytes()).unwrap();
+            assert!(TunnelRequest::from_head(&head).is_err(), "{bad}");
+        }
+        // Incomplete heads are not errors yet.
+        assert_eq!(
+            RequestHead::parse_prefix(b"POST / HTTP/1.1\r\n").unwrap(),
+            None
+        );
+        assert_eq!(
+            ResponseHead::parse_prefix(b"HTTP/1.1 200 OK\r\n").unwrap(),
+            None
+        );
+        let (resp, n) = ResponseHead::parse_prefix(b"HTTP/1.1 200 OK\r\n\r\n\x01\x00\x00")
+            .unwrap()
+            .unwrap();
+        assert_eq!((resp.status, n), (200, 19));
     }
 
     #[test]

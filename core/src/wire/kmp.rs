@@ -4,7 +4,12 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use nom::Parser;
+use nom::bytes::complete::take;
+use nom::number::complete::{be_u16, be_u32};
+
 use super::error::{WireError, WireErrorKind};
+use super::parse::{PResult, run};
 
 /// Length of the KMP header.
 pub const KMP_HEADER_LEN: usize = 20;
@@ -101,41 +106,40 @@ impl KmpHeader {
     }
 
     /// Parses a header from the first 20 bytes of `buf`.
+    ///
+    /// Errors: fewer than 20 bytes ([`WireErrorKind::Truncated`]), or a
+    /// length above [`MAX_KMP_PAYLOAD`] ([`WireErrorKind::TooLong`], i.e.
+    /// the high half at bytes 16–17 is not zero).
     pub fn parse(buf: &[u8]) -> Result<KmpHeader, WireError> {
-        let b: &[u8; KMP_HEADER_LEN] = buf
-            .get(..KMP_HEADER_LEN)
-            .and_then(|s| s.try_into().ok())
-            .ok_or(WireError::new(
-                0,
+        if buf.len() < KMP_HEADER_LEN {
+            return Err(WireError::new(
+                buf.len() as u64,
                 WireErrorKind::Truncated {
                     what: "KMP header",
-                    needed: KMP_HEADER_LEN - buf.len().min(KMP_HEADER_LEN),
+                    needed: KMP_HEADER_LEN - buf.len(),
                 },
-            ))?;
-        let mut prefix = [0u8; 6];
-        prefix.copy_from_slice(&b[..6]);
-        let mut pattern = [0u8; 10];
-        pattern.copy_from_slice(&b[8..18]);
-        // Bytes 16–17 are both part of the unknown run and the high half of
-        // the length; keep them in `pattern` and read the length as BE32.
-        pattern[8] = 0;
-        pattern[9] = 0;
-        let length = u32::from_be_bytes([b[16], b[17], b[18], b[19]]);
-        let header = KmpHeader {
-            prefix,
-            kmp_type: KmpType(u16::from_be_bytes([b[6], b[7]])),
-            pattern,
-            length,
-        };
-        if length as usize > MAX_KMP_PAYLOAD {
+            ));
+        }
+        let (header, _) = run(
+            &buf[..KMP_HEADER_LEN],
+            0,
+            "KMP header",
+            header_fields,
+            || WireErrorKind::Truncated {
+                what: "KMP header",
+                needed: 0,
+            },
+        )?;
+        if header.length as usize > MAX_KMP_PAYLOAD {
             return Err(WireError::new(
                 16,
                 WireErrorKind::TooLong {
                     what: "KMP payload",
-                    length: length as usize,
+                    length: header.length as usize,
                     limit: MAX_KMP_PAYLOAD,
                 },
-            ));
+            )
+            .in_kmp(header.kmp_type));
         }
         Ok(header)
     }
@@ -231,6 +235,23 @@ impl KmpMessage {
         self.emit(&mut v);
         v
     }
+}
+
+/// nom parser of the 20 header bytes: prefix, type, bytes 8–15, BE32
+/// length (bytes 16–19; the pattern's last two bytes are the length's
+/// high half and kept zero in [`KmpHeader::pattern`]).
+fn header_fields(input: &[u8]) -> PResult<'_, KmpHeader> {
+    let (input, (prefix, kmp_type, pattern, length)) =
+        (take(6usize), be_u16, take(8usize), be_u32).parse(input)?;
+    let mut h = KmpHeader {
+        prefix: [0; 6],
+        kmp_type: KmpType(kmp_type),
+        pattern: [0; 10],
+        length,
+    };
+    h.prefix.copy_from_slice(prefix);
+    h.pattern[..8].copy_from_slice(pattern);
+    Ok((input, h))
 }
 
 #[cfg(test)]

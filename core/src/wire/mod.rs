@@ -2,9 +2,10 @@
 //! records, KMP messages, TLVs, the configuration, ESP key messages, client
 //! controls, the preamble records, and the tunnel-opening HTTP exchange.
 //!
-//! Parsers take byte slices and return owned, typed values or a
-//! [`WireError`] saying what was wrong and where; every length is checked
-//! against a limit before anything is allocated. Each type that can be
+//! Parsers (built on nom) take byte slices and return owned, typed values
+//! or borrowed views, or a [`WireError`] saying what was wrong and where
+//! (offset, KMP message type, TLV id); every length is checked against a
+//! limit before anything is allocated. Each type that can be
 //! sent has an `emit`/`to_*` counterpart producing the exact bytes.
 
 pub mod config;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod esp_key;
 pub mod http;
 pub mod kmp;
+mod parse;
 pub mod preamble;
 pub mod record;
 pub mod stream;
@@ -22,7 +24,8 @@ pub mod tlv;
 pub use config::{CipherCode, Config, ConfigValues, EspSettings, MacCode, Route, UnknownTlv};
 pub use control::Control;
 pub use error::{WireError, WireErrorKind};
-pub use esp_key::EspKeys;
+pub use esp_key::{EspKeys, ServerRekey};
 pub use kmp::{KmpHeader, KmpMessage, KmpType, Sender};
 pub use preamble::{HostnamePacket, Status, TerminationReason};
+pub use record::Record;
 pub use stream::{StreamDecoder, StreamItem, StreamKind};

@@ -3,7 +3,15 @@
 
 use alloc::vec::Vec;
 
+use nom::Parser;
+use nom::bytes::complete::{tag, take};
+use nom::combinator::eof;
+use nom::number::complete::le_u16;
+use nom::sequence::{preceded, terminated};
+
 use super::error::{WireError, WireErrorKind};
+use super::kmp::KmpMessage;
+use super::parse::{PResult, run};
 
 const HOSTNAME_PREFIX: [u8; 5] = [0x00, 0x04, 0x00, 0x00, 0x00];
 const HOSTNAME_SUFFIX: [u8; 6] = [0xbb, 0x01, 0x00, 0x00, 0x00, 0x00];
@@ -38,7 +46,8 @@ impl HostnamePacket {
         v
     }
 
-    /// Parses a record payload. The fixed bytes must match.
+    /// Parses a record payload (13 + N bytes). The fixed bytes must match
+    /// and nothing may follow the suffix.
     pub fn parse(payload: &[u8]) -> Result<Self, WireError> {
         let trunc = |needed| {
             WireError::new(
@@ -52,15 +61,12 @@ impl HostnamePacket {
         if payload.len() < 7 {
             return Err(trunc(7 - payload.len()));
         }
-        if payload[..5] != HOSTNAME_PREFIX {
-            return Err(WireError::new(
-                0,
-                WireErrorKind::BadFixedBytes {
-                    what: "hostname packet prefix",
-                },
-            ));
-        }
-        let n = u16::from_le_bytes([payload[5], payload[6]]) as usize;
+        let (n, rest) = run(payload, 0, "hostname packet", hostname_head, || {
+            WireErrorKind::BadFixedBytes {
+                what: "hostname packet prefix",
+            }
+        })?;
+        let n = n as usize;
         if n > MAX_HOSTNAME_LEN {
             return Err(WireError::new(
                 5,
@@ -75,18 +81,48 @@ impl HostnamePacket {
         if payload.len() < total {
             return Err(trunc(total - payload.len()));
         }
-        if payload[7 + n..total] != HOSTNAME_SUFFIX || payload.len() != total {
-            return Err(WireError::new(
-                (7 + n) as u64,
-                WireErrorKind::BadFixedBytes {
-                    what: "hostname packet suffix",
-                },
-            ));
-        }
+        let (hostname, _) = run(
+            rest,
+            7,
+            "hostname packet",
+            |i| hostname_tail(i, n),
+            || WireErrorKind::BadFixedBytes {
+                what: "hostname packet suffix",
+            },
+        )
+        .map_err(|e| WireError {
+            offset: (7 + n) as u64,
+            ..e
+        })?;
         Ok(HostnamePacket {
-            hostname: payload[7..7 + n].to_vec(),
+            hostname: hostname.to_vec(),
         })
     }
+
+    /// The host name as text (invalid UTF-8 replaced).
+    pub fn hostname_lossy(&self) -> alloc::borrow::Cow<'_, str> {
+        alloc::string::String::from_utf8_lossy(&self.hostname)
+    }
+
+    /// Length of the record payload.
+    pub fn buffer_len(&self) -> usize {
+        13 + self.hostname.len()
+    }
+
+    /// The whole record: LE16 length and payload.
+    pub fn to_record(&self) -> Vec<u8> {
+        super::record::encode_record(&self.to_payload())
+    }
+}
+
+/// nom parser of the fixed prefix and the LE16 host name length.
+fn hostname_head(input: &[u8]) -> PResult<'_, u16> {
+    preceded(tag(&HOSTNAME_PREFIX[..]), le_u16).parse(input)
+}
+
+/// nom parser of `n` host name bytes, the fixed suffix, and the end.
+fn hostname_tail(input: &[u8], n: usize) -> PResult<'_, &[u8]> {
+    terminated(take(n), (tag(&HOSTNAME_SUFFIX[..]), eof)).parse(input)
 }
 
 /// The gateway's status byte after the hostname packet.
@@ -102,6 +138,23 @@ impl Status {
     /// Whether this status lets the session continue.
     pub const fn is_ok(self) -> bool {
         self.0 == 0
+    }
+
+    /// The status as its own record: `01 00 SS` (spec §2.4, form 1).
+    pub const fn to_record(self) -> [u8; 3] {
+        [1, 0, self.0]
+    }
+
+    /// The status combined with the start of `message` in one record
+    /// (spec §2.4, form 2): `LL LL SS` + message bytes, where the first
+    /// record holds at most `max_record_payload` bytes (clamped to
+    /// 2..=65535) and the rest of the message follows in continuation
+    /// records of the same size limit.
+    pub fn combined_records(self, message: &KmpMessage, max_record_payload: usize) -> Vec<u8> {
+        let mut payload = Vec::with_capacity(1 + message.buffer_len());
+        payload.push(self.0);
+        message.emit(&mut payload);
+        super::record::encode_records(&payload, max_record_payload.max(2))
     }
 }
 

@@ -4,6 +4,12 @@
 
 use alloc::vec::Vec;
 
+use nom::Parser;
+use nom::bytes::streaming::take;
+use nom::combinator::map;
+use nom::number::streaming::{le_u16, u8};
+
+use super::parse::PResult;
 use super::preamble::TerminationReason;
 
 /// Largest record payload the length field can express.
@@ -43,6 +49,57 @@ pub const fn termination_record(reason: TerminationReason) -> [u8; 3] {
     [0, 0, reason.0]
 }
 
+/// One record seen in place (a borrowed view).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Record<'a> {
+    /// A record with a non-zero length: its payload.
+    Payload(&'a [u8]),
+    /// A zero-length record and its reason byte: the termination notice.
+    Termination(TerminationReason),
+}
+
+impl Record<'_> {
+    /// Bytes on the wire: 2 + payload, or 3 for a termination notice.
+    pub fn buffer_len(&self) -> usize {
+        match self {
+            Record::Payload(p) => 2 + p.len(),
+            Record::Termination(_) => 3,
+        }
+    }
+
+    /// Appends the record's bytes to `out`.
+    ///
+    /// A payload longer than [`MAX_RECORD_PAYLOAD`] is split into several
+    /// records; an empty payload gives no bytes.
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        match self {
+            Record::Payload(p) => append_records(p, MAX_RECORD_PAYLOAD, out),
+            Record::Termination(r) => out.extend_from_slice(&termination_record(*r)),
+        }
+    }
+}
+
+/// Parses the record at the start of `buf`: `Ok(None)` while it is
+/// incomplete, otherwise the record and the number of bytes it used. Every
+/// LE16 length is acceptable, so this never fails on its own; a caller
+/// that knows what the payload holds checks it.
+pub fn parse_record(buf: &[u8]) -> Option<(Record<'_>, usize)> {
+    match record(buf) {
+        Ok((rest, r)) => Some((r, buf.len() - rest.len())),
+        Err(_) => None,
+    }
+}
+
+/// nom parser of one record (streaming: short input is incomplete).
+fn record(input: &[u8]) -> PResult<'_, Record<'_>> {
+    let (input, len) = le_u16(input)?;
+    if len == 0 {
+        map(u8, |r| Record::Termination(TerminationReason(r))).parse(input)
+    } else {
+        map(take(len), Record::Payload).parse(input)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +124,28 @@ mod tests {
         let r = encode_records(&p[..100], 30);
         assert_eq!(r.len(), 100 + 4 * 2);
         assert_eq!(r[0], 30);
+    }
+
+    #[test]
+    fn records_parse_incrementally() {
+        let mut bytes = encode_record(&[1, 2, 3]);
+        bytes.extend(termination_record(TerminationReason::SESSION_EXPIRED));
+        for cut in 0..5 {
+            assert_eq!(parse_record(&bytes[..cut]), None);
+        }
+        let (r, used) = parse_record(&bytes).unwrap();
+        assert_eq!((r, used), (Record::Payload(&[1, 2, 3]), 5));
+        assert_eq!(r.buffer_len(), 5);
+        assert_eq!(parse_record(&bytes[5..7]), None);
+        let (t, used) = parse_record(&bytes[5..]).unwrap();
+        assert_eq!(
+            (t, used),
+            (Record::Termination(TerminationReason::SESSION_EXPIRED), 3)
+        );
+        let mut again = Vec::new();
+        r.emit(&mut again);
+        t.emit(&mut again);
+        assert_eq!(again, bytes);
     }
 
     #[test]

@@ -15,8 +15,8 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use super::error::{WireError, WireErrorKind};
-use super::kmp::{KMP_HEADER_LEN, KmpHeader, KmpMessage, KmpType};
-use super::preamble::{HostnamePacket, Status, TerminationReason};
+use super::kmp::{KMP_HEADER_LEN, KmpHeader, KmpMessage, KmpType, MAX_KMP_PAYLOAD};
+use super::preamble::{HostnamePacket, MAX_HOSTNAME_LEN, Status, TerminationReason};
 
 /// Which direction a [`StreamDecoder`] decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,7 +90,17 @@ pub struct StreamDecoder {
     side: Vec<u8>,
     side_start: u64,
     items: VecDeque<StreamItem>,
+    /// Largest KMP message (header + payload) accepted.
+    max_message_len: usize,
 }
+
+/// Default limit on a KMP message (header + payload): the most the 16-bit
+/// length field can express.
+pub const DEFAULT_MAX_MESSAGE_LEN: usize = KMP_HEADER_LEN + MAX_KMP_PAYLOAD;
+
+/// Longest hostname-packet record accepted (13 fixed bytes + the longest
+/// host name).
+const MAX_HOSTNAME_RECORD: usize = 13 + MAX_HOSTNAME_LEN;
 
 const INTERLEAVE_PEEK: usize = KMP_HEADER_LEN + 1;
 
@@ -111,7 +121,28 @@ impl StreamDecoder {
             side: Vec::new(),
             side_start: 0,
             items: VecDeque::new(),
+            max_message_len: DEFAULT_MAX_MESSAGE_LEN,
         }
+    }
+
+    /// The same decoder with a lower limit on the length of a KMP message
+    /// (20-byte header included; at least 20). A message announcing more is
+    /// a [`WireErrorKind::TooLong`] error as soon as its header is seen,
+    /// as soon as its header has arrived.
+    #[must_use]
+    pub fn with_max_message_len(mut self, max: usize) -> Self {
+        self.max_message_len = max.clamp(KMP_HEADER_LEN, DEFAULT_MAX_MESSAGE_LEN);
+        self
+    }
+
+    /// The direction this decoder decodes.
+    pub fn kind(&self) -> StreamKind {
+        self.kind
+    }
+
+    /// The number of bytes buffered for incomplete messages or records.
+    pub fn buffered(&self) -> usize {
+        self.kmp.len() + self.side.len()
     }
 
     /// A decoder for the stream after its preamble (hostname or status)
@@ -174,7 +205,7 @@ impl StreamDecoder {
                     let len = u16::from_le_bytes(*buf) as usize;
                     self.advance(data, 1);
                     if full {
-                        self.start_record(len);
+                        self.start_record(len)?;
                     }
                 }
                 State::Reason => {
@@ -207,7 +238,7 @@ impl StreamDecoder {
                             self.items.push_back(StreamItem::Status(Status(chunk[0])))
                         }
                         Mode::Stream => {
-                            self.segments.push_back((self.kmp.len(), chunk_offset));
+                            self.push_segment(chunk_offset);
                             self.kmp.extend_from_slice(chunk);
                         }
                     }
@@ -224,12 +255,22 @@ impl StreamDecoder {
         self.offset += n as u64;
     }
 
-    fn start_record(&mut self, len: usize) {
+    fn start_record(&mut self, len: usize) -> Result<(), WireError> {
         let first = self.records == 0;
+        if first && self.kind == StreamKind::ClientToServer && len > MAX_HOSTNAME_RECORD {
+            return Err(WireError::new(
+                self.offset - 2,
+                WireErrorKind::TooLong {
+                    what: "hostname packet",
+                    length: len,
+                    limit: MAX_HOSTNAME_RECORD,
+                },
+            ));
+        }
         self.records += 1;
         if len == 0 {
             self.state = State::Reason;
-            return;
+            return Ok(());
         }
         let mode = match (first, self.kind) {
             (true, StreamKind::ClientToServer) => Mode::Hostname,
@@ -248,6 +289,7 @@ impl StreamDecoder {
             len,
             mode,
         };
+        Ok(())
     }
 
     /// The type of the incomplete message at the head of the buffer.
@@ -270,7 +312,7 @@ impl StreamDecoder {
                     next_mode = Mode::Interleaved;
                 } else {
                     let side = core::mem::take(&mut self.side);
-                    self.segments.push_back((self.kmp.len(), self.side_start));
+                    self.push_segment(self.side_start);
                     self.kmp.extend_from_slice(&side);
                     next_mode = Mode::Stream;
                     self.extract_messages()?;
@@ -304,6 +346,19 @@ impl StreamDecoder {
         Ok(())
     }
 
+    /// Records that the bytes appended next to `kmp` start at stream
+    /// offset `offset`, unless they continue the last run (so feeding one
+    /// byte at a time does not grow the segment list).
+    fn push_segment(&mut self, offset: u64) {
+        let contiguous = self
+            .segments
+            .back()
+            .is_some_and(|&(p, o)| o + (self.kmp.len() - p) as u64 == offset);
+        if !contiguous {
+            self.segments.push_back((self.kmp.len(), offset));
+        }
+    }
+
     fn stream_offset_of(&self, pos: usize) -> u64 {
         let seg = self
             .segments
@@ -321,6 +376,17 @@ impl StreamDecoder {
             let header = KmpHeader::parse(&self.kmp[pos..])
                 .map_err(|e| e.shifted(self.stream_offset_of(pos)))?;
             let total = KMP_HEADER_LEN + header.length as usize;
+            if total > self.max_message_len {
+                return Err(WireError::new(
+                    self.stream_offset_of(pos + 16),
+                    WireErrorKind::TooLong {
+                        what: "KMP message",
+                        length: total,
+                        limit: self.max_message_len,
+                    },
+                )
+                .in_kmp(header.kmp_type));
+            }
             if self.kmp.len() - pos < total {
                 break;
             }

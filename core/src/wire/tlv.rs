@@ -4,7 +4,12 @@
 
 use alloc::vec::Vec;
 
+use nom::Parser;
+use nom::bytes::complete::take;
+use nom::number::complete::{be_u16, be_u32};
+
 use super::error::{WireError, WireErrorKind};
+use super::parse::{PResult, run};
 
 /// Length of a group or attribute header.
 pub const TLV_HEADER_LEN: usize = 6;
@@ -54,74 +59,139 @@ impl Group {
     }
 }
 
-/// Parses a sequence of groups filling all of `buf`.
-///
-/// `base` is added to error offsets (the position of `buf` in the
-/// caller's message).
-pub fn parse_groups(buf: &[u8], base: u64) -> Result<Vec<Group>, WireError> {
-    let mut groups = Vec::new();
-    let mut pos = 0usize;
-    while pos < buf.len() {
-        let (gid, glen) = read_header(buf, pos, base, "group header")?;
-        let body_start = pos + TLV_HEADER_LEN;
-        let body_end = body_start
-            .checked_add(glen as usize)
-            .filter(|&e| e <= buf.len())
-            .ok_or(WireError::new(
-                base + pos as u64,
-                WireErrorKind::TlvOverrun {
-                    group: gid,
-                    attr: 0,
-                    length: glen,
-                },
-            ))?;
-        let mut group = Group::new(gid);
-        let mut apos = body_start;
-        while apos < body_end {
-            let (aid, alen) = read_header(&buf[..body_end], apos, base, "attribute header")?;
-            let vstart = apos + TLV_HEADER_LEN;
-            let vend = vstart
-                .checked_add(alen as usize)
-                .filter(|&e| e <= body_end)
-                .ok_or(WireError::new(
-                    base + apos as u64,
-                    WireErrorKind::TlvOverrun {
-                        group: gid,
-                        attr: aid,
-                        length: alen,
-                    },
-                ))?;
-            group.attrs.push(Attribute {
-                id: aid,
-                value: buf[vstart..vend].to_vec(),
-            });
-            apos = vend;
-        }
-        groups.push(group);
-        pos = body_end;
-    }
-    Ok(groups)
+/// One attribute seen in place: a borrowed view with its position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TlvRef<'a> {
+    /// Group number.
+    pub group: u16,
+    /// Attribute number.
+    pub attr: u16,
+    /// Offset of the attribute's header (with the caller's `base` added).
+    pub offset: u64,
+    /// The value bytes.
+    pub value: &'a [u8],
 }
 
-fn read_header(
-    buf: &[u8],
-    pos: usize,
+/// One step of a [`walk`]: a group header or an attribute inside the last
+/// group reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TlvEvent<'a> {
+    /// A group header.
+    Group {
+        /// Group number.
+        id: u16,
+        /// Offset of the group header (with the caller's `base` added).
+        offset: u64,
+        /// Length of the group's body.
+        length: u32,
+    },
+    /// An attribute of the group reported last.
+    Attribute(TlvRef<'a>),
+}
+
+/// Walks a sequence of groups filling all of `buf` and calls `visit` for
+/// each group header and each attribute, in wire order. Nothing is
+/// allocated; `visit` may stop the walk by returning an error.
+///
+/// `base` is added to offsets (the position of `buf` in the caller's
+/// message). Errors: a group or attribute header cut short
+/// ([`WireErrorKind::Truncated`]), a group running past `buf` or an
+/// attribute running past its group ([`WireErrorKind::TlvOverrun`]).
+pub fn walk<'a>(
+    buf: &'a [u8],
     base: u64,
+    mut visit: impl FnMut(TlvEvent<'a>) -> Result<(), WireError>,
+) -> Result<(), WireError> {
+    let mut rest = buf;
+    while !rest.is_empty() {
+        let goff = base + (buf.len() - rest.len()) as u64;
+        let ((gid, body), after) = tlv(rest, goff, "group header", 0)?;
+        visit(TlvEvent::Group {
+            id: gid,
+            offset: goff,
+            length: body.len() as u32,
+        })?;
+        let mut arest = body;
+        while !arest.is_empty() {
+            let aoff = goff + (TLV_HEADER_LEN + body.len() - arest.len()) as u64;
+            let ((aid, value), after_attr) = tlv(arest, aoff, "attribute header", gid)?;
+            visit(TlvEvent::Attribute(TlvRef {
+                group: gid,
+                attr: aid,
+                offset: aoff,
+                value,
+            }))?;
+            arest = after_attr;
+        }
+        rest = after;
+    }
+    Ok(())
+}
+
+/// Parses one TLV (header and value) at the start of `input`, which sits at
+/// offset `off`. `group` is the enclosing group for an attribute, 0 when
+/// `input` holds groups.
+#[allow(clippy::type_complexity)]
+fn tlv<'a>(
+    input: &'a [u8],
+    off: u64,
     what: &'static str,
-) -> Result<(u16, u32), WireError> {
-    let h = buf.get(pos..pos + TLV_HEADER_LEN).ok_or_else(|| {
-        WireError::new(
-            base + pos as u64,
+    group: u16,
+) -> Result<((u16, &'a [u8]), &'a [u8]), WireError> {
+    if input.len() < TLV_HEADER_LEN {
+        return Err(WireError::new(
+            off + input.len() as u64,
             WireErrorKind::Truncated {
                 what,
-                needed: pos + TLV_HEADER_LEN - buf.len(),
+                needed: TLV_HEADER_LEN - input.len(),
             },
-        )
+        ));
+    }
+    let length = u32::from_be_bytes([input[2], input[3], input[4], input[5]]);
+    let id = u16::from_be_bytes([input[0], input[1]]);
+    run(input, off, what, tlv_fields, || {
+        let (group, attr) = if what == "group header" {
+            (id, 0)
+        } else {
+            (group, id)
+        };
+        WireErrorKind::TlvOverrun {
+            group,
+            attr,
+            length,
+        }
+    })
+    .map_err(|e| WireError { offset: off, ..e })
+}
+
+/// nom parser of a TLV: BE16 id, BE32 length, that many value bytes.
+fn tlv_fields(input: &[u8]) -> PResult<'_, (u16, &[u8])> {
+    let (input, (id, length)) = (be_u16, be_u32).parse(input)?;
+    let (input, value) = take(length as usize)(input)?;
+    Ok((input, (id, value)))
+}
+
+/// Parses a sequence of groups filling all of `buf` into owned groups.
+///
+/// `base` is added to error offsets (the position of `buf` in the
+/// caller's message). Errors as for [`walk`].
+pub fn parse_groups(buf: &[u8], base: u64) -> Result<Vec<Group>, WireError> {
+    let mut groups: Vec<Group> = Vec::new();
+    walk(buf, base, |ev| {
+        match ev {
+            TlvEvent::Group { id, .. } => groups.push(Group::new(id)),
+            TlvEvent::Attribute(a) => {
+                if let Some(g) = groups.last_mut() {
+                    g.attrs.push(Attribute {
+                        id: a.attr,
+                        value: a.value.to_vec(),
+                    });
+                }
+            }
+        }
+        Ok(())
     })?;
-    Ok((
-        u16::from_be_bytes([h[0], h[1]]),
-        u32::from_be_bytes([h[2], h[3], h[4], h[5]]),
-    ))
+    Ok(groups)
 }
 
 /// Total encoded length of `groups`.
