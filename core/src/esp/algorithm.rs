@@ -1,6 +1,9 @@
 //! The algorithms oNCP's ESP uses (spec/oncp.md §7.3) and their keyed
-//! states. AES runs on the `aes` crate's hardware backend (AES-NI) when
-//! the CPU has it; HMAC states are keyed once per SA and cloned per packet.
+//! states. Hardware is used when the CPU has it, detected at run time
+//! without any crate feature: `aes` 0.9 picks AES-NI (x86) or the ARMv8
+//! crypto extensions, `sha1` 0.11 picks SHA-NI or the ARMv8 SHA extension;
+//! `md-5` is portable code only. HMAC states are keyed once per SA (inner
+//! and outer pads hashed) and cloned per packet.
 
 use alloc::boxed::Box;
 

@@ -6,16 +6,18 @@ use thiserror::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum EspError {
     /// The cipher code (TLV 8/1) is not one oNCP uses.
-    #[error("unsupported ESP cipher code {0}")]
+    #[error("unsupported ESP cipher code {0} (oNCP has 2, AES-128-CBC, and 5, AES-256-CBC)")]
     UnsupportedCipher(u8),
     /// The integrity code (TLV 8/2) is not one oNCP uses.
-    #[error("unsupported ESP integrity code {0}")]
+    #[error(
+        "unsupported ESP integrity code {0} (oNCP has 1, HMAC-MD5-96, and 2, HMAC-SHA1-96; 3, HMAC-SHA-256-128, is Pulse-only)"
+    )]
     UnsupportedIntegrity(u8),
     /// The datagram is too short to be an ESP packet of this SA.
-    #[error("datagram of {0} bytes is too short for ESP")]
+    #[error("ESP datagram of {0} bytes is too short (at least 52 needed)")]
     TooShort(usize),
     /// The ciphertext is not a whole number of cipher blocks.
-    #[error("ciphertext length {0} is not a multiple of 16")]
+    #[error("ESP ciphertext length {0} is not a multiple of 16")]
     BadLength(usize),
     /// The SPI is not the one of this SA.
     #[error("SPI {0:#010x} does not belong to this SA")]
@@ -43,6 +45,10 @@ pub enum EspError {
         /// Bytes available.
         have: usize,
     },
+    /// An ESP packet needs at least one payload byte (the receiver's
+    /// pad-length rule refuses an empty one).
+    #[error("empty ESP payload")]
+    EmptyPayload,
     /// The outbound sequence number space is exhausted: rekey first.
     #[error("outbound sequence numbers exhausted; a new SA is needed")]
     SequenceExhausted,

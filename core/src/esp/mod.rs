@@ -5,19 +5,33 @@
 //! The UDP payload is a plain ESP packet (no UDP-encapsulation marker):
 //! SPI, sequence number, IV, ciphertext of payload ‖ padding ‖ pad length ‖
 //! next header, then a 12-byte ICV over everything before it.
+//!
+//! The hot path allocates nothing: a caller keeps [`HEADER_LEN`] bytes of
+//! headroom in front of the payload and up to [`MAX_TRAILER_LEN`] bytes of
+//! tailroom after it, [`OutboundSa::encrypt_in_place`] fills both, and
+//! [`InboundSa::decrypt_in_place`] returns where the payload is.
+//!
+//! The grace period of the previous inbound SA after a rekey (spec §6.3)
+//! is kept by the session (`session::esp_link`) around two [`InboundSa`]s.
 
 mod algorithm;
 mod error;
-pub mod replay;
-pub mod sa;
+mod inbound;
+mod layout;
+mod outbound;
+mod params;
+mod replay;
 
 pub use algorithm::{BLOCK_LEN, Cipher, ICV_LEN, Integrity};
 pub use error::EspError;
-pub use replay::{ReplayVerdict, ReplayWindow};
-pub use sa::{
-    Decrypted, HEADER_LEN, InboundSa, InboundStats, OutboundSa, SaLifetime, SaParams,
-    ciphertext_len, packet_len,
+pub use inbound::{Decrypted, InboundSa, InboundStats};
+pub use layout::{
+    HEADER_LEN, MAX_TRAILER_LEN, MIN_PACKET_LEN, PROBE_LEN, ciphertext_len, packet_len,
+    padding_len, seq_of, spi_of,
 };
+pub use outbound::{OutboundSa, RekeyReason, SEQ_REKEY_MARGIN};
+pub use params::{SaLifetime, SaParams};
+pub use replay::{ReplayVerdict, ReplayWindow};
 
 /// An ESP next-header value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,15 +53,4 @@ impl NextHeader {
             _ => NextHeader::IPV4,
         }
     }
-}
-
-/// The SPI of an ESP datagram, for picking its SA (`None` if shorter than
-/// an SPI).
-pub fn spi_of(datagram: &[u8]) -> Option<u32> {
-    Some(u32::from_be_bytes(datagram.get(..4)?.try_into().ok()?))
-}
-
-/// The sequence number of an ESP datagram, unauthenticated.
-pub fn seq_of(datagram: &[u8]) -> Option<u32> {
-    Some(u32::from_be_bytes(datagram.get(4..8)?.try_into().ok()?))
 }

@@ -1,0 +1,190 @@
+//! The receiving side of an SA (spec/oncp.md §7.5, §7.7): length, SPI,
+//! replay pre-check, ICV in constant time before any decryption, then
+//! decryption, next header and padding; only a packet that passes all of
+//! them moves the replay window.
+
+use core::ops::Range;
+
+use subtle::ConstantTimeEq;
+
+use super::algorithm::{BLOCK_LEN, CipherKey, ICV_LEN, MacKey};
+use super::layout::HEADER_LEN;
+use super::params::SaParams;
+use super::replay::{ReplayVerdict, ReplayWindow};
+use super::{EspError, NextHeader};
+
+/// A packet that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decrypted {
+    /// Its sequence number.
+    pub seq: u32,
+    /// Its next-header value (4, 5 or 41).
+    pub next_header: NextHeader,
+    /// Where the payload sits in the caller's buffer.
+    pub payload: Range<usize>,
+}
+
+impl Decrypted {
+    /// Whether this is a probe or probe reply: the payload is the single
+    /// byte `00`, whatever the next header (spec §7.6).
+    pub fn is_probe(&self, buf: &[u8]) -> bool {
+        buf.get(self.payload.clone()) == Some(&[0][..])
+    }
+}
+
+/// Counters of packets an inbound SA accepted and refused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InboundStats {
+    /// Packets accepted.
+    pub accepted: u64,
+    /// Packets with a bad ICV.
+    pub bad_icv: u64,
+    /// Replays refused.
+    pub replayed: u64,
+    /// Packets older than the window refused.
+    pub too_old: u64,
+    /// Authenticated packets with bad padding or next header.
+    pub malformed: u64,
+    /// Datagrams of a bad length or another SA's SPI.
+    pub invalid: u64,
+}
+
+/// The receiving side of an SA.
+#[derive(Clone)]
+pub struct InboundSa {
+    spi: u32,
+    cipher: CipherKey,
+    mac: MacKey,
+    window: ReplayWindow,
+    replay_protection: bool,
+    stats: InboundStats,
+}
+
+impl core::fmt::Debug for InboundSa {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("InboundSa")
+            .field("spi", &format_args!("{:#010x}", self.spi))
+            .field("window", &self.window)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl InboundSa {
+    /// An SA receiving with `params`; `replay_protection` per TLV 8/10
+    /// (off: replays and too-old packets are accepted, spec §7.7).
+    pub fn new(params: &SaParams, replay_protection: bool) -> Self {
+        InboundSa {
+            spi: params.spi,
+            cipher: CipherKey::new(params.cipher, params.enc_key()),
+            mac: MacKey::new(params.integrity, params.mac_key()),
+            window: ReplayWindow::new(),
+            replay_protection,
+            stats: InboundStats::default(),
+        }
+    }
+
+    /// The SPI.
+    pub fn spi(&self) -> u32 {
+        self.spi
+    }
+
+    /// Whether replays are refused.
+    pub fn replay_protection(&self) -> bool {
+        self.replay_protection
+    }
+
+    /// The replay window.
+    pub fn window(&self) -> &ReplayWindow {
+        &self.window
+    }
+
+    /// Counters of accepted and refused packets.
+    pub fn stats(&self) -> InboundStats {
+        self.stats
+    }
+
+    /// Verifies and decrypts the datagram in `buf` in place. Checks, in
+    /// order: length and block alignment, SPI, the replay window (a
+    /// pre-check that changes nothing), the ICV (constant time, before any
+    /// decryption), then after decryption the next header and padding
+    /// (spec §7.5 steps 6–7). Only a packet that passes all of them moves
+    /// the replay window; a refused one leaves the SA as it was (and
+    /// `buf` untouched unless the ICV was good).
+    pub fn decrypt_in_place(&mut self, buf: &mut [u8]) -> Result<Decrypted, EspError> {
+        let r = self.open(buf);
+        let counter = match &r {
+            Ok(_) => &mut self.stats.accepted,
+            Err(EspError::BadIcv) => &mut self.stats.bad_icv,
+            Err(EspError::Replayed(_)) => &mut self.stats.replayed,
+            Err(EspError::TooOld(_)) => &mut self.stats.too_old,
+            Err(EspError::BadPadding | EspError::BadNextHeader(_)) => &mut self.stats.malformed,
+            Err(_) => &mut self.stats.invalid,
+        };
+        *counter += 1;
+        r
+    }
+
+    fn open(&mut self, buf: &mut [u8]) -> Result<Decrypted, EspError> {
+        // Step 1 of §7.5: 36 bytes or fewer carry no ciphertext at all;
+        // with whole blocks a valid packet is at least MIN_PACKET_LEN.
+        if buf.len() <= HEADER_LEN + ICV_LEN {
+            return Err(EspError::TooShort(buf.len()));
+        }
+        let ct_end = buf.len() - ICV_LEN;
+        let ct_len = ct_end - HEADER_LEN;
+        if !ct_len.is_multiple_of(BLOCK_LEN) {
+            return Err(EspError::BadLength(ct_len));
+        }
+        let spi = u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
+        if spi != self.spi {
+            return Err(EspError::WrongSpi(spi));
+        }
+        // The replay pre-check costs nothing and spares the HMAC of a
+        // replayed packet; nothing changes until the packet proved good.
+        let seq = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
+        let verdict = self.window.check(seq);
+        if self.replay_protection {
+            match verdict {
+                ReplayVerdict::Replayed => return Err(EspError::Replayed(seq)),
+                ReplayVerdict::TooOld => return Err(EspError::TooOld(seq)),
+                ReplayVerdict::Fresh => {}
+            }
+        }
+        let icv = self.mac.icv(&buf[..ct_end]);
+        if !bool::from(icv.ct_eq(&buf[ct_end..])) {
+            return Err(EspError::BadIcv);
+        }
+        let mut iv = [0u8; BLOCK_LEN];
+        iv.copy_from_slice(&buf[8..HEADER_LEN]);
+        self.cipher.decrypt(&iv, &mut buf[HEADER_LEN..ct_end]);
+        let next_header = NextHeader(buf[ct_end - 1]);
+        if !matches!(
+            next_header,
+            NextHeader::IPV4 | NextHeader::LZO_IPV4 | NextHeader::IPV6
+        ) {
+            return Err(EspError::BadNextHeader(next_header.0));
+        }
+        // Pad length < decrypted length − 2, so at least one payload byte.
+        let pad = buf[ct_end - 2] as usize;
+        if pad + 2 >= ct_len {
+            return Err(EspError::BadPadding);
+        }
+        let payload_end = ct_end - 2 - pad;
+        let padding_ok = buf[payload_end..ct_end - 2]
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b as usize == i + 1);
+        if !padding_ok {
+            return Err(EspError::BadPadding);
+        }
+        if verdict == ReplayVerdict::Fresh {
+            self.window.commit(seq);
+        }
+        Ok(Decrypted {
+            seq,
+            next_header,
+            payload: HEADER_LEN..payload_end,
+        })
+    }
+}
