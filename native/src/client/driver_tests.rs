@@ -28,6 +28,10 @@ struct Harness {
 }
 
 async fn start(cookie: &str) -> Harness {
+    start_with(cookie, NetSetup::None).await
+}
+
+async fn start_with(cookie: &str, setup: NetSetup) -> Harness {
     let gw = test_gateway::start(CoreDuration::from_secs(1)).await;
     let tls = TlsClient::new(&TlsOptions {
         pins: vec![gw.pin.parse().unwrap()],
@@ -54,7 +58,7 @@ async fn start(cookie: &str) -> Harness {
             status_every: None,
         },
         IpSide::Channel { from_user, to_user },
-        NetSetup::None,
+        setup,
         Some(obs_tx),
         clock,
     );
@@ -187,4 +191,46 @@ async fn detach_skips_the_logout() {
         .unwrap();
     assert_eq!(report.outcome, Outcome::Detached);
     assert_eq!(h.gw.knobs.logouts.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn vpnc_script_sees_connect_attempt_reconnect_reconnect_disconnect() {
+    let dir = std::env::temp_dir().join(format!("oncp-driver-script-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("reasons");
+    let script = dir.join("script.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "echo \"$reason $INTERNAL_IP4_ADDRESS $VPNGATEWAY\" >> {}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let setup = NetSetup::Script {
+        path: format!("sh {}", script.display()).into(),
+        log_level: 1,
+    };
+    let mut h = start_with(GOOD_DSID, setup).await;
+    h.expect("configuration", |e| {
+        matches!(e, DriverEvent::Configured { first: true, .. })
+    })
+    .await;
+    h.gw.knobs.cut_tls.notify_one();
+    h.expect("reconfigured", |e| {
+        matches!(e, DriverEvent::Configured { first: false, .. })
+    })
+    .await;
+    h.control.send(Control::Close).await.unwrap();
+    let report = timeout(Duration::from_secs(15), h.run)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome, Outcome::Closed);
+    let reasons = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        reasons,
+        "connect 10.77.0.2 127.0.0.1\nattempt-reconnect 10.77.0.2 127.0.0.1\nreconnect 10.77.0.2 127.0.0.1\ndisconnect 10.77.0.2 127.0.0.1\n"
+    );
 }
