@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 
+use oncp_core::esp::{Cipher, Integrity, NextHeader, OutboundSa, SaLifetime, SaParams};
 use oncp_core::rng::{Random, TestRng};
 use oncp_core::session::*;
 use oncp_core::time::{Duration, Instant};
@@ -261,4 +262,117 @@ fn status_8_and_http_failures_end_the_session() {
         assert!(drain_tls(&mut c).is_empty(), "no hostname packet");
         assert!(c.is_closed());
     }
+}
+
+/// A server 302 (§6.3) with new outbound keys, optionally with an extra
+/// group that makes it invalid (only groups 7 and 8 are allowed).
+fn server_302(spi: [u8; 4], key_byte: u8, bad: bool) -> Vec<u8> {
+    let mut tlvs = hex("00 07 00 00 00 50 00 01 00 00 00 04");
+    tlvs.extend(spi);
+    tlvs.extend(hex("00 02 00 00 00 40"));
+    tlvs.extend([key_byte; 36]);
+    tlvs.extend([0; 28]);
+    if bad {
+        tlvs.extend(hex("00 01 00 00 00 0a 00 01 00 00 00 04 0a 0a 01 02"));
+    }
+    let mut kmp = hex("00 00 00 00 00 00 01 2e 01 00 00 00 00 00 00 00 00 00");
+    kmp.extend((tlvs.len() as u16).to_be_bytes());
+    kmp.extend(tlvs);
+    let mut record = (kmp.len() as u16).to_le_bytes().to_vec();
+    record.extend(kmp);
+    record
+}
+
+fn configured_client(esp: bool) -> ClientSession {
+    let mut c = client();
+    if !esp {
+        let mut opts = ClientOptions::new("vpn.example.com", "DSID=x");
+        opts.local_hostname = "debian".into();
+        opts.esp = false;
+        c = ClientSession::new(opts, Box::new(TestRng::new(5)), Instant(0));
+    }
+    drain_tls(&mut c);
+    c.handle_tls(Instant(0), b"HTTP/1.1 200 OK\r\n\r\n");
+    c.handle_tls(Instant(0), &hex("01 00 00"));
+    c.handle_tls(Instant(0), &hex(CONFIG_301));
+    assert!(matches!(c.poll_event(), Some(ClientEvent::Configured(_))));
+    c
+}
+
+#[test]
+fn without_esp_the_reply_is_the_303_alone_and_rekeys_are_ignored() {
+    let mut c = configured_client(false);
+    let mut reply = hex(REPLY_303_302)[..38].to_vec();
+    reply[0] = 0x24;
+    assert_eq!(drain_tls(&mut c).last(), Some(&reply), "§11.3 without ESP");
+    assert_eq!(c.poll_udp_transmit(), None);
+    assert_eq!(c.esp_port(), None);
+    c.handle_tls(Instant(5), &server_302([1, 2, 3, 4], 9, false));
+    assert!(drain_tls(&mut c).is_empty());
+    assert_eq!(c.poll_event(), None);
+    assert_eq!(c.poll_timeout(), None);
+}
+
+#[test]
+fn server_rekey_switches_keys_and_a_bad_one_disables_esp() {
+    let mut c = configured_client(true);
+    drain_tls(&mut c);
+    let _ = c.poll_udp_transmit();
+    let t = Instant(300_000);
+    c.handle_udp(t, &hex(LZO_ESP));
+    assert_eq!(c.poll_event(), Some(ClientEvent::EspUp));
+    drain_tls(&mut c);
+    c.send_ip(t, &ipv4_packet());
+    assert_eq!(c.poll_udp_transmit(), Some(hex(DATA_ESP)));
+    // A valid 302: new outbound SPI, sequence restarts at 0; our reply is
+    // a 302 alone in its record (§6.1: 106 bytes after the length).
+    c.handle_tls(t, &server_302([0x55, 0x66, 0x77, 0x88], 0x99, false));
+    assert_eq!(c.poll_event(), Some(ClientEvent::Rekeyed));
+    let out = drain_tls(&mut c);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].len(), 2 + 106);
+    assert_eq!(out[0][..2], [0x6a, 0x00]);
+    assert_eq!(
+        out[0][2..28],
+        hex("00 00 00 00 00 00 01 2e 01 00 00 00 01 00 00 00 00 00 00 56 00 07 00 00 00 50")
+    );
+    assert_ne!(out[0][34..38], hex("a1 b2 c3 d4"), "a fresh inbound SPI");
+    assert_eq!(c.transport(), Transport::Esp, "ESP stays up over a rekey");
+    c.send_ip(t, &ipv4_packet());
+    let d = c.poll_udp_transmit().unwrap();
+    assert_eq!(d[..8], hex("55 66 77 88 00 00 00 00"));
+    // The old inbound SA (§11.3's keys) still works for a while: the
+    // gateway may not have seen our new keys yet.
+    let mut secrets = [0u8; 64];
+    secrets[..16].copy_from_slice(&range(0x40, 0x4f));
+    secrets[16..36].copy_from_slice(&range(0x60, 0x73));
+    let old = SaParams {
+        spi: 0xa1b2c3d4,
+        cipher: Cipher::Aes128Cbc,
+        integrity: Integrity::HmacSha1_96,
+        secrets,
+    };
+    let mut gw_tx = OutboundSa::new(&old, t, SaLifetime::default());
+    let late = gw_tx
+        .encrypt(&ipv4_packet(), NextHeader::IPV4, &mut TestRng::new(9))
+        .unwrap();
+    c.handle_udp(t, &late);
+    assert_eq!(c.poll_ip(), Some(ipv4_packet()));
+    let mut tampered = late.clone();
+    tampered[7] ^= 1;
+    c.handle_udp(t, &tampered);
+    assert_eq!(c.stats().esp_dropped, 1, "ICV covers the sequence number");
+    // An invalid 302 (group 1 inside) turns ESP off with an ESP-disable.
+    c.handle_tls(t, &server_302([9, 9, 9, 9], 1, true));
+    assert!(matches!(
+        c.poll_event(),
+        Some(ClientEvent::EspDown(EspDownReason::BadRekey(_)))
+    ));
+    let mut disable = hex(ESP_ENABLE);
+    disable[34] = 0;
+    assert_eq!(drain_tls(&mut c), [disable]);
+    assert_eq!(c.transport(), Transport::Tls);
+    c.send_ip(t, &ipv4_packet());
+    assert_eq!(c.poll_udp_transmit(), None);
+    assert_eq!(drain_tls(&mut c).len(), 1);
 }

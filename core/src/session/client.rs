@@ -311,8 +311,11 @@ impl ClientSession {
         };
         self.cipher = Some(cipher);
         self.integrity = Some(integrity);
+        // Only the seconds lifetime (8/6) is acted on. Whether gateways
+        // rekey on the byte lifetime (8/5) is unknown and OpenConnect
+        // ignores both, so acting on 8/5 could force needless reconnects.
         let lifetime = SaLifetime {
-            bytes: esp.lifetime_bytes.filter(|&b| b > 0).map(u64::from),
+            bytes: None,
             time: esp
                 .lifetime_secs
                 .filter(|&s| s > 0)
@@ -344,6 +347,14 @@ impl ClientSession {
     }
 
     fn handle_rekey(&mut self, now: Instant, message: &KmpMessage) {
+        let esp_offered = self
+            .config
+            .as_ref()
+            .is_some_and(|c| c.values().esp.port.is_some());
+        if !self.opts.esp || !esp_offered {
+            // ESP is off (option or no ESP port): new keys are of no use.
+            return;
+        }
         let result = Config::parse_rekey(&message.payload).map_err(|e| e.to_string());
         let new = result.and_then(|cfg| {
             let mut esp = cfg.values().esp.clone();
@@ -459,9 +470,41 @@ impl ClientSession {
         if let Some(t) = self.rekey_wait
             && now >= t + REKEY_GRACE
         {
-            // The gateway did not rekey: get fresh keys by reconnecting.
-            self.rekey_wait = None;
+            self.keys_expired();
+        }
+    }
+
+    /// Our outbound SA ran out (seconds lifetime or sequence numbers) and
+    /// the gateway did not rekey within [`REKEY_GRACE`]. The client cannot
+    /// ask for new keys over oNCP. If ESP was carrying our data, the TLS
+    /// connection has been idle and may have died silently, losing the
+    /// gateway's rekey (spec §6.3): reconnect to get fresh keys (the 2023
+    /// OpenConnect proposal). Otherwise just stop using the expired keys;
+    /// data keeps flowing over TLS and a later gateway rekey restarts ESP.
+    fn keys_expired(&mut self) {
+        self.rekey_wait = None;
+        if self.esp_state.is_established() {
+            self.esp_state = EspState::Unavailable;
+            self.events
+                .push_back(ClientEvent::EspDown(EspDownReason::KeysExpired));
             self.lose_tls();
+        } else {
+            self.esp.clear();
+            self.esp_state = EspState::Unavailable;
+        }
+    }
+
+    /// The UDP socket reported an error (for example ICMP port
+    /// unreachable). If ESP was carrying data, fall back to TLS with an
+    /// ESP-disable 303 and start probing again (spec §7.6); while probing,
+    /// the schedule just continues.
+    pub fn handle_udp_error(&mut self, now: Instant) {
+        if matches!(self.phase, Phase::Data(_)) && self.esp_state.is_established() {
+            self.tls_tx
+                .push_back(encode_record(&Control::Esp(false).to_message().to_vec()));
+            self.events
+                .push_back(ClientEvent::EspDown(EspDownReason::UdpError));
+            self.esp_state = EspState::start_probing(now + super::probe::PROBE_INTERVAL);
         }
     }
 

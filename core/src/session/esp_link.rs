@@ -13,6 +13,8 @@ use crate::time::{Duration, Instant};
 
 /// Packets of the previous inbound SA accepted after a rekey (spec §6.3).
 const OLD_SA_GRACE: u64 = 32;
+/// Sequence numbers left on an SA when a rekey is due.
+const SEQ_MARGIN: u64 = 1 << 16;
 /// How long the previous inbound SA stays usable at most after a rekey.
 const OLD_SA_MAX_AGE: Duration = Duration::from_secs(10);
 
@@ -143,6 +145,16 @@ impl EspLink {
             }
         }
         sa.encrypt(packet, NextHeader::for_packet(packet), rng)
+    }
+
+    /// Whether either SA is close to running out of sequence numbers.
+    pub(crate) fn sequence_nearly_exhausted(&self, now: Instant) -> bool {
+        let inbound = self
+            .inbound
+            .as_ref()
+            .is_some_and(|sa| sa.window().next_expected() + SEQ_MARGIN > 1 << 32);
+        let outbound = self.outbound.as_ref().is_some_and(|sa| sa.needs_rekey(now));
+        inbound || outbound
     }
 
     /// A probe on the outbound SA.

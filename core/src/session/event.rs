@@ -25,6 +25,11 @@ pub enum EspDownReason {
     TlsLost,
     /// The peer disabled ESP (gateway side: the client's 303).
     DisabledByPeer,
+    /// Our outbound keys ran out and the gateway did not rekey in time
+    /// (the client reconnects to get fresh ones).
+    KeysExpired,
+    /// The UDP socket reported an error (e.g. ICMP port unreachable).
+    UdpError,
 }
 
 /// Why a session ended for good.

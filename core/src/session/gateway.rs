@@ -10,7 +10,7 @@ use super::event::{DisconnectReason, EspDownReason, GatewayEvent, SessionStats};
 use super::options::GatewaySessionConfig;
 use crate::esp::{SaLifetime, SaParams};
 use crate::rng::Random;
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
 use crate::wire::data::{MIN_PACKET_LIMIT, data_message, split_ip_packets};
 use crate::wire::http::{RequestHead, TUNNEL_ACCEPTED_RESPONSE, head_len};
 use crate::wire::record::{
@@ -31,6 +31,9 @@ pub const NOT_FOUND_RESPONSE: &[u8] =
 /// Largest KMP 300 payload we send (OpenConnect's receive buffer is
 /// max(16384, MTU) + 20, spec §3.6).
 const MAX_DATA_PAYLOAD: usize = 16384;
+
+/// How long an unanswered rekey blocks another sequence-driven one.
+const REKEY_RETRY: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
 enum Phase {
@@ -63,8 +66,10 @@ pub struct GatewaySession {
     esp: EspLink,
     /// The client asked for ESP (303 enable) and we have its keys.
     esp_enabled: bool,
-    /// Our inbound SA's parameters waiting for the client's reply keys.
+    /// When our last rekey 302 went out, until the client's keys answer it.
     rekey_started: Option<Instant>,
+    /// A probe arrived before the client's keys: answer it when they come.
+    probe_unanswered: bool,
     next_rekey: Option<Instant>,
     hostname: String,
     client_mtu: Option<u32>,
@@ -100,6 +105,7 @@ impl GatewaySession {
             esp: EspLink::new(),
             esp_enabled: false,
             rekey_started: None,
+            probe_unanswered: false,
             next_rekey: None,
             hostname: String::new(),
             client_mtu: None,
@@ -295,6 +301,10 @@ impl GatewaySession {
     }
 
     fn handle_client_keys(&mut self, now: Instant, message: &KmpMessage) {
+        if self.cfg.esp_port.is_none() || self.esp.inbound.is_none() {
+            // We offered no ESP: keys are of no use.
+            return;
+        }
         let Ok(keys) = EspKeys::parse_client_payload(&message.payload) else {
             return;
         };
@@ -313,6 +323,21 @@ impl GatewaySession {
             self.stats.rekeys += 1;
             self.events.push_back(GatewayEvent::Rekeyed);
         }
+        if core::mem::take(&mut self.probe_unanswered) {
+            self.answer_probe();
+        }
+    }
+
+    fn answer_probe(&mut self) {
+        match self.esp.probe(&mut *self.rng) {
+            Some(p) => {
+                self.stats.probes_out += 1;
+                self.udp_tx.push_back(p);
+            }
+            // The probe overtook the client's keys (UDP is faster than
+            // TLS): answer once they arrive.
+            None => self.probe_unanswered = true,
+        }
     }
 
     /// A UDP datagram addressed to our ESP port whose SPI is ours. Returns
@@ -324,14 +349,13 @@ impl GatewaySession {
         }
         match self.esp.open(datagram, now, &mut self.stats) {
             Ok(Opened::Probe) => {
-                if let Some(p) = self.esp.probe(&mut *self.rng) {
-                    self.stats.probes_out += 1;
-                    self.udp_tx.push_back(p);
-                }
+                self.answer_probe();
+                self.check_exhaustion(now);
                 true
             }
             Ok(Opened::Packet(p)) => {
                 self.ip_rx.push_back(p);
+                self.check_exhaustion(now);
                 true
             }
             Err(_) => {
@@ -342,7 +366,7 @@ impl GatewaySession {
     }
 
     /// An IP packet to deliver to the client.
-    pub fn send_ip(&mut self, _now: Instant, packet: &[u8]) {
+    pub fn send_ip(&mut self, now: Instant, packet: &[u8]) {
         let configured = matches!(
             self.phase,
             Phase::Stream {
@@ -359,6 +383,7 @@ impl GatewaySession {
             self.stats.esp_packets_out += 1;
             self.stats.esp_bytes_out += packet.len() as u64;
             self.udp_tx.push_back(d);
+            self.check_exhaustion(now);
             return;
         }
         if let Ok(m) = data_message(packet, Sender::Server) {
@@ -378,7 +403,9 @@ impl GatewaySession {
                 ..
             }
         );
-        if !configured || self.cfg.esp_port.is_none() {
+        // Only clients that sent keys can take new ones (a client with ESP
+        // off never does).
+        if !configured || self.cfg.esp_port.is_none() || self.esp.outbound.is_none() {
             return;
         }
         let inbound = SaParams::generate(self.cfg.cipher, self.cfg.integrity, &mut *self.rng);
@@ -393,6 +420,15 @@ impl GatewaySession {
         }
         self.rekey_started = Some(now);
         self.next_rekey = self.cfg.rekey_after.map(|d| now + d);
+    }
+
+    /// Rekeys early when sequence numbers run out on either SA (about
+    /// 2^32 packets; the client cannot ask for a rekey itself).
+    fn check_exhaustion(&mut self, now: Instant) {
+        let pending = self.rekey_started.is_some_and(|t| now < t + REKEY_RETRY);
+        if !pending && self.esp.sequence_nearly_exhausted(now) {
+            self.rekey(now);
+        }
     }
 
     /// Timers are due.

@@ -94,6 +94,9 @@ pub struct Pair {
     pub gateway: GatewaySession,
     pub faults: LinkFaults,
     pub blocked: HashSet<Dir>,
+    /// The TLS connection died silently: records written are never
+    /// delivered (no error either side).
+    pub tls_dead: bool,
     pub tls_delay: Duration,
     pub udp_delay: Duration,
     link_rng: TestRng,
@@ -123,6 +126,7 @@ impl Pair {
             gateway,
             faults: LinkFaults::default(),
             blocked: HashSet::new(),
+            tls_dead: false,
             tls_delay: Duration::from_millis(10),
             udp_delay: Duration::from_millis(10),
             link_rng: TestRng::new(seed ^ 0x5555),
@@ -194,11 +198,17 @@ impl Pair {
         }
         while let Some(b) = self.client.poll_tls_transmit() {
             wrote_tls = true;
+            if self.tls_dead {
+                continue;
+            }
             self.seq += 1;
             self.tls_in_flight
                 .insert((self.now + self.tls_delay, self.seq), (Dir::C2S, b));
         }
         while let Some(b) = self.gateway.poll_tls_transmit() {
+            if self.tls_dead {
+                continue;
+            }
             self.seq += 1;
             self.tls_in_flight
                 .insert((self.now + self.tls_delay, self.seq), (Dir::S2C, b));
