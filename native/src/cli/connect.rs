@@ -51,7 +51,8 @@ pub struct ConnectArgs {
     /// Name of the TUN interface to create.
     #[arg(short = 'i', long, value_name = "IFNAME")]
     pub interface: Option<String>,
-    /// Request this MTU from the server.
+    /// MTU of the TUN device (default: the gateway's). As with OpenConnect,
+    /// the MTU reported to the gateway stays the one it sent (spec §2.6).
     #[arg(short = 'm', long)]
     pub mtu: Option<u16>,
     /// Do not use ESP over UDP; carry all traffic over TLS.
