@@ -2,6 +2,7 @@
 
 /// The direction of a byte stream or datagram relative to the VPN session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Direction {
     /// From the VPN client to the gateway.
     ClientToServer,

@@ -1,0 +1,70 @@
+//! [`TraceError`]: everything the decoder can find wrong, by layer. Each
+//! error is reported as an [`super::Event`]; decoding goes on with what is
+//! left.
+
+use thiserror::Error;
+
+use super::capture::CaptureError;
+use super::link::LinkError;
+use super::net::fragment::FragmentError;
+use super::net::ip::IpError;
+use super::net::tcp::TcpError;
+use super::net::udp::UdpError;
+use super::tls::{KeyLogError, TlsError};
+use crate::esp::EspError;
+use crate::lzo::LzoError;
+use crate::wire::WireError;
+
+/// An error found while decoding a capture.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TraceError {
+    /// The capture file.
+    #[error("capture: {0}")]
+    Capture(#[from] CaptureError),
+    /// A link-layer header.
+    #[error("link: {0}")]
+    Link(#[from] LinkError),
+    /// An IP header.
+    #[error("ip: {0}")]
+    Ip(#[from] IpError),
+    /// IP fragment reassembly.
+    #[error("ip: {0}")]
+    Fragment(#[from] FragmentError),
+    /// A TCP header.
+    #[error("tcp: {0}")]
+    Tcp(#[from] TcpError),
+    /// A TCP stream lost bytes the capture does not have.
+    #[error("tcp: {missing} bytes missing at stream offset {offset}")]
+    TcpGap {
+        /// Where the gap starts.
+        offset: u64,
+        /// How many bytes are missing.
+        missing: u64,
+    },
+    /// A TCP flow was dropped to keep memory bounded.
+    #[error("tcp: flow {flow} evicted: more than {limit} open flows")]
+    FlowEvicted {
+        /// The flow number.
+        flow: u64,
+        /// The flow limit.
+        limit: usize,
+    },
+    /// A UDP header.
+    #[error("udp: {0}")]
+    Udp(#[from] UdpError),
+    /// A line of a TLS key log.
+    #[error("keylog: {0}")]
+    KeyLog(#[from] KeyLogError),
+    /// The TLS layer.
+    #[error("tls: {0}")]
+    Tls(#[from] TlsError),
+    /// HTTP or oNCP bytes inside TLS.
+    #[error("oncp: {0}")]
+    Wire(#[from] WireError),
+    /// An ESP packet.
+    #[error("esp: {0}")]
+    Esp(#[from] EspError),
+    /// LZO decompression of an ESP payload.
+    #[error("lzo: {0}")]
+    Lzo(#[from] LzoError),
+}

@@ -1,0 +1,279 @@
+//! The decoder's output: a typed stream of [`Event`]s with a stable text
+//! rendering.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::ops::Range;
+
+use super::Direction;
+use super::error::TraceError;
+
+/// The protocol layer an [`Event`] belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub enum Layer {
+    /// The capture file itself (headers, interfaces, key log blocks).
+    Capture,
+    /// IP (fragments, non-TCP/UDP protocols).
+    Ip,
+    /// TCP segments and stream events.
+    Tcp,
+    /// UDP datagrams that are not ESP.
+    Udp,
+    /// TLS handshakes, alerts, decryption state.
+    Tls,
+    /// HTTP requests and responses inside TLS.
+    Http,
+    /// oNCP messages inside the tunnel's TLS stream.
+    Oncp,
+    /// ESP packets (UDP-encapsulated).
+    Esp,
+    /// IP packets carried inside the tunnel.
+    Inner,
+}
+
+impl Layer {
+    /// The lowercase name used in the text rendering and JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Layer::Capture => "capture",
+            Layer::Ip => "ip",
+            Layer::Tcp => "tcp",
+            Layer::Udp => "udp",
+            Layer::Tls => "tls",
+            Layer::Http => "http",
+            Layer::Oncp => "oncp",
+            Layer::Esp => "esp",
+            Layer::Inner => "inner",
+        }
+    }
+}
+
+/// A field value, typed enough for JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(untagged))]
+pub enum Value {
+    /// A boolean.
+    Bool(bool),
+    /// An unsigned number.
+    Uint(u64),
+    /// Text (including rendered addresses and hex strings).
+    Text(String),
+    /// A list of values.
+    List(Vec<Value>),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Uint(n) => write!(f, "{n}"),
+            Value::Text(s) => {
+                if s.is_empty() || s.contains([' ', '"', '=', ',', '[', ']']) {
+                    write!(f, "{s:?}")
+                } else {
+                    f.write_str(s)
+                }
+            }
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+impl From<u64> for Value {
+    fn from(v: u64) -> Self {
+        Value::Uint(v)
+    }
+}
+impl From<u32> for Value {
+    fn from(v: u32) -> Self {
+        Value::Uint(v.into())
+    }
+}
+impl From<u16> for Value {
+    fn from(v: u16) -> Self {
+        Value::Uint(v.into())
+    }
+}
+impl From<u8> for Value {
+    fn from(v: u8) -> Self {
+        Value::Uint(v.into())
+    }
+}
+impl From<usize> for Value {
+    fn from(v: usize) -> Self {
+        Value::Uint(v as u64)
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.into())
+    }
+}
+
+/// One named field of an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Field {
+    /// The field's name (lowercase, `_`-separated).
+    pub name: String,
+    /// Its value.
+    pub value: Value,
+}
+
+/// One thing the decoder found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Event {
+    /// Capture time in microseconds since the Unix epoch, when known.
+    pub time_us: Option<u64>,
+    /// The direction within the VPN session, when it applies.
+    pub direction: Option<Direction>,
+    /// The layer.
+    pub layer: Layer,
+    /// A one-line summary.
+    pub summary: String,
+    /// Named fields, in a stable order.
+    pub fields: Vec<Field>,
+    /// The bytes of the capture file this event came from (for stream
+    /// events: the block of the packet that completed it).
+    pub source: Option<Range<u64>>,
+    /// The error, when the event reports one. Its message is also in the
+    /// `error` field.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub error: Option<TraceError>,
+}
+
+impl Event {
+    /// An event with no fields.
+    pub fn new(layer: Layer, summary: impl Into<String>) -> Self {
+        Event {
+            time_us: None,
+            direction: None,
+            layer,
+            summary: summary.into(),
+            fields: Vec::new(),
+            source: None,
+            error: None,
+        }
+    }
+
+    /// An error event: the summary and an `error` field carry its message.
+    pub fn from_error(layer: Layer, error: TraceError) -> Self {
+        let message = alloc::format!("{error}");
+        let mut e = Event::new(layer, alloc::format!("error: {message}"));
+        e.fields.push(Field {
+            name: "error".into(),
+            value: Value::Text(message),
+        });
+        e.error = Some(error);
+        e
+    }
+
+    /// Adds a field (builder style).
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.push(name, value);
+        self
+    }
+
+    /// Adds a field.
+    pub fn push(&mut self, name: &str, value: impl Into<Value>) {
+        self.fields.push(Field {
+            name: name.into(),
+            value: value.into(),
+        });
+    }
+
+    /// The value of the first field called `name`.
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| &f.value)
+    }
+
+    /// Whether this event reports an error.
+    pub fn is_error(&self) -> bool {
+        self.error.is_some()
+    }
+}
+
+/// Renders `12345.678901 C->S tls    summary  key=value …  [@start..end]`:
+/// seconds with six decimals (or `-`), the direction (or `   -`), the layer,
+/// the summary and the fields. The format is stable (tests snapshot it).
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.time_us {
+            Some(t) => write!(f, "{}.{:06}", t / 1_000_000, t % 1_000_000)?,
+            None => f.write_str("-")?,
+        }
+        let dir = self.direction.map(|d| d.label()).unwrap_or("-");
+        write!(f, " {dir} {:<7} {}", self.layer.name(), self.summary)?;
+        for field in &self.fields {
+            if field.name == "error" && self.error.is_some() {
+                continue;
+            }
+            write!(f, " {}={}", field.name, field.value)?;
+        }
+        if let Some(r) = &self.source {
+            write!(f, " [@{}..{}]", r.start, r.end)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn renders_stably() {
+        let mut e = Event::new(Layer::Tcp, "SYN")
+            .with("src", "10.0.0.1:5000")
+            .with("len", 0u32)
+            .with("flags", Value::List(alloc::vec!["S".into(), "A".into()]))
+            .with("note", "two words");
+        e.time_us = Some(1_700_000_000_000_123);
+        e.direction = Some(Direction::ClientToServer);
+        e.source = Some(24..90);
+        assert_eq!(
+            e.to_string(),
+            "1700000000.000123 C->S tcp     SYN src=10.0.0.1:5000 len=0 flags=[S,A] note=\"two words\" [@24..90]"
+        );
+    }
+
+    #[test]
+    fn error_events_carry_the_message() {
+        let e = Event::from_error(
+            Layer::Capture,
+            TraceError::Capture(super::super::capture::CaptureError::BadMagic { magic: 7 }),
+        );
+        assert!(e.is_error());
+        assert!(e.summary.starts_with("error: "));
+        assert!(matches!(e.field("error"), Some(Value::Text(_))));
+        assert_eq!(e.to_string(), alloc::format!("- - capture {}", e.summary));
+    }
+}
