@@ -2,7 +2,8 @@
 //! and gateway over a link with 5% loss, 1% duplication and reordering,
 //! ESP on (and again with compression on): nothing is delivered twice or
 //! corrupted, every packet sent over TLS arrives, and the packets lost are
-//! exactly those whose datagrams the link dropped.
+//! exactly those whose datagrams the link dropped. A third run adds a
+//! rekey every two seconds.
 
 #[path = "session/harness.rs"]
 mod harness;
@@ -60,9 +61,10 @@ fn check(
     );
 }
 
-fn run(compress: bool, seed: u64) {
+fn run(compress: bool, rekey_every: Option<Duration>, seed: u64) {
     let mut gw = gateway_config();
     gw.compression = compress;
+    gw.rekey_after = rekey_every;
     let mut opts = client_options();
     opts.compress_outbound = compress;
     let mut p = Pair::new(gw, opts, seed);
@@ -87,16 +89,32 @@ fn run(compress: bool, seed: u64) {
     if compress {
         assert!(p.client.stats().lzo_out > 0 && p.gateway.stats().lzo_out > 0);
     }
+    if let Some(every) = rekey_every {
+        let expected = 10_000 / (every.0 / 1000);
+        assert!(
+            p.client.stats().rekeys >= expected - 1,
+            "{:?}",
+            p.client.stats()
+        );
+        assert_eq!(p.gateway.stats().rekeys, p.client.stats().rekeys);
+    }
     // Duplicates were refused by the replay window, not delivered.
     assert!(p.client.stats().esp_dropped > 0 || p.gateway.stats().esp_dropped > 0);
 }
 
 #[test]
 fn ten_thousand_packets_each_way_over_a_lossy_link() {
-    run(false, 21);
+    run(false, None, 21);
 }
 
 #[test]
 fn ten_thousand_packets_each_way_with_compression() {
-    run(true, 22);
+    run(true, None, 22);
+}
+
+#[test]
+fn ten_thousand_packets_each_way_with_compression_and_rekeys() {
+    // A rekey every 2 s while packets are in flight and reordered: the
+    // previous SA's grace keeps every packet the link delivered.
+    run(true, Some(Duration::from_secs(2)), 23);
 }

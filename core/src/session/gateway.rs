@@ -28,9 +28,11 @@ pub const COOKIE_REJECTED_RESPONSE: &[u8] =
 pub const NOT_FOUND_RESPONSE: &[u8] =
     b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
-/// Largest KMP 300 payload we send (OpenConnect's receive buffer is
-/// max(16384, MTU) + 20, spec §3.6).
-const MAX_DATA_PAYLOAD: usize = 16384;
+/// Largest IP packet we send over TLS: its KMP 300 record must fit one
+/// TLS record (spec §12), which also keeps it within OpenConnect's
+/// receive buffer of max(16384, MTU) + 20 (§3.6).
+const MAX_DATA_PAYLOAD: usize =
+    MAX_RECORD_PAYLOAD_IN_ONE_TLS_RECORD - crate::wire::kmp::KMP_HEADER_LEN;
 
 /// How long an unanswered rekey blocks another sequence-driven one.
 const REKEY_RETRY: Duration = Duration::from_secs(10);

@@ -61,6 +61,7 @@ pub fn packet(id: u32, from: [u8; 4], to: [u8; 4], len: usize) -> Vec<u8> {
     p
 }
 
+#[allow(dead_code)]
 pub fn packet_id(p: &[u8]) -> u32 {
     u32::from_be_bytes(p[20..24].try_into().unwrap())
 }
