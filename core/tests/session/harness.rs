@@ -2,6 +2,7 @@
 //! GatewaySession: TLS is reliable and in order with a fixed delay; the
 //! UDP link can drop, duplicate, reorder (jitter) and delay, and be
 //! blocked per direction. Every datagram the link drops is recorded.
+#![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::Ipv4Addr;
@@ -61,7 +62,6 @@ pub fn packet(id: u32, from: [u8; 4], to: [u8; 4], len: usize) -> Vec<u8> {
     p
 }
 
-#[allow(dead_code)]
 pub fn packet_id(p: &[u8]) -> u32 {
     u32::from_be_bytes(p[20..24].try_into().unwrap())
 }
@@ -88,7 +88,6 @@ pub enum Via {
     NotSent,
 }
 
-#[allow(dead_code)]
 pub struct Pair {
     pub now: Instant,
     pub client: ClientSession,
@@ -115,7 +114,6 @@ pub struct Pair {
     pub client_udp_sent: u64,
 }
 
-#[allow(dead_code)]
 impl Pair {
     pub fn new(gw: GatewaySessionConfig, opts: ClientOptions, seed: u64) -> Pair {
         let now = Instant(1_000_000);
