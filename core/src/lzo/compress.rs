@@ -1,13 +1,16 @@
 //! LZO1X compression in the LZO1X-1 manner: a single-probe hash table of
-//! 4-byte sequences, greedy matching.
+//! 4-byte sequences, greedy matching, and a probe step that grows while no
+//! match is found (so incompressible data passes quickly).
 //!
 //! The output decodes with liblzo2's `lzo1x_decompress_safe` and with
 //! OpenConnect's stricter decoder: it never uses the M1 or 3-byte match
 //! forms (so nothing after the initial literal run is below 16, spec §8.4),
 //! only M2, M3 and M4 matches, literal runs and the end marker.
 
-use alloc::vec;
+use alloc::boxed::Box;
 use alloc::vec::Vec;
+
+use super::LzoError;
 
 const HASH_BITS: u32 = 14;
 const MIN_MATCH: usize = 4;
@@ -15,20 +18,24 @@ const M2_MAX_LEN: usize = 8;
 const M2_MAX_DIST: usize = 2048;
 const M3_MAX_DIST: usize = 16384;
 const M4_MAX_DIST: usize = 49151;
+/// Literals that fit in the first byte of a stream (17 + n ≤ 255).
+const FIRST_RUN_MAX: usize = 238;
 
-/// The largest output [`Compressor::compress`] can produce for `n` input
-/// bytes (liblzo2's bound: n + n/16 + 64 + 3).
+/// The largest output [`Compressor::compress_into`] can produce for `n`
+/// input bytes (the same bound as liblzo2's `lzo1x_worst_compress`:
+/// n + n/16 + 64 + 3).
 pub const fn worst_compressed_len(n: usize) -> usize {
     n + n / 16 + 64 + 3
 }
 
-/// A reusable LZO1X compressor. Its hash table is allocated once; calls
-/// do not allocate beyond growing the output vector.
+/// A reusable LZO1X compressor: its 64 KiB hash table is allocated once
+/// by [`Compressor::new`]; [`Compressor::compress_into`] allocates nothing.
 #[derive(Clone)]
 pub struct Compressor {
-    /// Positions (plus `base`) of the last 4-byte sequence per hash.
-    table: Vec<u32>,
-    /// Added to positions so that entries of earlier calls are stale.
+    /// `base + position` of the last 4-byte sequence seen per hash.
+    table: Box<[u32; 1 << HASH_BITS]>,
+    /// Added to positions so that entries of earlier calls (below `base`)
+    /// are recognised as stale without clearing the table.
     base: u32,
 }
 
@@ -44,167 +51,192 @@ impl Default for Compressor {
     }
 }
 
-#[inline]
-fn hash(b: &[u8]) -> usize {
-    let v = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+#[inline(always)]
+fn le32(b: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+}
+
+#[inline(always)]
+fn le64(b: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(a)
+}
+
+#[inline(always)]
+fn hash(v: u32) -> usize {
     (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
 }
 
-fn push_ext(out: &mut Vec<u8>, mut rest: usize) {
-    while rest > 255 {
-        out.push(0);
-        rest -= 255;
+/// How many bytes from `a` and `b` onwards are equal, `b` > `a`, not
+/// reading past the end of `input`.
+#[inline(always)]
+fn common_len(input: &[u8], a: usize, b: usize) -> usize {
+    let n = input.len();
+    let mut len = 0;
+    while b + len + 8 <= n {
+        let diff = le64(input, a + len) ^ le64(input, b + len);
+        if diff != 0 {
+            return len + (diff.trailing_zeros() / 8) as usize;
+        }
+        len += 8;
     }
-    out.push(rest as u8);
+    while b + len < n && input[a + len] == input[b + len] {
+        len += 1;
+    }
+    len
+}
+
+/// An output cursor over a buffer at least `worst_compressed_len` long.
+struct Out<'o> {
+    buf: &'o mut [u8],
+    pos: usize,
+}
+
+impl Out<'_> {
+    #[inline(always)]
+    fn push(&mut self, b: u8) {
+        self.buf[self.pos] = b;
+        self.pos += 1;
+    }
+
+    /// The extended part of a length: `00` per 255, then the rest (1–255).
+    #[inline]
+    fn push_ext(&mut self, mut rest: usize) {
+        while rest > 255 {
+            self.push(0);
+            rest -= 255;
+        }
+        self.push(rest as u8);
+    }
+
+    /// Literals: as the first instruction, in the two low bits of the
+    /// previous match's last-but-one byte (1–3, where every match form
+    /// keeps its `t`), or as a literal run instruction (4 or more).
+    #[inline]
+    fn literals(&mut self, lits: &[u8]) {
+        let n = lits.len();
+        if n == 0 {
+            return;
+        }
+        if self.pos == 0 && n <= FIRST_RUN_MAX {
+            self.push(17 + n as u8);
+        } else if self.pos != 0 && n <= 3 {
+            self.buf[self.pos - 2] |= n as u8;
+        } else if n - 3 <= 15 {
+            self.push((n - 3) as u8);
+        } else {
+            self.push(0);
+            self.push_ext(n - 3 - 15);
+        }
+        self.buf[self.pos..self.pos + n].copy_from_slice(lits);
+        self.pos += n;
+    }
+
+    /// A match as M2 (short and near), M3 (up to 16 KiB back) or M4.
+    #[inline]
+    fn matched(&mut self, dist: usize, len: usize) {
+        if len <= M2_MAX_LEN && dist <= M2_MAX_DIST {
+            let d = dist - 1;
+            self.push((((len - 1) << 5) | ((d & 7) << 2)) as u8);
+            self.push((d >> 3) as u8);
+            return;
+        }
+        let (d, marker, mask) = if dist <= M3_MAX_DIST {
+            (dist - 1, 32usize, 31usize)
+        } else {
+            let d = dist - 16384;
+            (d, 16 | ((d >> 11) & 8), 7)
+        };
+        let l = len - 2;
+        if l <= mask {
+            self.push((marker | l) as u8);
+        } else {
+            self.push(marker as u8);
+            self.push_ext(l - mask);
+        }
+        self.push(((d & 63) << 2) as u8);
+        self.push(((d >> 6) & 255) as u8);
+    }
 }
 
 impl Compressor {
     /// A compressor with an empty table.
     pub fn new() -> Self {
         Compressor {
-            table: vec![0; 1 << HASH_BITS],
+            table: Box::new([0; 1 << HASH_BITS]),
             base: 1,
         }
     }
 
-    /// Compresses `input`, appending the LZO1X stream to `out`.
+    /// Compresses `input` into `out`, returning the stream's length.
+    /// `out` must hold at least [`worst_compressed_len`]`(input.len())`
+    /// bytes, else [`LzoError::CompressBufferTooSmall`]. No allocation.
+    pub fn compress_into(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize, LzoError> {
+        let need = worst_compressed_len(input.len());
+        if out.len() < need {
+            return Err(LzoError::CompressBufferTooSmall {
+                need,
+                have: out.len(),
+            });
+        }
+        Ok(self.compress_sized(input, out))
+    }
+
+    /// Compresses `input`, appending the LZO1X stream to `out` (which
+    /// grows at most once).
     pub fn compress(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        out.reserve(worst_compressed_len(input.len()));
-        // Positions stored are `base + pos`; entries below `base` belong to
-        // earlier calls. Reset the table before the counter could wrap.
-        if (self.base as u64) + (input.len() as u64) + 1 >= u32::MAX as u64 {
+        let start = out.len();
+        out.resize(start + worst_compressed_len(input.len()), 0);
+        let n = self.compress_sized(input, &mut out[start..]);
+        out.truncate(start + n);
+    }
+
+    /// The compressor proper; `out` is at least `worst_compressed_len`
+    /// long (that bound covers every stream it writes).
+    fn compress_sized(&mut self, input: &[u8], out: &mut [u8]) -> usize {
+        let n = input.len();
+        // Reset the table before `base + position` could wrap.
+        if u64::from(self.base) + n as u64 + 2 >= u64::from(u32::MAX) {
             self.table.fill(0);
             self.base = 1;
         }
         let base = self.base;
+        let mut out = Out { buf: out, pos: 0 };
+        // Literals pending from `lit_start`; probing at `ip`.
         let mut lit_start = 0usize;
-        let mut first = true;
-        // Index into `out` of the last match's first byte, whose low two
-        // bits take the count of 1–3 following literals.
-        let mut last_match: Option<usize> = None;
-        let mut i = 0usize;
-        while input.len() >= MIN_MATCH && i + MIN_MATCH <= input.len() {
-            let h = hash(&input[i..]);
-            let cand = self.table[h];
-            self.table[h] = base + i as u32;
-            let found = (cand >= base).then(|| (cand - base) as usize).filter(|&c| {
-                i - c <= M4_MAX_DIST && input[c..c + MIN_MATCH] == input[i..i + MIN_MATCH]
-            });
-            let Some(c) = found else {
-                i += 1;
-                continue;
-            };
-            let mut len = MIN_MATCH;
-            while i + len < input.len() && input[c + len] == input[i + len] {
-                len += 1;
+        let mut ip = 0usize;
+        while ip + MIN_MATCH <= n {
+            let v = le32(input, ip);
+            let slot = &mut self.table[hash(v)];
+            let cand = *slot;
+            *slot = base + ip as u32;
+            if cand >= base {
+                let c = (cand - base) as usize;
+                let dist = ip - c;
+                if dist <= M4_MAX_DIST && le32(input, c) == v {
+                    let len = MIN_MATCH + common_len(input, c + MIN_MATCH, ip + MIN_MATCH);
+                    out.literals(&input[lit_start..ip]);
+                    out.matched(dist, len);
+                    ip += len;
+                    lit_start = ip;
+                    // The position just before the end, so a repeat of
+                    // what follows the match finds it.
+                    if ip >= 2 && ip + 2 <= n {
+                        let p = ip - 2;
+                        self.table[hash(le32(input, p))] = base + p as u32;
+                    }
+                    continue;
+                }
             }
-            let dist = i - c;
-            // M4 distances must exceed 16384; a match that fits none of
-            // the forms is skipped.
-            if dist > M3_MAX_DIST && dist < 16385 {
-                i += 1;
-                continue;
-            }
-            emit_literals(out, &input[lit_start..i], &mut first, last_match);
-            last_match = Some(out.len());
-            emit_match(out, dist, len);
-            first = false;
-            // Index a few positions inside the match for later matches.
-            let end = i + len;
-            let mut j = i + 1;
-            while j + MIN_MATCH <= input.len() && j < end {
-                self.table[hash(&input[j..])] = base + j as u32;
-                j += 2;
-            }
-            i = end;
-            lit_start = i;
+            // No match: step further the longer the literal run grows.
+            ip += 1 + ((ip - lit_start) >> 5);
         }
-        emit_literals(out, &input[lit_start..], &mut first, last_match);
-        out.extend_from_slice(&[0x11, 0x00, 0x00]);
-        self.base = base + input.len() as u32 + 1;
-    }
-}
-
-/// Emits literals: as the first instruction, in the trailing bits of the
-/// previous match (1–3), or as a literal run instruction (4 or more).
-fn emit_literals(out: &mut Vec<u8>, lits: &[u8], first: &mut bool, last_match: Option<usize>) {
-    let n = lits.len();
-    if n == 0 {
-        return;
-    }
-    if *first {
-        *first = false;
-        if n <= 238 {
-            out.push(17 + n as u8);
-        } else {
-            push_run_header(out, n);
-        }
-    } else if n <= 3 {
-        let m = last_match.expect("literals after the first follow a match");
-        // M2 keeps t in its first byte; M3/M4 in the byte after the length.
-        let at = if out[m] >= 64 {
-            m
-        } else {
-            trailing_byte_of(out, m)
-        };
-        out[at] |= n as u8;
-    } else {
-        push_run_header(out, n);
-    }
-    out.extend_from_slice(lits);
-}
-
-fn push_run_header(out: &mut Vec<u8>, n: usize) {
-    let l = n - 3;
-    if l <= 15 {
-        out.push(l as u8);
-    } else {
+        out.literals(&input[lit_start..]);
+        out.push(0x11);
         out.push(0);
-        push_ext(out, l - 15);
-    }
-}
-
-/// For an M3/M4 match starting at `m`, the index of its B0 byte (after any
-/// extended-length bytes).
-fn trailing_byte_of(out: &[u8], m: usize) -> usize {
-    let mask = if out[m] >= 32 { 31 } else { 7 };
-    let mut k = m + 1;
-    if out[m] & mask == 0 {
-        while out[k] == 0 {
-            k += 1;
-        }
-        k += 1;
-    }
-    k
-}
-
-fn emit_match(out: &mut Vec<u8>, dist: usize, len: usize) {
-    if len <= M2_MAX_LEN && dist <= M2_MAX_DIST {
-        let d = dist - 1;
-        out.push((((len - 1) << 5) | ((d & 7) << 2)) as u8);
-        out.push((d >> 3) as u8);
-    } else if dist <= M3_MAX_DIST {
-        let d = dist - 1;
-        let l = len - 2;
-        if l <= 31 {
-            out.push(32 | l as u8);
-        } else {
-            out.push(32);
-            push_ext(out, l - 31);
-        }
-        out.push(((d & 63) << 2) as u8);
-        out.push((d >> 6) as u8);
-    } else {
-        let d = dist - 16384;
-        let h = ((d >> 14) & 1) as u8;
-        let l = len - 2;
-        if l <= 7 {
-            out.push(16 | (h << 3) | l as u8);
-        } else {
-            out.push(16 | (h << 3));
-            push_ext(out, l - 7);
-        }
-        out.push(((d & 63) << 2) as u8);
-        out.push(((d >> 6) & 255) as u8);
+        out.push(0);
+        self.base = base + n as u32 + 1;
+        out.pos
     }
 }

@@ -2,9 +2,14 @@
 //!
 //! Accepts the reference (liblzo2) format, including the M1 match or
 //! 3-byte match directly after an initial literal run, which OpenConnect's
-//! decoder rejects (§8.4). Every read and write is bounds-checked; the
-//! output never grows past the caller's limit; the end marker must be the
-//! last byte of the input.
+//! decoder rejects (§8.4). Like OpenConnect (and unlike liblzo2) it
+//! requires the end marker to be exactly `11 00 00` and to be the last
+//! byte of the input.
+//!
+//! Every read and write is bounds-checked and the output never grows past
+//! the caller's buffer. For speed, short copies are done in whole 4/8/16
+//! byte chunks when the buffers have room for them, so bytes of the output
+//! buffer *after* the returned length may be overwritten with scratch data.
 
 use alloc::vec::Vec;
 
@@ -14,183 +19,263 @@ use super::LzoError;
 /// value far above any real packet while preventing overflow).
 const MAX_ZERO_RUN: usize = 1 << 16;
 
-struct Reader<'a> {
-    input: &'a [u8],
-    pos: usize,
-}
-
-impl Reader<'_> {
-    #[inline]
-    fn byte(&mut self) -> Result<u8, LzoError> {
-        let b = *self
-            .input
-            .get(self.pos)
-            .ok_or(LzoError::Truncated(self.pos))?;
-        self.pos += 1;
-        Ok(b)
-    }
-
-    /// `ext(x, mask)`: the low bits of `x` if non-zero, else an extended
-    /// length of zero bytes (255 each) ended by a non-zero byte.
-    #[inline]
-    fn ext(&mut self, x: u8, mask: u8) -> Result<usize, LzoError> {
-        let low = (x & mask) as usize;
-        if low != 0 {
-            return Ok(low);
+/// Reads the byte at `*ip` and advances.
+#[inline(always)]
+fn next(input: &[u8], ip: &mut usize) -> Result<u8, LzoError> {
+    match input.get(*ip) {
+        Some(&b) => {
+            *ip += 1;
+            Ok(b)
         }
-        let start = self.pos;
-        let mut zeros = 0usize;
-        loop {
-            let b = self.byte()?;
-            if b != 0 {
-                return Ok(255 * zeros + mask as usize + b as usize);
-            }
-            zeros += 1;
-            if zeros > MAX_ZERO_RUN {
-                return Err(LzoError::LengthOverflow(start));
-            }
-        }
-    }
-
-    #[inline]
-    fn take(&mut self, n: usize) -> Result<&[u8], LzoError> {
-        let s = self
-            .input
-            .get(self.pos..self.pos.saturating_add(n))
-            .ok_or(LzoError::Truncated(self.input.len()))?;
-        self.pos += n;
-        Ok(s)
+        None => Err(LzoError::Truncated(input.len())),
     }
 }
 
-struct Writer<'o> {
-    out: &'o mut [u8],
-    len: usize,
+/// Reads two bytes (a match's distance field) and advances.
+#[inline(always)]
+fn next2(input: &[u8], ip: &mut usize) -> Result<(usize, usize), LzoError> {
+    match input.get(*ip..*ip + 2) {
+        Some(&[b0, b1]) => {
+            *ip += 2;
+            Ok((b0 as usize, b1 as usize))
+        }
+        _ => Err(LzoError::Truncated(input.len())),
+    }
 }
 
-impl Writer<'_> {
-    #[inline]
-    fn literals(&mut self, src: &[u8], at: usize) -> Result<(), LzoError> {
-        let end = self.len + src.len();
-        let limit = self.out.len();
-        let dst = self
-            .out
-            .get_mut(self.len..end)
-            .ok_or(LzoError::OutputFull { at, limit })?;
-        dst.copy_from_slice(src);
-        self.len = end;
-        Ok(())
-    }
-
-    #[inline]
-    fn copy_match(&mut self, distance: usize, length: usize, at: usize) -> Result<(), LzoError> {
-        if distance > self.len || distance == 0 {
-            return Err(LzoError::BadDistance {
-                at,
-                distance,
-                produced: self.len,
-            });
+/// The extended part of `ext(x, mask)` once the low bits of `x` were
+/// found zero: 255 per `00` byte, ended by a non-zero byte `b`; the value
+/// is `255·zeros + mask + b`.
+#[cold]
+fn ext(input: &[u8], ip: &mut usize, mask: usize) -> Result<usize, LzoError> {
+    let start = *ip;
+    let rest = input.get(start..).unwrap_or(&[]);
+    let zeros = rest.iter().take(MAX_ZERO_RUN + 1).position(|&b| b != 0);
+    match zeros {
+        Some(z) => {
+            *ip = start + z + 1;
+            Ok(255 * z + mask + rest[z] as usize)
         }
-        let end = self.len + length;
-        if end > self.out.len() {
+        None if rest.len() > MAX_ZERO_RUN => Err(LzoError::LengthOverflow(start)),
+        None => Err(LzoError::Truncated(input.len())),
+    }
+}
+
+/// Copies `n` literals from the input to the output.
+#[inline(always)]
+fn literals(
+    input: &[u8],
+    ip: &mut usize,
+    out: &mut [u8],
+    op: &mut usize,
+    n: usize,
+) -> Result<(), LzoError> {
+    let (i, o) = (*ip, *op);
+    if n <= 16 && input.len() >= i + 16 && out.len() >= o + 16 {
+        // Room for a whole chunk on both sides: copy 16, keep n.
+        out[o..o + 16].copy_from_slice(&input[i..i + 16]);
+    } else {
+        if input.len() - i < n {
+            return Err(LzoError::Truncated(input.len()));
+        }
+        if out.len() - o < n {
             return Err(LzoError::OutputFull {
-                at,
-                limit: self.out.len(),
+                at: i,
+                limit: out.len(),
             });
         }
-        let from = self.len - distance;
-        if distance >= length {
-            self.out.copy_within(from..from + length, self.len);
-        } else {
-            for i in 0..length {
-                self.out[self.len + i] = self.out[from + i];
-            }
-        }
-        self.len = end;
+        out[o..o + n].copy_from_slice(&input[i..i + n]);
+    }
+    *ip = i + n;
+    *op = o + n;
+    Ok(())
+}
+
+/// Copies the 1–3 literals that trail a match.
+#[inline(always)]
+fn trailing_literals(
+    input: &[u8],
+    ip: &mut usize,
+    out: &mut [u8],
+    op: &mut usize,
+    t: usize,
+) -> Result<(), LzoError> {
+    let (i, o) = (*ip, *op);
+    if input.len() >= i + 4 && out.len() >= o + 4 {
+        out[o..o + 4].copy_from_slice(&input[i..i + 4]);
+        *ip = i + t;
+        *op = o + t;
         Ok(())
+    } else {
+        literals(input, ip, out, op, t)
     }
 }
 
-/// Decompresses `input` into `out`, returning the number of bytes written.
-/// `out.len()` is the output limit.
+/// Copies `length` bytes from `distance` back, forward byte by byte in
+/// effect (so `distance < length` repeats the last `distance` bytes).
+#[inline(always)]
+fn copy_match(
+    out: &mut [u8],
+    op: usize,
+    distance: usize,
+    length: usize,
+    at: usize,
+) -> Result<(), LzoError> {
+    if distance > op {
+        return Err(LzoError::BadDistance {
+            at,
+            distance,
+            produced: op,
+        });
+    }
+    let room = out.len() - op;
+    if length > room {
+        return Err(LzoError::OutputFull {
+            at,
+            limit: out.len(),
+        });
+    }
+    let from = op - distance;
+    if distance >= 16 && room >= length + 16 {
+        // Each 16-byte chunk reads only bytes written before it.
+        let mut i = 0;
+        loop {
+            out.copy_within(from + i..from + i + 16, op + i);
+            i += 16;
+            if i >= length {
+                break;
+            }
+        }
+    } else if distance >= 8 && room >= length + 8 {
+        let mut i = 0;
+        loop {
+            out.copy_within(from + i..from + i + 8, op + i);
+            i += 8;
+            if i >= length {
+                break;
+            }
+        }
+    } else if distance >= length {
+        out.copy_within(from..from + length, op);
+    } else {
+        overlapping_copy(out, from, op, length);
+    }
+    Ok(())
+}
+
+/// A match shorter in distance than in length: the pattern of the last
+/// `op - from` bytes repeats. Copies in doubling chunks, each from the
+/// already repeated region (source and destination never overlap).
+#[inline]
+fn overlapping_copy(out: &mut [u8], from: usize, op: usize, length: usize) {
+    if op - from == 1 {
+        let b = out[from];
+        out[op..op + length].fill(b);
+        return;
+    }
+    let mut done = 0;
+    while done < length {
+        let n = (op + done - from).min(length - done);
+        out.copy_within(from..from + n, op + done);
+        done += n;
+    }
+}
+
+/// Decompresses the LZO1X stream `input` into `out`, returning the number
+/// of bytes written. `out.len()` is the output limit: a stream that would
+/// produce more fails with [`LzoError::OutputFull`]. Bytes of `out` past
+/// the returned length are unspecified (scratch space of chunked copies).
 pub fn decompress_into(input: &[u8], out: &mut [u8]) -> Result<usize, LzoError> {
-    let mut r = Reader { input, pos: 0 };
-    let mut w = Writer { out, len: 0 };
-    // State: `t` trailing literals of the last match; `after_run` when the
-    // current instruction byte directly follows a literal run.
+    let mut ip = 0usize;
+    let mut op = 0usize;
+    // `t`: trailing literals of the last match ("previous t");
+    // `after_run`: the current instruction byte directly follows a
+    // literal run (a byte ≤ 15 there is the 3-byte match).
     let mut t: usize;
     let mut after_run: bool;
-    let mut x = r.byte()?;
+    let mut x = next(input, &mut ip)?;
     if x >= 18 {
         let n = x as usize - 17;
-        let at = r.pos;
-        w.literals(r.take(n)?, at)?;
-        // liblzo2: a run of 4+ acts like a literal run, 1–3 like a match's
-        // trailing literals.
+        literals(input, &mut ip, out, &mut op, n)?;
+        // liblzo2: a run of 4+ acts like a literal run, 1–3 like a
+        // match's trailing literals.
         after_run = n >= 4;
         t = if n >= 4 { 0 } else { n };
-        x = r.byte()?;
+        x = next(input, &mut ip)?;
     } else {
         t = 0;
         after_run = false;
     }
     loop {
-        let at = r.pos - 1;
+        let at = ip - 1;
+        let xs = x as usize;
+        let (distance, length);
         if x >= 64 {
-            let length = (x as usize >> 5) + 1;
-            let b = r.byte()? as usize;
-            let distance = b * 8 + ((x as usize >> 2) & 7) + 1;
-            w.copy_match(distance, length, at)?;
-            t = x as usize & 3;
+            // M2: LLLDDDTT B
+            let b = next(input, &mut ip)? as usize;
+            length = (xs >> 5) + 1;
+            distance = (b << 3) + ((xs >> 2) & 7) + 1;
+            t = xs & 3;
         } else if x >= 32 {
-            let length = r.ext(x, 31)? + 2;
-            let b0 = r.byte()? as usize;
-            let b1 = r.byte()? as usize;
-            let distance = b1 * 64 + (b0 >> 2) + 1;
-            w.copy_match(distance, length, at)?;
+            // M3: 001LLLLL [ext] B0 B1
+            let mut n = xs & 31;
+            if n == 0 {
+                n = ext(input, &mut ip, 31)?;
+            }
+            let (b0, b1) = next2(input, &mut ip)?;
+            length = n + 2;
+            distance = (b1 << 6) + (b0 >> 2) + 1;
             t = b0 & 3;
         } else if x >= 16 {
-            let n = r.ext(x, 7)?;
-            let b0 = r.byte()? as usize;
-            let b1 = r.byte()? as usize;
-            let distance = 16384 + ((x as usize & 8) << 11) + b1 * 64 + (b0 >> 2);
-            if distance == 16384 {
+            // M4 or the end marker: 0001HLLL [ext] B0 B1
+            let mut n = xs & 7;
+            if n == 0 {
+                n = ext(input, &mut ip, 7)?;
+            }
+            let (b0, b1) = next2(input, &mut ip)?;
+            let d = ((xs & 8) << 11) + (b1 << 6) + (b0 >> 2);
+            if d == 0 {
                 if n != 1 {
                     return Err(LzoError::BadEndMarker(at));
                 }
-                if r.pos != input.len() {
-                    return Err(LzoError::TrailingData(input.len() - r.pos));
+                if ip != input.len() {
+                    return Err(LzoError::TrailingData(input.len() - ip));
                 }
-                return Ok(w.len);
+                return Ok(op);
             }
-            w.copy_match(distance, n + 2, at)?;
+            length = n + 2;
+            distance = 16384 + d;
             t = b0 & 3;
         } else if after_run {
             // The 3-byte match that may directly follow a literal run.
-            let b = r.byte()? as usize;
-            let distance = 2048 + b * 4 + (x as usize >> 2) + 1;
-            w.copy_match(distance, 3, at)?;
-            t = x as usize & 3;
+            let b = next(input, &mut ip)? as usize;
+            length = 3;
+            distance = 2049 + (b << 2) + (xs >> 2);
+            t = xs & 3;
         } else if t == 0 {
-            let n = r.ext(x, 15)? + 3;
-            let lit_at = r.pos;
-            w.literals(r.take(n)?, lit_at)?;
+            // Literal run: 0000LLLL [ext], then n + 3 literals.
+            let mut n = xs;
+            if n == 0 {
+                n = ext(input, &mut ip, 15)?;
+            }
+            literals(input, &mut ip, out, &mut op, n + 3)?;
             after_run = true;
-            x = r.byte()?;
+            x = next(input, &mut ip)?;
             continue;
         } else {
             // M1: a 2-byte match after a match's trailing literals.
-            let b = r.byte()? as usize;
-            let distance = b * 4 + (x as usize >> 2) + 1;
-            w.copy_match(distance, 2, at)?;
-            t = x as usize & 3;
+            let b = next(input, &mut ip)? as usize;
+            length = 2;
+            distance = (b << 2) + (xs >> 2) + 1;
+            t = xs & 3;
         }
+        copy_match(out, op, distance, length, at)?;
+        op += length;
         after_run = false;
-        if t > 0 {
-            let lit_at = r.pos;
-            w.literals(r.take(t)?, lit_at)?;
+        if t != 0 {
+            trailing_literals(input, &mut ip, out, &mut op, t)?;
         }
-        x = r.byte()?;
+        x = next(input, &mut ip)?;
     }
 }
 

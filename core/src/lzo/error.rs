@@ -1,8 +1,9 @@
-//! Errors of LZO1X decompression.
+//! Errors of LZO1X decompression and compression.
 
 use thiserror::Error;
 
-/// Why an LZO1X stream could not be decompressed. Offsets are positions
+/// Why an LZO1X stream could not be decompressed (or, for
+/// [`LzoError::CompressBufferTooSmall`], compressed). Offsets are positions
 /// in the compressed input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum LzoError {
@@ -36,4 +37,13 @@ pub enum LzoError {
     /// Bytes follow the end marker.
     #[error("{0} bytes of trailing data after the end marker")]
     TrailingData(usize),
+    /// The buffer given to the compressor is shorter than
+    /// [`worst_compressed_len`](super::worst_compressed_len) of the input.
+    #[error("compression needs an output buffer of {need} bytes, got {have}")]
+    CompressBufferTooSmall {
+        /// The bytes needed.
+        need: usize,
+        /// The buffer's length.
+        have: usize,
+    },
 }
