@@ -17,13 +17,24 @@ pub fn level_for(verbose: u8, quiet: u8) -> tracing::Level {
     }
 }
 
+/// The filter directives for the flags: our crates at the chosen level,
+/// other crates (rustls, tokio, netlink) at `warn` unless `-vvv` asks for
+/// everything, so `-v` shows oncp's own debug output only.
+pub fn filter_for(verbose: u8, quiet: u8) -> String {
+    let level = level_for(verbose, quiet).as_str().to_ascii_lowercase();
+    if verbose >= 3 || level == "error" || level == "warn" {
+        level
+    } else {
+        format!("warn,oncp={level},oncp_core={level}")
+    }
+}
+
 /// Installs the global subscriber writing to standard error. `RUST_LOG`,
 /// when set, replaces the level chosen by the flags. Calling it twice is
 /// harmless (the second call keeps the first subscriber).
 pub fn init(verbose: u8, quiet: u8) {
-    let level = level_for(verbose, quiet);
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(level.as_str().to_ascii_lowercase()));
+        .unwrap_or_else(|_| EnvFilter::new(filter_for(verbose, quiet)));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -45,5 +56,18 @@ mod tests {
         assert_eq!(level_for(0, 1), Level::WARN);
         assert_eq!(level_for(0, 3), Level::ERROR);
         assert_eq!(level_for(1, 1), Level::INFO);
+    }
+
+    #[test]
+    fn other_crates_stay_quiet_until_vvv() {
+        assert_eq!(filter_for(0, 0), "warn,oncp=info,oncp_core=info");
+        assert_eq!(filter_for(1, 0), "warn,oncp=debug,oncp_core=debug");
+        assert_eq!(filter_for(3, 0), "trace");
+        assert_eq!(filter_for(0, 1), "warn");
+        assert_eq!(filter_for(0, 2), "error");
+        // Every result is a valid filter.
+        for (v, q) in [(0, 0), (1, 0), (2, 0), (3, 0), (0, 1), (0, 2)] {
+            EnvFilter::try_new(filter_for(v, q)).unwrap();
+        }
     }
 }
