@@ -67,7 +67,11 @@ pub fn script_env(reason: Reason, inp: &ScriptInputs<'_>) -> Vec<EnvVar> {
     set("VPNGATEWAY", Some(inp.gateway.to_string()));
     set("VPNPID", Some(inp.pid.to_string()));
     set("LOG_LEVEL", Some(inp.log_level.to_string()));
-    set("TUNDEV", Some(inp.tundev.to_string()));
+    // Unset before the device exists (pre-init without -i), as in OpenConnect.
+    set(
+        "TUNDEV",
+        Some(inp.tundev.to_string()).filter(|t| !t.is_empty()),
+    );
     set("CISCO_BANNER", None);
     set("IDLE_TIMEOUT", None);
     set("INTERNAL_IP4_MTU", Some(inp.mtu.to_string()));
@@ -303,6 +307,16 @@ mod tests {
 
     #[test]
     fn pre_init_has_no_configuration() {
+        let inp = ScriptInputs {
+            gateway: "192.0.2.1".parse().unwrap(),
+            tundev: "",
+            config: None,
+            mtu: 1400,
+            pid: 1,
+            log_level: 1,
+        };
+        let unnamed: BTreeMap<_, _> = script_env(Reason::PreInit, &inp).into_iter().collect();
+        assert_eq!(unnamed.get("TUNDEV"), Some(&None));
         let m = env_map(Reason::PreInit, None);
         assert_eq!(get(&m, "reason"), Some("pre-init"));
         assert!(!m.contains_key("INTERNAL_IP4_ADDRESS"));
