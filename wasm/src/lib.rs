@@ -1,6 +1,10 @@
 //! `oncp-wasm`: wasm-bindgen bindings of `oncp-core` for Node.js and the
-//! browser trace analyser.
+//! browser trace analyser (`www/`). Glue only: every decoding decision is
+//! in `oncp-core`, so the events equal `oncp decode --json`'s.
 
+mod codecs;
+
+pub use codecs::*;
 use wasm_bindgen::prelude::*;
 
 /// The version of this package.

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the oncp-wasm npm package: the wasm module for Node.js
+# (wasm/pkg/node) and for browsers/bundlers (wasm/pkg/web), with
+# wasm-bindgen-cli (pinned to the crate's wasm-bindgen version by
+# scripts/test/install.d/50-wasm-bindgen.sh) and `wasm-opt -Oz` from the
+# npm `binaryen` package pinned in wasm/package-lock.json (Debian's
+# binaryen is too old for the wasm features current rustc emits).
+# Prints the optimised module's size and gzipped size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -p oncp-wasm --profile wasm-release --target wasm32-unknown-unknown
+wasm=target/wasm32-unknown-unknown/wasm-release/oncp_wasm.wasm
+(cd wasm && npm ci --no-audit --no-fund --silent)
+for target in nodejs web; do
+    out=wasm/pkg/$([ "$target" = nodejs ] && echo node || echo web)
+    rm -rf "$out"
+    wasm-bindgen "$wasm" --target "$target" --typescript --out-dir "$out"
+    wasm/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+        --enable-sign-ext --enable-mutable-globals \
+        "$out/oncp_wasm_bg.wasm" -o "$out/oncp_wasm_bg.wasm"
+done
+size=$(stat -c %s wasm/pkg/web/oncp_wasm_bg.wasm)
+gz=$(gzip -9 -c wasm/pkg/web/oncp_wasm_bg.wasm | wc -c)
+echo "oncp_wasm_bg.wasm: $size bytes, $gz bytes gzipped"
