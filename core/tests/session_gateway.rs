@@ -201,3 +201,34 @@ fn gateway_udp_accepts_only_authentic_datagrams() {
     assert!(p.gateway.handle_udp(now, &d));
     assert!(!p.gateway.handle_udp(now, &d));
 }
+
+#[test]
+fn malformed_and_ipv6_packets_are_not_sent() {
+    let mut p = Pair::new(gateway_config(), client_options(), 45);
+    p.run_for(Duration::from_secs(3));
+    let good = packet(1, [10, 10, 1, 2], [10, 0, 0, 1], 60);
+    let mut v6 = vec![0u8; 48];
+    v6[0] = 0x60;
+    v6[5] = 8;
+    let bad = [
+        good[..59].to_vec(),              // cut short
+        [good.as_slice(), &[0]].concat(), // trailing byte
+        v6.clone(),                       // IPv6: oNCP carries IPv4 only
+        vec![],
+    ];
+    for b in &bad {
+        assert_eq!(p.client_send(b), Via::NotSent);
+    }
+    assert_eq!(p.client.stats().unsendable, 4);
+    assert!(matches!(p.client_send(&good), Via::Udp(_)));
+    // The gateway may send IPv6 (OpenConnect accepts it) but nothing
+    // malformed.
+    for b in &bad[..2] {
+        assert_eq!(p.gateway_send(b), Via::NotSent);
+    }
+    assert!(matches!(p.gateway_send(&v6), Via::Udp(_)));
+    assert_eq!(p.gateway.stats().unsendable, 2);
+    p.run_for(Duration::from_secs(1));
+    assert_eq!(p.gateway_rx, [good]);
+    assert_eq!(p.client_rx, [v6]);
+}

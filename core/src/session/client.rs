@@ -411,9 +411,16 @@ impl ClientSession {
         }
     }
 
-    /// An IP packet from the TUN device to send to the gateway.
+    /// An IP packet from the TUN device to send to the gateway. Only
+    /// whole IPv4 packets are sent: gateways drop IPv6 (spec §10), and a
+    /// packet whose length field disagrees with its size would break the
+    /// gateway's parsing of the stream.
     pub fn send_ip(&mut self, now: Instant, packet: &[u8]) {
-        if !matches!(self.phase, Phase::Data(_)) || packet.is_empty() {
+        if !matches!(self.phase, Phase::Data(_)) {
+            return;
+        }
+        if !super::ip::is_whole_packet(packet, false) {
+            self.stats.unsendable += 1;
             return;
         }
         if self.esp_state.is_established()

@@ -128,4 +128,7 @@ pub struct SessionStats {
     pub esp_dropped: u64,
     /// Rekeys completed.
     pub rekeys: u64,
+    /// IP packets refused by `send_ip`: not one whole packet, or IPv6 on
+    /// the client (oNCP carries IPv4 only, spec §10).
+    pub unsendable: u64,
 }

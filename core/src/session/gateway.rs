@@ -367,7 +367,9 @@ impl GatewaySession {
         }
     }
 
-    /// An IP packet to deliver to the client.
+    /// An IP packet (one whole IPv4 or IPv6 packet) to deliver to the
+    /// client; anything else is counted in
+    /// [`SessionStats::unsendable`] and dropped.
     pub fn send_ip(&mut self, now: Instant, packet: &[u8]) {
         let configured = matches!(
             self.phase,
@@ -376,7 +378,11 @@ impl GatewaySession {
                 ..
             }
         );
-        if !configured || packet.is_empty() || packet.len() > MAX_DATA_PAYLOAD {
+        if !configured {
+            return;
+        }
+        if packet.len() > MAX_DATA_PAYLOAD || !super::ip::is_whole_packet(packet, true) {
+            self.stats.unsendable += 1;
             return;
         }
         if self.esp_active()

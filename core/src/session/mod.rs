@@ -11,6 +11,7 @@ mod client;
 mod esp_link;
 mod event;
 mod gateway;
+mod ip;
 mod options;
 pub mod probe;
 
