@@ -49,6 +49,35 @@ pub enum TraceError {
         /// The flow limit.
         limit: usize,
     },
+    /// Decrypted bytes of a direction were lost (a TCP gap or records that
+    /// did not decrypt); the layers above stop decoding that direction.
+    #[error(
+        "{missing} plaintext bytes lost at offset {offset}; the rest of this direction is not decoded"
+    )]
+    PlaintextGap {
+        /// Plaintext offset where the loss starts.
+        offset: u64,
+        /// Bytes lost.
+        missing: u64,
+    },
+    /// A message was cut short by the end of its connection.
+    #[error("{what} cut short by the end of the connection (plaintext offset {offset})")]
+    CutShort {
+        /// `HTTP message` or `oNCP message`.
+        what: &'static str,
+        /// Plaintext offset where it started being incomplete.
+        offset: u64,
+    },
+    /// An ESP SA could not be set up from the keys seen.
+    #[error("esp: SA {spi:#010x} from {origin}: {reason}")]
+    UnusableSa {
+        /// Its SPI.
+        spi: u32,
+        /// Where its keys were seen.
+        origin: &'static str,
+        /// Why it cannot be used.
+        reason: &'static str,
+    },
     /// A UDP header.
     #[error("udp: {0}")]
     Udp(#[from] UdpError),

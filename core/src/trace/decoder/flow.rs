@@ -1,13 +1,13 @@
 //! Per-TCP-flow state: TLS detection and decryption, and the layers above.
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::vec::Vec;
 use core::fmt;
 use core::net::SocketAddr;
 
-use super::{Ctx, emit_to};
+use super::Out;
+use super::app::AppStreams;
 use crate::trace::event::{Event, Layer};
 use crate::trace::net::tcp::{FlowId, StreamChunk};
 use crate::trace::tls::{KeyLog, TlsConnection, TlsEvent, TlsEventKind, looks_like_client_hello};
@@ -26,6 +26,7 @@ enum Kind {
 struct TlsFlow {
     conn: TlsConnection,
     out: Vec<TlsEvent>,
+    app: AppStreams,
 }
 
 /// The decoder's state for one TCP flow.
@@ -66,78 +67,102 @@ impl FlowApp {
     /// A piece of the reassembled stream of direction `dir`.
     pub(crate) fn chunk(
         &mut self,
-        ctx: &Ctx,
         dir: Direction,
         chunk: StreamChunk<'_>,
         keylog: &KeyLog,
-        events: &mut VecDeque<Event>,
+        out: &mut Out<'_>,
     ) {
         match chunk {
             StreamChunk::Gap { offset, missing } => {
                 let mut e = Event::from_error(Layer::Tcp, TraceError::TcpGap { offset, missing });
                 e.push("flow", self.id);
-                emit_to(events, ctx, Some(dir), &mut e);
+                out.emit(Some(dir), e);
                 if let Kind::Tls(t) = &mut self.kind {
                     t.conn.gap(dir, missing, &mut t.out);
-                    self.drain_tls(ctx, events);
+                    self.drain_tls(keylog, out);
                 }
             }
             StreamChunk::Data { data, .. } => {
                 if matches!(self.kind, Kind::Undecided) {
-                    self.decide(ctx, dir, data, events);
+                    self.decide(dir, data, out);
                 }
                 if let Kind::Tls(t) = &mut self.kind {
                     t.conn.feed(dir, data, keylog, &mut t.out);
-                    self.drain_tls(ctx, events);
+                    self.drain_tls(keylog, out);
                 }
             }
         }
     }
 
-    fn decide(&mut self, ctx: &Ctx, dir: Direction, data: &[u8], events: &mut VecDeque<Event>) {
+    fn decide(&mut self, dir: Direction, data: &[u8], out: &mut Out<'_>) {
         let tls = (dir == Direction::ClientToServer && looks_like_client_hello(data))
             || looks_like_tls_record(data);
         if tls {
             self.kind = Kind::Tls(Box::new(TlsFlow {
                 conn: TlsConnection::new(),
                 out: Vec::new(),
+                app: AppStreams::new(self.id),
             }));
         } else {
             self.kind = Kind::Other;
-            let mut e = Event::new(
+            let e = Event::new(
                 Layer::Tcp,
                 format!("flow {} is not TLS; not decoded", self.id),
             )
             .with("flow", self.id);
-            emit_to(events, ctx, Some(dir), &mut e);
+            out.emit(Some(dir), e);
         }
     }
 
     /// New key log secrets.
-    pub(crate) fn keys_added(&mut self, ctx: &Ctx, keylog: &KeyLog, events: &mut VecDeque<Event>) {
+    pub(crate) fn keys_added(&mut self, keylog: &KeyLog, out: &mut Out<'_>) {
         if let Kind::Tls(t) = &mut self.kind {
             t.conn.keys_added(keylog, &mut t.out);
-            self.drain_tls(ctx, events);
+            self.drain_tls(keylog, out);
         }
     }
 
     /// The flow ended.
-    pub(crate) fn finish(&mut self, ctx: &Ctx, keylog: &KeyLog, events: &mut VecDeque<Event>) {
+    pub(crate) fn finish(&mut self, keylog: &KeyLog, out: &mut Out<'_>) {
         if let Kind::Tls(t) = &mut self.kind {
             t.conn.finish(keylog, &mut t.out);
-            self.drain_tls(ctx, events);
+            self.drain_tls(keylog, out);
+            if let Kind::Tls(t) = &mut self.kind {
+                t.app.finish(out);
+            }
         }
     }
 
-    fn drain_tls(&mut self, ctx: &Ctx, events: &mut VecDeque<Event>) {
+    fn drain_tls(&mut self, _keylog: &KeyLog, out: &mut Out<'_>) {
         let Kind::Tls(t) = &mut self.kind else {
             return;
         };
-        for ev in t.out.drain(..) {
-            let mut e = tls_event(&ev);
-            e.push("flow", self.id);
-            emit_to(events, ctx, Some(ev.direction), &mut e);
+        // Directions as the TLS layer learnt them from the ClientHello.
+        let swap = t.conn.client_direction() != Direction::ClientToServer;
+        let mut events = core::mem::take(&mut t.out);
+        for ev in events.drain(..) {
+            let dir = if swap {
+                ev.direction.reverse()
+            } else {
+                ev.direction
+            };
+            if let TlsEventKind::ApplicationData {
+                stream_offset,
+                data,
+            } = &ev.kind
+            {
+                if out.opts.packet_events {
+                    let e = tls_event(&ev).with("flow", self.id);
+                    out.emit(Some(dir), e);
+                }
+                t.app.data(out, dir, *stream_offset, data);
+                continue;
+            }
+            let e = tls_event(&ev).with("flow", self.id);
+            out.emit(Some(dir), e);
         }
+        // Keep the allocation.
+        t.out = events;
     }
 }
 

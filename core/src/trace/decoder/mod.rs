@@ -18,7 +18,12 @@
 //! [`Decoder::finish`] at the end of the file, then poll again. Memory is
 //! bounded by the open flows and fragment reassembly, not the file size.
 
+mod app;
+mod esp;
 mod flow;
+mod http;
+mod inner;
+mod oncp;
 mod packet;
 
 use alloc::collections::VecDeque;
@@ -31,6 +36,8 @@ use super::net::fragment::{FragmentLimits, Reassembler};
 use super::net::tcp::{FlowLimits, FlowTable};
 use super::tls::KeyLog;
 use super::{Direction, TraceError};
+use crate::esp::SaParams;
+use esp::EspRegistry;
 use flow::FlowApp;
 
 /// How the decoder works and what it reports.
@@ -50,6 +57,18 @@ pub struct DecoderOptions {
     /// The most events queued before [`Decoder::push`] stops reading the
     /// buffered input (the rest is read on the next push or poll).
     pub max_queued_events: usize,
+    /// ESP SAs supplied by the user (`--esp-sa`), used besides those found
+    /// in the oNCP stream.
+    pub esp_sas: alloc::vec::Vec<UserSa>,
+}
+
+/// An ESP SA supplied by the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSa {
+    /// SPI, algorithms and keys.
+    pub params: SaParams,
+    /// The direction of the packets it protects, if known.
+    pub direction: Option<Direction>,
 }
 
 impl Default for DecoderOptions {
@@ -61,6 +80,7 @@ impl Default for DecoderOptions {
             flows: FlowLimits::default(),
             fragments: FragmentLimits::default(),
             max_queued_events: 4096,
+            esp_sas: alloc::vec::Vec::new(),
         }
     }
 }
@@ -83,6 +103,22 @@ pub(crate) struct State {
     pub(crate) fragments: Reassembler,
     pub(crate) last_time_us: Option<u64>,
     pub(crate) packets: u64,
+    pub(crate) esp: EspRegistry,
+}
+
+/// Where layers above TCP put their events and ESP SAs.
+pub(crate) struct Out<'a> {
+    pub(crate) events: &'a mut VecDeque<Event>,
+    pub(crate) ctx: &'a Ctx,
+    pub(crate) esp: &'a mut EspRegistry,
+    pub(crate) opts: &'a DecoderOptions,
+}
+
+impl Out<'_> {
+    /// Queues an event stamped with the packet's time and source.
+    pub(crate) fn emit(&mut self, dir: Option<Direction>, mut event: Event) {
+        emit_to(self.events, self.ctx, dir, &mut event);
+    }
 }
 
 impl State {
@@ -133,6 +169,10 @@ pub struct Decoder {
 impl Decoder {
     /// A decoder with these options.
     pub fn new(opts: DecoderOptions) -> Self {
+        let mut esp = EspRegistry::default();
+        for (i, user) in opts.esp_sas.iter().enumerate() {
+            esp.add(&user.params, user.direction, format!("user SA {i}"));
+        }
         Decoder {
             reader: CaptureReader::new(opts.capture),
             state: State {
@@ -142,6 +182,7 @@ impl Decoder {
                 fragments: Reassembler::new(opts.fragments),
                 last_time_us: None,
                 packets: 0,
+                esp,
                 opts,
             },
             finished: false,

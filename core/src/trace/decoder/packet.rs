@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use core::net::SocketAddr;
 
 use super::flow::FlowApp;
-use super::{Ctx, State, emit_to};
+use super::{Ctx, Out, State, emit_to};
 use crate::trace::TraceError;
 use crate::trace::capture::LinkType;
 use crate::trace::event::{Event, Layer};
@@ -97,6 +97,14 @@ impl State {
         };
         let src = SocketAddr::new(h.src, udp.src_port);
         let dst = SocketAddr::new(h.dst, udp.dst_port);
+        if self.esp.claims(src, dst, payload) {
+            let mut found = Vec::new();
+            self.esp.decode(src, dst, payload, &mut found);
+            for (dir, e) in found {
+                self.emit(ctx, dir, e);
+            }
+            return;
+        }
         if self.opts.packet_events {
             let e = Event::new(
                 Layer::Udp,
@@ -130,10 +138,16 @@ impl State {
         let TcpFlow { conn, app } = flow;
         let dir = conn.direction_from(src);
         let keylog = &self.keylog;
-        let events = &mut self.events;
+        let mut out = Out {
+            events: &mut self.events,
+            ctx,
+            esp: &mut self.esp,
+            opts: &self.opts,
+        };
         let verdict = conn.segment(src, &tcp, payload, now, &mut |d, chunk| {
-            app.chunk(ctx, d, chunk, keylog, events);
+            app.chunk(d, chunk, keylog, &mut out);
         });
+        let events = &mut *out.events;
         let notable = flags.0 & (TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST) != 0
             || !matches!(verdict, SegmentVerdict::InOrder);
         if notable || self.opts.packet_events {
@@ -166,9 +180,15 @@ impl State {
     pub(crate) fn finish_flow(&mut self, ctx: &Ctx, flow: &mut TcpFlow<FlowApp>, reason: &str) {
         let TcpFlow { conn, app } = flow;
         let keylog = &self.keylog;
-        let events = &mut self.events;
-        conn.flush(&mut |d, chunk| app.chunk(ctx, d, chunk, keylog, events));
-        app.finish(ctx, keylog, events);
+        let mut out = Out {
+            events: &mut self.events,
+            ctx,
+            esp: &mut self.esp,
+            opts: &self.opts,
+        };
+        conn.flush(&mut |d, chunk| app.chunk(d, chunk, keylog, &mut out));
+        app.finish(keylog, &mut out);
+        let events = &mut *out.events;
         let mut e = Event::new(
             Layer::Tcp,
             format!(
@@ -201,9 +221,14 @@ impl State {
     /// New keys: flows waiting for them decrypt now.
     pub(crate) fn keys_added(&mut self, ctx: &Ctx) {
         let keylog = &self.keylog;
-        let events = &mut self.events;
+        let mut out = Out {
+            events: &mut self.events,
+            ctx,
+            esp: &mut self.esp,
+            opts: &self.opts,
+        };
         for (_, app) in self.flows.apps_mut() {
-            app.keys_added(ctx, keylog, events);
+            app.keys_added(keylog, &mut out);
         }
     }
 }

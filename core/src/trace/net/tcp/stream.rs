@@ -154,7 +154,9 @@ impl StreamReassembler {
             self.fin_at = Some(end);
         }
         if self.closed {
-            let verdict = if payload.is_empty() || end <= self.next {
+            let verdict = if payload.is_empty() {
+                SegmentVerdict::InOrder
+            } else if end <= self.next {
                 SegmentVerdict::Retransmission
             } else {
                 SegmentVerdict::AfterClose

@@ -1,0 +1,205 @@
+//! ESP security associations learnt from the oNCP stream (or given by the
+//! user) and the decoding of UDP ESP packets with them (spec §13): the
+//! server's 7/1 + 7/2 (in its 301 or a 302 rekey) decrypt packets *to* the
+//! gateway; the client's 302 decrypts packets *from* it. Packets are
+//! matched by SPI, so old and new SAs coexist after a rekey.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::net::SocketAddr;
+
+use super::inner;
+use crate::esp::{Decrypted, InboundSa, NextHeader, ReplayVerdict, SaParams, spi_of};
+use crate::lzo;
+use crate::trace::event::{Event, Layer};
+use crate::trace::{Direction, TraceError};
+
+/// The most SAs remembered; the oldest is forgotten first.
+pub const MAX_KNOWN_SAS: usize = 256;
+
+/// Decompressed LZO payloads are bounded by this (an IPv4 packet).
+pub const MAX_LZO_OUTPUT: usize = 65_535;
+
+/// An ESP SA known to the decoder.
+struct KnownSa {
+    /// Direction of the packets it protects, when known.
+    direction: Option<Direction>,
+    /// Where it came from, e.g. `server 301 (flow 1)`.
+    origin: String,
+    /// The SA, replay window included.
+    sa: InboundSa,
+}
+
+/// The SAs and the gateway's ESP endpoints.
+#[derive(Default)]
+pub(crate) struct EspRegistry {
+    sas: Vec<KnownSa>,
+    /// Gateway ESP ports announced by 8/4.
+    ports: Vec<u16>,
+}
+
+impl core::fmt::Debug for EspRegistry {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EspRegistry")
+            .field("sas", &self.sas.len())
+            .field("ports", &self.ports)
+            .finish()
+    }
+}
+
+impl EspRegistry {
+    /// Adds an SA for packets in `direction`; an SA with the same SPI and
+    /// direction is replaced.
+    pub(crate) fn add(&mut self, params: &SaParams, direction: Option<Direction>, origin: String) {
+        self.sas
+            .retain(|k| !(k.sa.spi() == params.spi && k.direction == direction));
+        if self.sas.len() >= MAX_KNOWN_SAS {
+            self.sas.remove(0);
+        }
+        self.sas.push(KnownSa {
+            direction,
+            origin,
+            // Replay is judged here, so the SA itself accepts replays.
+            sa: InboundSa::new(params, false),
+        });
+    }
+
+    /// Notes a gateway ESP port.
+    pub(crate) fn add_port(&mut self, port: u16) {
+        if !self.ports.contains(&port) {
+            self.ports.push(port);
+        }
+    }
+
+    /// Whether a datagram between these endpoints is ESP: its SPI is known,
+    /// or one end is a gateway ESP port.
+    pub(crate) fn claims(&self, src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> bool {
+        let Some(spi) = spi_of(payload) else {
+            return false;
+        };
+        self.sas.iter().any(|k| k.sa.spi() == spi)
+            || self.ports.contains(&src.port())
+            || self.ports.contains(&dst.port())
+    }
+
+    /// Decodes an ESP datagram: events for the ESP packet and the inner
+    /// packet it carries.
+    pub(crate) fn decode(
+        &mut self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        payload: &[u8],
+        out: &mut Vec<(Option<Direction>, Event)>,
+    ) {
+        let spi = spi_of(payload).unwrap_or(0);
+        let seq = crate::esp::seq_of(payload).unwrap_or(0);
+        let guess_dir = if self.ports.contains(&dst.port()) {
+            Some(Direction::ClientToServer)
+        } else if self.ports.contains(&src.port()) {
+            Some(Direction::ServerToClient)
+        } else {
+            None
+        };
+        let base = |summary: String| {
+            Event::new(Layer::Esp, summary)
+                .with("src", format!("{src}"))
+                .with("dst", format!("{dst}"))
+                .with("spi", format!("{spi:#010x}"))
+                .with("seq", seq)
+                .with("length", payload.len())
+        };
+        // Prefer an SA whose direction fits the ports.
+        let idx = self
+            .sas
+            .iter()
+            .rposition(|k| k.sa.spi() == spi && (guess_dir.is_none() || k.direction == guess_dir))
+            .or_else(|| self.sas.iter().rposition(|k| k.sa.spi() == spi));
+        let Some(idx) = idx else {
+            let e = base(format!(
+                "ESP spi={spi:#010x} seq={seq} len={}: no SA for this SPI",
+                payload.len()
+            ))
+            .with("decrypted", false);
+            out.push((guess_dir, e));
+            return;
+        };
+        let known = &mut self.sas[idx];
+        let dir = known.direction.or(guess_dir);
+        let replay = known.sa.window().check(seq);
+        let mut buf = payload.to_vec();
+        match known.sa.decrypt_in_place(&mut buf) {
+            Ok(d) => {
+                let probe = d.is_probe(&buf);
+                let mut e = base(esp_summary(spi, seq, &d, probe, replay))
+                    .with("sa", known.origin.as_str())
+                    .with("icv", "good")
+                    .with("replay", replay_name(replay))
+                    .with("next_header", d.next_header.0)
+                    .with("payload_length", d.payload.len());
+                if probe {
+                    e.push("probe", true);
+                }
+                out.push((dir, e));
+                if !probe {
+                    inner_packet(&buf[d.payload.clone()], d.next_header, out, dir);
+                }
+            }
+            Err(err) => {
+                let mut e = Event::from_error(Layer::Esp, TraceError::Esp(err));
+                e.summary = format!("ESP spi={spi:#010x} seq={seq} len={}: {err}", payload.len());
+                e.push("spi", format!("{spi:#010x}"));
+                e.push("seq", seq);
+                e.push("sa", known.origin.as_str());
+                if err == crate::esp::EspError::BadIcv {
+                    e.push("icv", "bad");
+                }
+                out.push((dir, e));
+            }
+        }
+    }
+}
+
+fn replay_name(v: ReplayVerdict) -> &'static str {
+    match v {
+        ReplayVerdict::Fresh => "fresh",
+        ReplayVerdict::Replayed => "replayed",
+        ReplayVerdict::TooOld => "too old",
+    }
+}
+
+fn esp_summary(spi: u32, seq: u32, d: &Decrypted, probe: bool, replay: ReplayVerdict) -> String {
+    let what = if probe {
+        String::from("probe")
+    } else {
+        match d.next_header {
+            NextHeader::IPV4 => format!("IPv4 {} bytes", d.payload.len()),
+            NextHeader::IPV6 => format!("IPv6 {} bytes", d.payload.len()),
+            NextHeader::LZO_IPV4 => format!("LZO {} bytes", d.payload.len()),
+            NextHeader(n) => format!("next header {n}"),
+        }
+    };
+    let mut s = format!("ESP spi={spi:#010x} seq={seq} {what}");
+    if replay != ReplayVerdict::Fresh {
+        s.push_str(" (");
+        s.push_str(replay_name(replay));
+        s.push(')');
+    }
+    s
+}
+
+fn inner_packet(
+    payload: &[u8],
+    next: NextHeader,
+    out: &mut Vec<(Option<Direction>, Event)>,
+    dir: Option<Direction>,
+) {
+    if next == NextHeader::LZO_IPV4 {
+        match lzo::decompress(payload, MAX_LZO_OUTPUT) {
+            Ok(p) => out.push((dir, inner::summarize(&p, "esp+lzo"))),
+            Err(e) => out.push((dir, Event::from_error(Layer::Inner, e.into()))),
+        }
+    } else {
+        out.push((dir, inner::summarize(payload, "esp")));
+    }
+}
