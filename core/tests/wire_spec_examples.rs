@@ -309,3 +309,43 @@ fn tunnel_accepted_response_is_http_200() {
     let head = http::ResponseHead::parse(TUNNEL_ACCEPTED_RESPONSE).unwrap();
     assert_eq!(head.tunnel_outcome(), http::TunnelOutcome::Accepted);
 }
+
+#[test]
+fn debug_output_never_shows_esp_secrets() {
+    let rec = config_record();
+    let (msg, _) = KmpMessage::parse(&rec[2..]).unwrap();
+    let cfg = Config::parse(&msg.payload).unwrap();
+    let keys = EspKeys::parse_client_payload(&client_reply()[58..]).unwrap();
+    let rekey = ServerRekey::new(cfg.values().esp.clone());
+    let mut groups = String::new();
+    for g in cfg.groups() {
+        groups.push_str(&format!("{g:?}"));
+    }
+    let walked = std::cell::RefCell::new(String::new());
+    tlv::walk(&msg.payload, 0, |ev| {
+        walked.borrow_mut().push_str(&format!("{ev:?}"));
+        Ok(())
+    })
+    .unwrap();
+    let text = format!(
+        "{msg:?} {cfg:?} {:?} {keys:?} {rekey:?} {groups} {}",
+        cfg.values(),
+        walked.into_inner()
+    );
+    // The HMAC keys 20 21 … and 60 61 … (as decimal or hex) never appear.
+    for needle in [
+        "0x20, 0x21",
+        "20, 21, 22",
+        "32, 33, 34",
+        "60, 61",
+        "96, 97, 98",
+    ] {
+        assert!(!text.contains(needle), "{needle} in {text}");
+    }
+    assert!(text.contains("secret"), "{text}");
+    // Non-secret values are still shown.
+    assert!(
+        text.contains("10.10.1.2") && text.contains("4500"),
+        "{text}"
+    );
+}

@@ -6,8 +6,10 @@
 //! [`ConfigValues`] derived from them. [`Config::from_values`] builds the
 //! groups in a canonical order for a gateway.
 
+use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 use core::net::Ipv4Addr;
 
 use super::error::{WireError, WireErrorKind};
@@ -48,6 +50,17 @@ pub struct Route {
 }
 
 impl Route {
+    /// The route to `addr`/`prefix_len` (a prefix above 32 counts as 32);
+    /// host bits of `addr` are kept as given.
+    pub fn from_prefix(addr: Ipv4Addr, prefix_len: u8) -> Route {
+        let bits = u32::from(prefix_len.min(32));
+        let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+        Route {
+            addr,
+            mask: Ipv4Addr::from(mask),
+        }
+    }
+
     /// The prefix length of the mask, if it is contiguous.
     pub fn prefix_len(&self) -> Option<u8> {
         let m = u32::from(self.mask);
@@ -67,8 +80,9 @@ pub struct UnknownTlv {
     pub value: Vec<u8>,
 }
 
-/// The ESP settings of a configuration (groups 7 and 8).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+/// The ESP settings of a configuration (groups 7 and 8). `Debug` hides
+/// the secrets.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct EspSettings {
     /// 7/1: SPI of packets the client sends (network order, as a number).
     pub spi: Option<u32>,
@@ -194,6 +208,32 @@ impl ConfigValues {
     }
 }
 
+impl fmt::Debug for EspSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EspSettings")
+            .field("spi", &self.spi.map(|s| format!("{s:#010x}")))
+            .field("secrets", &self.secrets.map(|_| "<64 secret bytes>"))
+            .field("cipher", &self.cipher)
+            .field("mac", &self.mac)
+            .field("compression", &self.compression)
+            .field("port", &self.port)
+            .field("lifetime_bytes", &self.lifetime_bytes)
+            .field("lifetime_secs", &self.lifetime_secs)
+            .field("fallback_secs", &self.fallback_secs)
+            .field("replay_protection", &self.replay_protection)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("values", &self.values)
+            .field("groups", &self.groups.len())
+            .finish()
+    }
+}
+
 impl EspSettings {
     /// Groups 7 and 8 for these settings (empty groups omitted).
     pub fn to_groups(&self) -> Vec<Group> {
@@ -240,7 +280,8 @@ impl EspSettings {
 }
 
 /// A configuration: the TLV groups as received plus their typed values.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// `Debug` shows the typed values (secrets hidden).
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Config {
     groups: Vec<Group>,
     values: ConfigValues,
@@ -393,4 +434,34 @@ fn interpret(c: &mut ConfigValues, a: &TlvRef<'_>) -> Result<(), WireError> {
         }),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_from_prefixes() {
+        for len in 0..=32u8 {
+            let r = Route::from_prefix(Ipv4Addr::new(10, 0, 0, 0), len);
+            assert_eq!(r.prefix_len(), Some(len));
+        }
+        assert_eq!(
+            Route::from_prefix(Ipv4Addr::UNSPECIFIED, 0).mask,
+            Ipv4Addr::UNSPECIFIED
+        );
+        assert_eq!(
+            Route::from_prefix(Ipv4Addr::new(10, 0, 0, 0), 8).mask,
+            Ipv4Addr::new(255, 0, 0, 0)
+        );
+        assert_eq!(
+            Route::from_prefix(Ipv4Addr::LOCALHOST, 40).prefix_len(),
+            Some(32)
+        );
+        let odd = Route {
+            addr: Ipv4Addr::UNSPECIFIED,
+            mask: Ipv4Addr::new(255, 0, 255, 0),
+        };
+        assert_eq!(odd.prefix_len(), None);
+    }
 }

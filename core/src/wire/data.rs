@@ -49,6 +49,23 @@ pub fn split_ip_packets(payload: &[u8], max_packet: usize) -> Result<Vec<&[u8]>,
     Ok(out)
 }
 
+/// Appends `packet` as a KMP 300 from `sender` in one record (two if it is
+/// longer than 65515 bytes) to `out`: the data-path fast path, copying the
+/// packet once.
+pub fn append_data_record(
+    packet: &[u8],
+    sender: Sender,
+    out: &mut Vec<u8>,
+) -> Result<(), WireError> {
+    super::record::append_kmp_records(
+        KmpType::DATA,
+        sender,
+        packet,
+        super::record::MAX_RECORD_PAYLOAD,
+        out,
+    )
+}
+
 /// A KMP 300 carrying `packet` from `sender`.
 pub fn data_message(packet: &[u8], sender: Sender) -> Result<KmpMessage, WireError> {
     KmpMessage::new(KmpType::DATA, sender, packet.to_vec())
@@ -72,6 +89,14 @@ mod tests {
         v6[0] = 0x60;
         v6[5] = 8;
         assert_eq!(split_ip_packets(&v6, MIN_PACKET_LIMIT).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn data_record_is_the_message_in_a_record() {
+        let mut out = Vec::new();
+        append_data_record(&P1, Sender::Server, &mut out).unwrap();
+        let msg = data_message(&P1, Sender::Server).unwrap();
+        assert_eq!(out, crate::wire::record::encode_record(&msg.to_vec()));
     }
 
     #[test]

@@ -41,8 +41,8 @@ pub fn head_len(buf: &[u8]) -> Result<Option<usize>, WireError> {
     }
 }
 
-/// A parsed HTTP request head.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A parsed HTTP request head. `Debug` hides cookie values.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RequestHead {
     /// Method, e.g. `POST`.
     pub method: String,
@@ -63,6 +63,61 @@ pub struct ResponseHead {
     pub reason: String,
     /// Header fields in order.
     pub headers: Vec<(String, String)>,
+}
+
+/// `Debug` of a `Cookie` header value: the cookie names, values hidden.
+struct CookieNames<'a>(&'a str);
+
+impl core::fmt::Debug for CookieNames<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list()
+            .entries(
+                self.0
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(|c| format!("{}=…", c.split_once('=').map_or(c, |(n, _)| n))),
+            )
+            .finish()
+    }
+}
+
+/// `Debug` of header fields, with `Cookie` values hidden.
+struct HeadersDebug<'a>(&'a [(String, String)]);
+
+impl core::fmt::Debug for HeadersDebug<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut l = f.debug_list();
+        for (n, v) in self.0 {
+            if n.eq_ignore_ascii_case("cookie") {
+                l.entry(&(n, CookieNames(v)));
+            } else {
+                l.entry(&(n, v));
+            }
+        }
+        l.finish()
+    }
+}
+
+impl core::fmt::Debug for RequestHead {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RequestHead")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("headers", &HeadersDebug(&self.headers))
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for TunnelRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TunnelRequest")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user_agent", &self.user_agent)
+            .field("cookie", &CookieNames(&self.cookie))
+            .finish()
+    }
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -217,8 +272,8 @@ pub enum TunnelOutcome {
     Failed,
 }
 
-/// What the tunnel-opening request says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the tunnel-opening request says. `Debug` shows cookie names only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct TunnelRequest {
     /// Host name, as sent in `Host` (with `:port` added when not 443).
     pub host: String,
@@ -423,6 +478,16 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!((resp.status, n), (200, 19));
+    }
+
+    #[test]
+    fn debug_output_hides_cookie_values() {
+        let r = example();
+        let text = format!("{r:?} {:?}", RequestHead::parse(&r.to_bytes()).unwrap());
+        assert!(!text.contains("0123456789abcdef"), "{text}");
+        assert!(!text.contains("1650000000"), "{text}");
+        assert!(text.contains("DSID=…") && text.contains("DSFirstAccess=…"));
+        assert!(text.contains("vpn.example.com"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use nom::number::complete::{be_u16, be_u32};
 
 use super::error::{WireError, WireErrorKind};
 use super::parse::{PResult, run};
+use super::tlv::ValueDebug;
 
 /// Length of the KMP header.
 pub const KMP_HEADER_LEN: usize = 20;
@@ -160,13 +161,30 @@ impl KmpHeader {
     }
 }
 
-/// A whole KMP message.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A whole KMP message. `Debug` hides the payload of 301 and 302
+/// messages, which carry ESP keys.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct KmpMessage {
     /// The header (its `length` equals `payload.len()`).
     pub header: KmpHeader,
     /// The payload bytes.
     pub payload: Vec<u8>,
+}
+
+impl fmt::Debug for KmpMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secret = matches!(self.header.kmp_type, KmpType::CONFIG | KmpType::ESP_KEYS);
+        f.debug_struct("KmpMessage")
+            .field("header", &self.header)
+            .field(
+                "payload",
+                &ValueDebug {
+                    value: &self.payload,
+                    secret,
+                },
+            )
+            .finish()
+    }
 }
 
 impl KmpMessage {

@@ -9,6 +9,8 @@ use nom::bytes::streaming::take;
 use nom::combinator::map;
 use nom::number::streaming::{le_u16, u8};
 
+use super::error::{WireError, WireErrorKind};
+use super::kmp::{KMP_HEADER_LEN, KmpHeader, KmpType, MAX_KMP_PAYLOAD, Sender};
 use super::parse::PResult;
 use super::preamble::TerminationReason;
 
@@ -47,6 +49,48 @@ pub fn append_records(payload: &[u8], max_payload: usize, out: &mut Vec<u8>) {
 /// The three-byte termination notice `00 00 RR`.
 pub const fn termination_record(reason: TerminationReason) -> [u8; 3] {
     [0, 0, reason.0]
+}
+
+/// Appends one KMP message of `kmp_type` from `sender` with `payload`,
+/// framed as records of at most `max_payload` bytes (clamped to
+/// 1..=[`MAX_RECORD_PAYLOAD`]), to `out` without building the message
+/// first: one copy of the payload. The usual case (a message that fits one
+/// record) is one record.
+///
+/// Errors: a payload longer than [`MAX_KMP_PAYLOAD`].
+pub fn append_kmp_records(
+    kmp_type: KmpType,
+    sender: Sender,
+    payload: &[u8],
+    max_payload: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), WireError> {
+    let len = u16::try_from(payload.len()).map_err(|_| {
+        WireError::new(
+            0,
+            WireErrorKind::TooLong {
+                what: "KMP payload",
+                length: payload.len(),
+                limit: MAX_KMP_PAYLOAD,
+            },
+        )
+        .in_kmp(kmp_type)
+    })?;
+    let header = KmpHeader::new(kmp_type, sender, len).to_bytes();
+    let max = max_payload.clamp(1, MAX_RECORD_PAYLOAD);
+    let total = KMP_HEADER_LEN + payload.len();
+    if total <= max {
+        out.reserve(2 + total);
+        out.extend_from_slice(&(total as u16).to_le_bytes());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(payload);
+    } else {
+        let mut message = Vec::with_capacity(total);
+        message.extend_from_slice(&header);
+        message.extend_from_slice(payload);
+        append_records(&message, max, out);
+    }
+    Ok(())
 }
 
 /// One record seen in place (a borrowed view).
@@ -124,6 +168,38 @@ mod tests {
         let r = encode_records(&p[..100], 30);
         assert_eq!(r.len(), 100 + 4 * 2);
         assert_eq!(r[0], 30);
+    }
+
+    #[test]
+    fn kmp_records_match_building_the_message_first() {
+        use crate::wire::kmp::KmpMessage;
+        for (len, max) in [
+            (0, 0xffff),
+            (20, 0xffff),
+            (1400, 0xffff),
+            (1400, 100),
+            (65535, 0xffff),
+        ] {
+            let payload: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let msg = KmpMessage::new(KmpType::DATA, Sender::Client, payload.clone()).unwrap();
+            let mut out = vec![9];
+            append_kmp_records(KmpType::DATA, Sender::Client, &payload, max, &mut out).unwrap();
+            assert_eq!(out[0], 9);
+            assert_eq!(
+                out[1..],
+                encode_records(&msg.to_vec(), max)[..],
+                "{len} {max}"
+            );
+        }
+        let e = append_kmp_records(
+            KmpType::DATA,
+            Sender::Client,
+            &vec![0; 65536],
+            0xffff,
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(e.kind, WireErrorKind::TooLong { .. }));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! attributes. Unknown TLVs are kept, in order.
 
 use alloc::vec::Vec;
+use core::fmt;
 
 use nom::Parser;
 use nom::bytes::complete::take;
@@ -14,6 +15,30 @@ use super::parse::{PResult, run};
 /// Length of a group or attribute header.
 pub const TLV_HEADER_LEN: usize = 6;
 
+/// Whether TLV `group`/`attr` carries key material (7/2, the ESP secrets),
+/// which `Debug` output never shows.
+pub(crate) const fn is_secret(group: u16, attr: u16) -> bool {
+    group == 7 && attr == 2
+}
+
+/// `Debug` of a value: the bytes, or only their count for a secret.
+pub(crate) struct ValueDebug<'a> {
+    /// The value.
+    pub value: &'a [u8],
+    /// Whether to hide it.
+    pub secret: bool,
+}
+
+impl fmt::Debug for ValueDebug<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.secret {
+            write!(f, "<{} secret bytes>", self.value.len())
+        } else {
+            write!(f, "{:02x?}", self.value)
+        }
+    }
+}
+
 /// One attribute inside a group.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Attribute {
@@ -24,12 +49,30 @@ pub struct Attribute {
 }
 
 /// A group of attributes, in wire order.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Group {
     /// Group number.
     pub id: u16,
     /// The attributes, in wire order.
     pub attrs: Vec<Attribute>,
+}
+
+impl fmt::Debug for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Attributes as `id: value`, with the ESP secrets (7/2) hidden.
+        write!(f, "Group {} ", self.id)?;
+        let mut m = f.debug_map();
+        for a in &self.attrs {
+            m.entry(
+                &a.id,
+                &ValueDebug {
+                    value: &a.value,
+                    secret: is_secret(self.id, a.id),
+                },
+            );
+        }
+        m.finish()
+    }
 }
 
 impl Group {
@@ -60,7 +103,7 @@ impl Group {
 }
 
 /// One attribute seen in place: a borrowed view with its position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TlvRef<'a> {
     /// Group number.
     pub group: u16,
@@ -70,6 +113,23 @@ pub struct TlvRef<'a> {
     pub offset: u64,
     /// The value bytes.
     pub value: &'a [u8],
+}
+
+impl fmt::Debug for TlvRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlvRef")
+            .field("group", &self.group)
+            .field("attr", &self.attr)
+            .field("offset", &self.offset)
+            .field(
+                "value",
+                &ValueDebug {
+                    value: self.value,
+                    secret: is_secret(self.group, self.attr),
+                },
+            )
+            .finish()
+    }
 }
 
 /// One step of a [`walk`]: a group header or an attribute inside the last
