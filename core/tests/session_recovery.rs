@@ -146,3 +146,25 @@ fn a_client_without_esp_gets_no_rekeys() {
     assert_eq!(p.client_send(&packet(1, C, S, 100)), Via::Tls);
     assert_eq!(p.gateway_send(&packet(2, S, C, 100)), Via::Tls);
 }
+
+#[test]
+fn reconnect_without_being_asked_tears_esp_down_first() {
+    // The driver noticed the TLS loss itself and reconnects straight away.
+    let mut p = Pair::new(gateway_config(), client_options(), 37);
+    p.run_for(Duration::from_secs(3));
+    assert_eq!(p.client.transport(), Transport::Esp);
+    p.gateway = Pair::new_gateway(gateway_config(), 8, p.now);
+    let now = p.now;
+    p.client.reconnect(now);
+    p.collect();
+    assert!(p.client_saw(|e| *e == ClientEvent::EspDown(EspDownReason::TlsLost)));
+    assert!(!p.client_saw(|e| *e == ClientEvent::ReconnectNeeded));
+    assert_eq!(p.client.transport(), Transport::Tls);
+    assert_eq!(p.client.esp_port(), None);
+    assert_eq!(p.client_send(&packet(1, C, S, 100)), Via::NotSent);
+    p.run_for(Duration::from_secs(3));
+    assert_eq!(p.client.transport(), Transport::Esp);
+    assert!(matches!(p.client_send(&packet(2, C, S, 100)), Via::Udp(_)));
+    p.run_for(Duration::from_secs(1));
+    assert_eq!(p.gateway_rx.last().map(|x| packet_id(x)), Some(2));
+}

@@ -491,13 +491,10 @@ impl ClientSession {
     fn keys_expired(&mut self) {
         self.rekey_wait = None;
         if self.esp_state.is_established() {
-            self.esp_state = EspState::Unavailable;
-            self.events
-                .push_back(ClientEvent::EspDown(EspDownReason::KeysExpired));
+            self.teardown_esp(EspDownReason::KeysExpired);
             self.lose_tls();
         } else {
-            self.esp.clear();
-            self.esp_state = EspState::Unavailable;
+            self.teardown_esp(EspDownReason::KeysExpired);
         }
     }
 
@@ -545,24 +542,36 @@ impl ClientSession {
     }
 
     fn lose_tls(&mut self) {
-        if self.esp_state.is_established() {
-            self.events
-                .push_back(ClientEvent::EspDown(EspDownReason::TlsLost));
-        }
-        self.esp.clear();
-        self.esp_state = EspState::Unavailable;
+        self.teardown_esp(EspDownReason::TlsLost);
         self.tls_tx.clear();
-        self.udp_tx.clear();
         self.phase = Phase::Reconnecting;
         self.events.push_back(ClientEvent::ReconnectNeeded);
     }
 
     /// A new TLS connection to the gateway is up: start over with the same
     /// cookie. ESP is probed again once the new configuration arrives.
+    ///
+    /// May also be called without a prior
+    /// [`ClientEvent::ReconnectNeeded`] (the driver noticed the loss
+    /// first): ESP is torn down the same way.
     pub fn reconnect(&mut self, _now: Instant) {
-        if !matches!(self.phase, Phase::Closed) {
-            self.start_connection();
+        match self.phase {
+            Phase::Closed => return,
+            Phase::Reconnecting => {}
+            _ => self.teardown_esp(EspDownReason::TlsLost),
         }
+        self.rekey_wait = None;
+        self.start_connection();
+    }
+
+    /// Forgets every ESP key and state (they belong to one TLS connection).
+    fn teardown_esp(&mut self, reason: EspDownReason) {
+        if self.esp_state.is_established() {
+            self.events.push_back(ClientEvent::EspDown(reason));
+        }
+        self.esp.clear();
+        self.esp_state = EspState::Unavailable;
+        self.udp_tx.clear();
     }
 
     /// Ends the session (user request). There is no goodbye message; the

@@ -411,6 +411,9 @@ impl GatewaySession {
                 ..
             }
         );
+        // The next periodic rekey is due a full period from now, whether
+        // or not this one happens (a stale deadline would spin the driver).
+        self.next_rekey = self.cfg.rekey_after.map(|d| now + d);
         // Only clients that sent keys can take new ones (a client with ESP
         // off never does).
         if !configured || self.cfg.esp_port.is_none() || self.esp.outbound.is_none() {
@@ -427,7 +430,6 @@ impl GatewaySession {
             self.tls_tx.push_back(encode_record(&msg.to_vec()));
         }
         self.rekey_started = Some(now);
-        self.next_rekey = self.cfg.rekey_after.map(|d| now + d);
     }
 
     /// Rekeys early when sequence numbers run out on either SA (about

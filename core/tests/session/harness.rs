@@ -272,6 +272,14 @@ impl Pair {
                     self.client.handle_timeout(now);
                     self.gateway.handle_timeout(now);
                     self.collect();
+                    // A handled timer must not stay due: that would spin
+                    // a real driver.
+                    for (side, t) in [
+                        ("client", self.client.poll_timeout()),
+                        ("gateway", self.gateway.poll_timeout()),
+                    ] {
+                        assert!(t.is_none_or(|t| t > now), "{side} timer stuck at {t:?}");
+                    }
                 }
             }
             let next = [
