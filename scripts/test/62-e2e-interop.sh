@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Interop end-to-end tests (root: network namespaces, TUN, nft): Debian's
-# OpenConnect 9.01 and `oncp connect` against `oncp gateway`.
+# OpenConnect 9.01 and `oncp connect` against `oncp gateway`; first the
+# namespace harness's own tests (it really creates and removes namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" != 0 ]; then
@@ -8,4 +9,5 @@ if [ "$(id -u)" != 0 ]; then
     exit 0
 fi
 cargo build -p oncp
+cargo test -p oncp-tests --lib -- --ignored --test-threads=1
 cargo test -p oncp-tests --test 'e2e_interop*' -- --ignored --test-threads=1

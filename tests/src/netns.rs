@@ -61,17 +61,44 @@ impl Proc {
 
     /// Sends SIGINT (by PID) and waits up to 10 s for the exit status.
     pub fn interrupt(&mut self) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-        let end = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < end {
+        self.signal("INT");
+        self.wait_exit(Duration::from_secs(10))
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let end = Instant::now() + timeout;
+        loop {
             if let Ok(Some(st)) = self.child.try_wait() {
                 return Some(st);
             }
+            if Instant::now() >= end {
+                return None;
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
-        None
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (e.g. "TERM") to it, by PID.
+    pub fn signal(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status();
+    }
+
+    /// Its peak resident set size in KiB (VmHWM), while it runs.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
     }
 
     /// Whether it is still running.
@@ -99,6 +126,9 @@ pub struct NetPair {
     pub gw_addr: String,
     /// The client's address on the veth link.
     pub client_addr: String,
+    /// The veth ends (gateway side, client side), kept to remove them
+    /// should creation fail before they moved into the namespaces.
+    veth: (String, String),
     dir: PathBuf,
     procs: Vec<u32>,
 }
@@ -119,6 +149,7 @@ impl NetPair {
             client: client.clone(),
             gw_addr: format!("192.168.{subnet}.1"),
             client_addr: format!("192.168.{subnet}.2"),
+            veth: (va.clone(), vb.clone()),
             dir,
             procs: Vec::new(),
         };
@@ -205,17 +236,27 @@ impl Drop for NetPair {
         for pid in &self.procs {
             let _ = Command::new("kill")
                 .args(["-KILL", &pid.to_string()])
+                .stderr(Stdio::null())
                 .status();
         }
         // Also end anything else still running inside our namespaces.
         for ns in [&self.gw, &self.client] {
             if let Ok(out) = Command::new("ip").args(["netns", "pids", ns]).output() {
                 for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-                    let _ = Command::new("kill").args(["-KILL", pid]).status();
+                    let _ = Command::new("kill")
+                        .args(["-KILL", pid])
+                        .stderr(Stdio::null())
+                        .status();
                 }
             }
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
         }
+        // Deleting a namespace deletes the veth pair in it; this only
+        // matters if creation failed while the link was still here.
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.veth.0])
+            .stderr(Stdio::null())
+            .status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -238,4 +279,117 @@ pub fn oncp_bin() -> PathBuf {
         "build the oncp binary first (cargo build -p oncp)"
     );
     bin
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn namespaces() -> String {
+        run("ip", &["netns", "list"])
+    }
+
+    #[test]
+    #[ignore = "root: creates network namespaces"]
+    fn creates_a_linked_pair_and_removes_everything_on_drop() {
+        assert!(is_root(), "run as root");
+        let mut net = NetPair::create();
+        let other = NetPair::create();
+        assert_ne!(net.gw, other.gw, "names are unique");
+        assert_ne!(net.veth.0, other.veth.0);
+        drop(other);
+        let (gw, client) = (net.gw.clone(), net.client.clone());
+        assert!(namespaces().contains(&gw) && namespaces().contains(&client));
+        let (ok, out) = net.exec(&client, &["ping", "-c", "1", "-W", "2", &net.gw_addr]);
+        assert!(ok, "veth link works: {out}");
+
+        // A UDP listener in one namespace, reached from the other until
+        // nft drops UDP to its port.
+        let mut sink = net.spawn(&gw, "sink", &["python3", "-u", "-c", UDP_SINK], None);
+        assert!(
+            sink.wait_for("ready", Duration::from_secs(10)),
+            "{}",
+            sink.output()
+        );
+        let send = |net: &NetPair, text: &str| {
+            let code = format!(
+                "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'{text}', ('{}', 4999))",
+                net.gw_addr
+            );
+            net.exec(&client, &["python3", "-c", &code]).0
+        };
+        assert!(send(&net, "one"));
+        assert!(
+            sink.wait_for("got one", Duration::from_secs(5)),
+            "{}",
+            sink.output()
+        );
+        net.block_udp(&client, 4999, true);
+        // Dropped on output: the sender sees EPERM.
+        assert!(!send(&net, "two"), "nft blocks UDP to the port");
+        net.block_udp(&client, 4999, false);
+        assert!(send(&net, "three"));
+        assert!(
+            sink.wait_for("got three", Duration::from_secs(5)),
+            "{}",
+            sink.output()
+        );
+        assert!(
+            !sink.output().contains("got two"),
+            "nft dropped it: {}",
+            sink.output()
+        );
+
+        let sink_pid = sink.pid();
+        assert!(sink.peak_rss_kib().is_some_and(|k| k > 0));
+        let dir = net.path("");
+        // A process the test forgot: still killed with the namespace.
+        let mut forgotten = net.spawn(&gw, "forgotten", &["sleep", "600"], None);
+        let forgotten_pid = forgotten.pid();
+        std::mem::forget(sink);
+        drop(net);
+        assert!(!namespaces().contains(&gw) && !namespaces().contains(&client));
+        assert!(!dir.exists(), "scratch directory removed");
+        assert!(
+            !std::path::Path::new(&format!("/proc/{sink_pid}")).exists() || {
+                // A zombie until reaped: not running any more.
+                std::fs::read_to_string(format!("/proc/{sink_pid}/status"))
+                    .map(|s| s.contains("State:\tZ"))
+                    .unwrap_or(true)
+            }
+        );
+        assert!(forgotten.wait_exit(Duration::from_secs(5)).is_some());
+        let _ = forgotten_pid;
+    }
+
+    #[test]
+    #[ignore = "root: creates network namespaces"]
+    fn a_panicking_test_still_removes_its_namespaces() {
+        assert!(is_root(), "run as root");
+        let names = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = names.clone();
+        let r = std::thread::spawn(move || {
+            let net = NetPair::create();
+            seen.lock()
+                .unwrap()
+                .extend([net.gw.clone(), net.client.clone()]);
+            panic!("test failure inside the namespaces");
+        })
+        .join();
+        assert!(r.is_err());
+        let names = names.lock().unwrap();
+        assert_eq!(names.len(), 2);
+        for n in names.iter() {
+            assert!(!namespaces().contains(n.as_str()), "{n} left behind");
+        }
+    }
+
+    const UDP_SINK: &str = r#"
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('0.0.0.0', 4999))
+print('ready')
+while True:
+    print('got', s.recv(100).decode())
+"#;
 }

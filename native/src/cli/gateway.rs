@@ -3,21 +3,27 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use ipnet::Ipv4Net;
-use oncp_core::esp::{Cipher, Integrity};
 
-use crate::gateway::{CertSource, DataPlaneMode, GatewayConfig};
+use crate::gateway::counters::CounterSnapshot;
+use crate::gateway::settings::Settings;
 
-/// Options of `oncp gateway`.
-#[derive(Debug, Clone, clap::Args)]
+/// Options of `oncp gateway`. Each can also come from a TOML file
+/// (`--config`, same names); flags given here win over the file.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct GatewayArgs {
-    /// Address and port to serve HTTPS and the tunnel on.
-    #[arg(long, default_value = "0.0.0.0:443")]
-    pub listen: SocketAddr,
-    /// UDP port for ESP on the same address (0: any free port).
-    #[arg(long, default_value_t = 4500)]
-    pub esp_port: u16,
+    /// TOML config file with any of these settings (same names, `[users]`
+    /// table of name = "password").
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address and port to serve HTTPS and the tunnel on [default: 0.0.0.0:443].
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// UDP port for ESP on the same address (0: any free port) [default: 4500].
+    #[arg(long)]
+    pub esp_port: Option<u16>,
     /// Do not offer ESP: everything goes over TLS.
     #[arg(long)]
     pub no_esp: bool,
@@ -27,8 +33,9 @@ pub struct GatewayArgs {
     /// Private key (PEM) for --cert.
     #[arg(long, requires = "cert")]
     pub key: Option<PathBuf>,
-    /// Names for the generated self-signed certificate.
-    #[arg(long = "cert-name", default_values_t = vec!["localhost".to_string()])]
+    /// Name for the generated self-signed certificate (repeatable)
+    /// [default: localhost, plus the listening address].
+    #[arg(long = "cert-name")]
     pub cert_names: Vec<String>,
     /// A user who may sign in, as NAME:PASSWORD (repeatable).
     #[arg(long = "user", value_name = "NAME:PASSWORD")]
@@ -39,9 +46,10 @@ pub struct GatewayArgs {
     /// A DSID cookie to accept without signing in (repeatable).
     #[arg(long = "dsid")]
     pub dsids: Vec<String>,
-    /// Tunnel address pool; the first host is the gateway's own address.
-    #[arg(long, default_value = "10.10.1.0/24")]
-    pub pool: Ipv4Net,
+    /// Tunnel address pool; the first host is the gateway's own address
+    /// [default: 10.10.1.0/24].
+    #[arg(long)]
+    pub pool: Option<Ipv4Net>,
     /// Split-include route sent to clients (repeatable; default: the pool).
     #[arg(long = "route")]
     pub routes: Vec<Ipv4Net>,
@@ -57,24 +65,25 @@ pub struct GatewayArgs {
     /// DNS search domain sent to clients.
     #[arg(long)]
     pub domain: Option<String>,
-    /// Tunnel MTU.
-    #[arg(long, default_value_t = 1400)]
-    pub mtu: u32,
-    /// ESP cipher: aes128 or aes256.
-    #[arg(long, default_value = "aes128", value_parser = ["aes128", "aes256"])]
-    pub cipher: String,
-    /// ESP integrity: sha1 or md5.
-    #[arg(long, default_value = "sha1", value_parser = ["sha1", "md5"])]
-    pub mac: String,
+    /// Tunnel MTU [default: 1400].
+    #[arg(long)]
+    pub mtu: Option<u32>,
+    /// ESP cipher [default: aes128].
+    #[arg(long, value_parser = ["aes128", "aes256"])]
+    pub cipher: Option<String>,
+    /// ESP integrity algorithm [default: sha1].
+    #[arg(long, value_parser = ["sha1", "md5"])]
+    pub mac: Option<String>,
     /// LZO-compress packets sent to clients over ESP.
     #[arg(long)]
     pub compression: bool,
     /// Rekey ESP every this many seconds.
     #[arg(long, value_name = "SECONDS")]
     pub rekey: Option<u64>,
-    /// ESP dead-peer-detection interval announced to clients, in seconds.
-    #[arg(long, default_value_t = 15)]
-    pub dpd: u64,
+    /// ESP dead-peer-detection interval announced to clients, in seconds
+    /// [default: 15].
+    #[arg(long, value_name = "SECONDS")]
+    pub dpd: Option<u64>,
     /// Answer ICMP echo and UDP echo (port 7) to the gateway's tunnel
     /// address in-process instead of using a TUN device (no root needed).
     #[arg(long)]
@@ -82,93 +91,80 @@ pub struct GatewayArgs {
     /// TUN device name (TUN mode).
     #[arg(long)]
     pub interface: Option<String>,
+    /// Print a COUNTERS line every this many seconds (and one at exit).
+    #[arg(long, value_name = "SECONDS")]
+    pub stats: Option<u64>,
 }
 
 impl GatewayArgs {
-    /// The gateway configuration these options describe.
-    pub fn to_config(&self) -> anyhow::Result<GatewayConfig> {
-        let mut users = Vec::new();
-        let mut add_user = |s: &str| -> anyhow::Result<()> {
-            let (u, p) = s
-                .split_once(':')
-                .ok_or_else(|| anyhow::anyhow!("user {s:?} is not NAME:PASSWORD"))?;
-            users.push((u.to_string(), p.to_string()));
-            Ok(())
-        };
-        for u in &self.users {
-            add_user(u)?;
-        }
-        if let Some(f) = &self.users_file {
-            let text = std::fs::read_to_string(f)
-                .map_err(|e| anyhow::anyhow!("reading {}: {e}", f.display()))?;
-            for line in text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            {
-                add_user(line)?;
-            }
-        }
-        let cert = match (&self.cert, &self.key) {
-            (Some(cert), Some(key)) => CertSource::Files {
-                cert: cert.clone(),
-                key: key.clone(),
-            },
-            _ => {
-                let mut names = self.cert_names.clone();
-                let ip = self.listen.ip().to_string();
-                if !self.listen.ip().is_unspecified() && !names.contains(&ip) {
-                    names.push(ip);
-                }
-                CertSource::SelfSigned(names)
-            }
-        };
-        Ok(GatewayConfig {
+    /// The settings given on the command line (without the file).
+    pub fn to_settings(&self) -> anyhow::Result<Settings> {
+        let mut s = Settings {
             listen: self.listen,
             esp_port: self.esp_port,
-            esp: !self.no_esp,
-            cert,
-            users,
+            esp: self.no_esp.then_some(false),
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            cert_names: self.cert_names.clone(),
+            users_file: self.users_file.clone(),
             dsids: self.dsids.clone(),
-            pool: self.pool.trunc(),
-            routes: if self.routes.is_empty() {
-                vec![self.pool.trunc()]
-            } else {
-                self.routes.clone()
-            },
+            pool: self.pool,
+            routes: self.routes.clone(),
             exclude: self.exclude.clone(),
             dns: self.dns.clone(),
             wins: self.wins.clone(),
             domain: self.domain.clone(),
             mtu: self.mtu,
-            cipher: if self.cipher == "aes256" {
-                Cipher::Aes256Cbc
-            } else {
-                Cipher::Aes128Cbc
-            },
-            integrity: if self.mac == "md5" {
-                Integrity::HmacMd5_96
-            } else {
-                Integrity::HmacSha1_96
-            },
-            compression: self.compression,
-            rekey_after: self.rekey.map(std::time::Duration::from_secs),
-            dpd: std::time::Duration::from_secs(self.dpd),
-            dataplane: if self.echo {
-                DataPlaneMode::Echo
-            } else {
-                DataPlaneMode::Tun {
-                    name: self.interface.clone(),
-                }
-            },
+            cipher: self.cipher.clone(),
+            mac: self.mac.clone(),
+            compression: self.compression.then_some(true),
+            rekey: self.rekey,
+            dpd: self.dpd,
+            echo: self.echo.then_some(true),
+            interface: self.interface.clone(),
+            stats: self.stats,
+            ..Default::default()
+        };
+        for u in &self.users {
+            s.add_user(u)?;
+        }
+        Ok(s)
+    }
+
+    /// The flags over the config file (if any).
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let flags = self.to_settings()?;
+        Ok(match &self.config {
+            Some(path) => flags.over(Settings::from_file(path)?),
+            None => flags,
         })
     }
 }
 
+/// The line scripts and tests read the counters from.
+pub fn counters_line(c: &CounterSnapshot, cookie_attempts: u64) -> String {
+    format!(
+        "COUNTERS tunnels={} esp_in={} esp_out={} tls_in={} tls_out={} probes={} rekeys={} esp_dropped={} lzo_out={} cookie_attempts={}",
+        c.tunnels,
+        c.esp_packets_in,
+        c.esp_packets_out,
+        c.tls_packets_in,
+        c.tls_packets_out,
+        c.probes,
+        c.rekeys,
+        c.esp_dropped,
+        c.lzo_out,
+        cookie_attempts
+    )
+}
+
 /// Runs `oncp gateway` until SIGINT/SIGTERM.
 pub fn run(args: GatewayArgs) -> ExitCode {
-    let config = match args.to_config() {
-        Ok(c) => c,
+    let (config, stats) = match args
+        .settings()
+        .and_then(|s| Ok((s.stats, s.into_config()?)))
+    {
+        Ok((stats, c)) => (c, stats.filter(|s| *s > 0).map(Duration::from_secs)),
         Err(e) => {
             tracing::error!("{e:#}");
             return ExitCode::from(2);
@@ -196,29 +192,104 @@ pub fn run(args: GatewayArgs) -> ExitCode {
         if let Some(t) = &gw.tun_name {
             println!("TUN={t}");
         }
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!("installing a SIGTERM handler: {e}");
-                return ExitCode::FAILURE;
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!("installing a SIGTERM handler: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+        let mut tick = tokio::time::interval(stats.unwrap_or(Duration::from_secs(3600)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = term.recv() => break,
+                _ = tick.tick(), if stats.is_some() => {
+                    println!("{}", counters_line(&gw.counters(), gw.cookie_attempts()));
+                }
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
         }
         let c = gw.counters();
         tracing::info!(
             "shutting down: {} tunnels, ESP {} in / {} out, TLS {} in / {} out, {} probes answered",
-            c.tunnels, c.esp_packets_in, c.esp_packets_out, c.tls_packets_in, c.tls_packets_out, c.probes
+            c.tunnels,
+            c.esp_packets_in,
+            c.esp_packets_out,
+            c.tls_packets_in,
+            c.tls_packets_out,
+            c.probes
         );
-        println!(
-            "COUNTERS tunnels={} esp_in={} esp_out={} tls_in={} tls_out={} probes={} rekeys={} esp_dropped={} cookie_attempts={}",
-            c.tunnels, c.esp_packets_in, c.esp_packets_out, c.tls_packets_in, c.tls_packets_out, c.probes, c.rekeys, c.esp_dropped,
-            gw.cookie_attempts()
-        );
+        println!("{}", counters_line(&c, gw.cookie_attempts()));
         gw.shutdown();
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        args: GatewayArgs,
+    }
+
+    #[test]
+    fn flags_become_settings_over_the_config_file() {
+        let dir = std::env::temp_dir().join(format!("oncp-gwcli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("gw.toml");
+        std::fs::write(&file, "mtu = 1300\ndpd = 7\n[users]\nalice = \"a\"\n").unwrap();
+        let cmd = Cmd::try_parse_from([
+            "gw",
+            "--config",
+            file.to_str().unwrap(),
+            "--mtu",
+            "1250",
+            "--user",
+            "bob:b",
+            "--echo",
+            "--no-esp",
+            "--cipher",
+            "aes256",
+        ])
+        .unwrap();
+        let c = cmd.args.settings().unwrap().into_config().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(c.mtu, 1250);
+        assert_eq!(c.dpd, Duration::from_secs(7));
+        assert_eq!(c.users.len(), 2);
+        assert!(!c.esp);
+        assert_eq!(c.cipher, oncp_core::esp::Cipher::Aes256Cbc);
+        assert!(matches!(c.dataplane, crate::gateway::DataPlaneMode::Echo));
+        assert!(Cmd::try_parse_from(["gw", "--cipher", "des"]).is_err());
+        assert!(
+            Cmd::try_parse_from(["gw", "--user", "nocolon"])
+                .unwrap()
+                .args
+                .settings()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn counters_line_names_every_counter() {
+        let c = CounterSnapshot {
+            esp_packets_in: 3,
+            tls_packets_out: 4,
+            ..Default::default()
+        };
+        let l = counters_line(&c, 2);
+        assert!(l.starts_with("COUNTERS tunnels=0 esp_in=3 "), "{l}");
+        assert!(
+            l.contains(" tls_out=4 ") && l.ends_with(" cookie_attempts=2"),
+            "{l}"
+        );
+    }
 }

@@ -23,6 +23,8 @@ pub struct Counters {
     pub rekeys: AtomicU64,
     /// ESP datagrams refused.
     pub esp_dropped: AtomicU64,
+    /// Packets sent LZO-compressed over ESP.
+    pub lzo_out: AtomicU64,
 }
 
 /// A plain copy of [`Counters`].
@@ -44,6 +46,8 @@ pub struct CounterSnapshot {
     pub rekeys: u64,
     /// See [`Counters::esp_dropped`].
     pub esp_dropped: u64,
+    /// See [`Counters::lzo_out`].
+    pub lzo_out: u64,
 }
 
 impl Counters {
@@ -72,6 +76,7 @@ impl Counters {
         add(&self.probes, d(before.probes_out, now.probes_out));
         add(&self.rekeys, d(before.rekeys, now.rekeys));
         add(&self.esp_dropped, d(before.esp_dropped, now.esp_dropped));
+        add(&self.lzo_out, d(before.lzo_out, now.lzo_out));
     }
 
     /// The current values.
@@ -86,6 +91,40 @@ impl Counters {
             probes: g(&self.probes),
             rekeys: g(&self.rekeys),
             esp_dropped: g(&self.esp_dropped),
+            lzo_out: g(&self.lzo_out),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adds_the_growth_of_each_session() {
+        let c = Counters::default();
+        let a = SessionStats {
+            esp_packets_in: 5,
+            tls_packets_out: 2,
+            lzo_out: 1,
+            ..Default::default()
+        };
+        c.add(&SessionStats::default(), &a);
+        let b = SessionStats {
+            esp_packets_in: 9,
+            tls_packets_out: 2,
+            lzo_out: 4,
+            rekeys: 1,
+            ..Default::default()
+        };
+        c.add(&a, &b);
+        // A second session counts from zero.
+        c.add(&SessionStats::default(), &a);
+        let s = c.snapshot();
+        assert_eq!(s.esp_packets_in, 14);
+        assert_eq!(s.tls_packets_out, 4);
+        assert_eq!(s.lzo_out, 5);
+        assert_eq!(s.rekeys, 1);
+        assert_eq!(s.probes, 0);
     }
 }

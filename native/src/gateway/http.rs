@@ -58,6 +58,11 @@ pub async fn read_request<R: AsyncRead + Unpin>(
     let head = RequestHead::parse(&buf[..n])?;
     let raw_head = buf[..n].to_vec();
     let mut rest = buf[n..].to_vec();
+    // Sign-in forms are small and sent with a length; a chunked body
+    // would be misread as the next request.
+    if head.header("transfer-encoding").is_some() {
+        anyhow::bail!("request bodies with Transfer-Encoding are not accepted");
+    }
     // The tunnel request announces 256 body bytes that never come.
     let body_len = if head.is_tunnel_request() {
         0
@@ -151,6 +156,51 @@ fn login_page(failed: bool) -> String {
     )
 }
 
+/// Whether `user`/`pass` is one of the configured users (the password
+/// compared in constant time).
+fn user_matches(users: &[(String, String)], user: &str, pass: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    users
+        .iter()
+        .filter(|(u, _)| u == user)
+        .any(|(_, p)| bool::from(p.as_bytes().ct_eq(pass.as_bytes())))
+}
+
+/// Checks the sign-in form `fields` (urlencoded) and issues a DSID.
+fn sign_in(fields: &[u8], shared: &Arc<Shared>) -> Response {
+    let form: Vec<(String, String)> = form_urlencoded::parse(fields).into_owned().collect();
+    let field = |n: &str| form.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+    let (Some(user), Some(pass)) = (field("username"), field("password")) else {
+        return Response::new(200, login_page(false));
+    };
+    if !user_matches(&shared.config.users, user, pass) {
+        tracing::info!("sign-in failed for user {user:?}");
+        return Response::redirect(&format!("{WELCOME_PATH}?p=failed"));
+    }
+    let mut rng = crate::client::os_rng::OsRng;
+    let Some(dsid) = shared.cookies.issue(user, &mut rng) else {
+        return Response::new(
+            200,
+            "<html><body>No address left in the pool.</body></html>",
+        );
+    };
+    tracing::info!("user {user:?} signed in");
+    let mut r = Response::redirect(STARTER_PATH);
+    r.headers
+        .push(("Set-Cookie".into(), format!("DSID={dsid}; path=/; Secure")));
+    r.headers.push((
+        "Set-Cookie".into(),
+        format!(
+            "DSFirstAccess={}; path=/; Secure",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        ),
+    ));
+    r
+}
+
 /// Answers a sign-in, landing or logout request.
 pub fn handle(req: &Request, shared: &Arc<Shared>) -> Response {
     let path = req.head.target.split('?').next().unwrap_or("");
@@ -159,44 +209,17 @@ pub fn handle(req: &Request, shared: &Arc<Shared>) -> Response {
         ("GET", WELCOME_PATH) => {
             Response::new(200, login_page(req.head.target.contains("p=failed")))
         }
-        ("POST", LOGIN_PATH) => {
-            let form: Vec<(String, String)> =
-                form_urlencoded::parse(&req.body).into_owned().collect();
-            let field = |n: &str| form.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-            let (Some(user), Some(pass)) = (field("username"), field("password")) else {
-                return Response::redirect(&format!("{WELCOME_PATH}?p=failed"));
+        ("GET", LOGIN_PATH) | ("POST", LOGIN_PATH) => {
+            // The form's fields: in the body of a POST, in the query of a GET.
+            let fields = if req.head.method == "POST" {
+                &req.body[..]
+            } else {
+                req.head
+                    .target
+                    .split_once('?')
+                    .map_or(&b""[..], |(_, q)| q.as_bytes())
             };
-            if !shared
-                .config
-                .users
-                .iter()
-                .any(|(u, p)| u == user && p == pass)
-            {
-                tracing::info!("sign-in failed for user {user:?}");
-                return Response::redirect(&format!("{WELCOME_PATH}?p=failed"));
-            }
-            let mut rng = crate::client::os_rng::OsRng;
-            let Some(dsid) = shared.cookies.issue(user, &mut rng) else {
-                return Response::new(
-                    200,
-                    "<html><body>No address left in the pool.</body></html>",
-                );
-            };
-            tracing::info!("user {user:?} signed in");
-            let mut r = Response::redirect(STARTER_PATH);
-            r.headers
-                .push(("Set-Cookie".into(), format!("DSID={dsid}; path=/; Secure")));
-            r.headers.push((
-                "Set-Cookie".into(),
-                format!(
-                    "DSFirstAccess={}; path=/; Secure",
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_secs())
-                        .unwrap_or(0)
-                ),
-            ));
-            r
+            sign_in(fields, shared)
         }
         ("GET", STARTER_PATH) | ("GET", "/dana/home/index.cgi") => Response::new(
             200,

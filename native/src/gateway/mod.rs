@@ -7,7 +7,11 @@ pub mod counters;
 pub mod dataplane;
 pub mod esp_socket;
 pub mod http;
+pub mod settings;
 pub mod tunnel;
+
+#[cfg(test)]
+mod tests;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;

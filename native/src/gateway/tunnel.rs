@@ -100,7 +100,18 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                         );
                     }
                     GatewayEvent::Disconnected(reason) => {
-                        tracing::info!("tunnel from {peer} ended: {reason:?}");
+                        let s = session.stats();
+                        tracing::info!(
+                            "tunnel from {peer} ended: {reason:?}; packets ESP {} in / {} out \
+                             ({} compressed), TLS {} in / {} out, {} probes, {} rekeys",
+                            s.esp_packets_in,
+                            s.esp_packets_out,
+                            s.lzo_out,
+                            s.tls_packets_in,
+                            s.tls_packets_out,
+                            s.probes_out,
+                            s.rekeys
+                        );
                         ended = true;
                     }
                     other => tracing::info!("tunnel {peer}: {other:?}"),
