@@ -106,6 +106,8 @@ pub struct Driver {
     values: Option<ConfigValues>,
     configured_once: bool,
     backoff: Option<Backoff>,
+    /// Why the driver itself ended the session, if it did.
+    local_failure: Option<String>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -184,6 +186,7 @@ impl Driver {
             values: None,
             configured_once: false,
             backoff: None,
+            local_failure: None,
         }
     }
 
@@ -346,7 +349,14 @@ impl Driver {
                         self.ip_open = false;
                         self.session.close(self.clock.now());
                     }
-                    Err(e) => tracing::warn!("reading the TUN device: {e}"),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        // The device is gone or broken: end the session
+                        // rather than spin on the error.
+                        self.ip_open = false;
+                        self.local_failure = Some(format!("reading the TUN device: {e}"));
+                        self.session.close(self.clock.now());
+                    }
                 },
                 _ = sleep_until(deadline) => self.session.handle_timeout(self.clock.now()),
                 _ = tx.reserve_many(WRITE_HEADROOM), if congested => {}
@@ -445,7 +455,10 @@ impl Driver {
                 None
             }
             ClientEvent::ReconnectNeeded => Some(ConnEnd::Lost),
-            ClientEvent::Disconnected(r) => Some(ConnEnd::Done(Outcome::from_disconnect(r))),
+            ClientEvent::Disconnected(r) => Some(ConnEnd::Done(match self.local_failure.take() {
+                Some(why) => Outcome::LocalFailure(why),
+                None => Outcome::from_disconnect(r),
+            })),
         }
     }
 

@@ -20,6 +20,8 @@ pub enum Outcome {
     ReconnectFailed,
     /// Configuring the network failed.
     SetupFailed(String),
+    /// The local side failed (e.g. the TUN device broke).
+    LocalFailure(String),
 }
 
 impl Outcome {
@@ -69,6 +71,7 @@ impl Outcome {
                 "reconnect failed within --reconnect-timeout; exiting".into()
             }
             Outcome::SetupFailed(e) => format!("network setup failed: {e}"),
+            Outcome::LocalFailure(e) => format!("{e}; exiting"),
         }
     }
 }
@@ -98,6 +101,10 @@ mod tests {
     fn logout_skipped_only_when_the_session_must_survive_or_never_existed() {
         assert!(Outcome::Closed.needs_logout());
         assert!(Outcome::ReconnectFailed.needs_logout());
+        let tun = Outcome::LocalFailure("reading the TUN device: EBADFD".into());
+        assert!(tun.needs_logout());
+        assert_eq!(tun.exit_code(), 1);
+        assert!(tun.message().starts_with("reading the TUN device"));
         assert!(!Outcome::Detached.needs_logout());
         assert!(!Outcome::CookieRejected(302).needs_logout());
         assert!(!Outcome::ConnectFailed("x".into()).needs_logout());
