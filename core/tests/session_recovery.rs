@@ -168,3 +168,19 @@ fn reconnect_without_being_asked_tears_esp_down_first() {
     p.run_for(Duration::from_secs(1));
     assert_eq!(p.gateway_rx.last().map(|x| packet_id(x)), Some(2));
 }
+
+#[test]
+fn forced_dpd_interval_overrides_the_gateway_and_zero_is_clamped() {
+    for (force, probes_in_60s) in [(Some(3), 19..=20), (Some(0), 58..=60), (None, 5..=6)] {
+        let mut opts = client_options();
+        opts.force_dpd = force.map(Duration::from_secs);
+        let mut p = Pair::new(gateway_config(), opts, 38);
+        p.run_for(Duration::from_secs(3));
+        let before = p.client.stats().probes_out;
+        p.run_for(Duration::from_secs(60));
+        let n = p.client.stats().probes_out - before;
+        assert!(probes_in_60s.contains(&n), "force {force:?}: {n} probes");
+        assert_eq!(p.client.transport(), Transport::Esp, "force {force:?}");
+        assert!(!p.client_saw(|e| matches!(e, ClientEvent::EspDown(_))));
+    }
+}

@@ -271,10 +271,16 @@ impl ClientSession {
         let v = cfg.values().clone();
         self.mtu = v.mtu.unwrap_or(self.mtu);
         self.esp.set_mtu(self.mtu);
-        self.dpd = self.opts.force_dpd.unwrap_or(match v.esp.fallback_secs {
-            Some(s) if s > 0 => Duration::from_secs(s as u64),
-            _ => DEFAULT_DPD,
-        });
+        // At least one second: a zero interval would declare ESP dead on
+        // every timer.
+        self.dpd = self
+            .opts
+            .force_dpd
+            .unwrap_or(match v.esp.fallback_secs {
+                Some(s) if s > 0 => Duration::from_secs(s as u64),
+                _ => DEFAULT_DPD,
+            })
+            .max(Duration::from_secs(1));
         self.replay_protection = v.esp.replay_protection.unwrap_or(false);
         let mut reply = Control::Mtu(self.mtu).to_message().to_vec();
         self.esp.clear();
