@@ -5,6 +5,7 @@
 //! between core's sans-IO sessions and tokio sockets, rustls, a TUN device,
 //! the routing table and signals.
 
+pub mod auth;
 pub mod cli;
 pub mod client;
 pub mod demo;

@@ -74,6 +74,10 @@ pub struct ConnectArgs {
     /// Write TLS secrets to this file in NSS key log format (SSLKEYLOGFILE is also honoured).
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+
+    /// Web login (used when no cookie is given).
+    #[command(flatten)]
+    pub auth: crate::auth::args::AuthArgs,
 }
 
 /// How often the status line is logged at `-v`.
@@ -175,7 +179,10 @@ fn script_log_level(verbose: u8) -> u8 {
     1 + verbose.min(2)
 }
 
-async fn connect(args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
+async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
+    if let Some(code) = crate::auth::connect_hook::before_connect(&mut args).await? {
+        return Ok(code);
+    }
     let mut stdin = std::io::stdin().lock();
     let p = prepare(&args, &mut stdin)?;
     drop(stdin);

@@ -94,6 +94,9 @@ pub struct GatewayArgs {
     /// Print a COUNTERS line every this many seconds (and one at exit).
     #[arg(long, value_name = "SECONDS")]
     pub stats: Option<u64>,
+    /// Sign-in steps.
+    #[command(flatten)]
+    pub login: crate::gateway::login::config::LoginArgs,
 }
 
 impl GatewayArgs {
@@ -160,7 +163,7 @@ pub fn counters_line(c: &CounterSnapshot, cookie_attempts: u64) -> String {
 
 /// Runs `oncp gateway` until SIGINT/SIGTERM.
 pub fn run(args: GatewayArgs) -> ExitCode {
-    let (config, stats) = match args
+    let (mut config, stats) = match args
         .settings()
         .and_then(|s| Ok((s.stats, s.into_config()?)))
     {
@@ -170,6 +173,7 @@ pub fn run(args: GatewayArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    config.login = args.login.to_config();
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -99,6 +99,18 @@ impl CookieStore {
             .is_some()
     }
 
+    /// The open sessions of `user`: (DSID, address), in no set order.
+    pub fn sessions_of(&self, user: &str) -> Vec<(String, Ipv4Addr)> {
+        self.inner
+            .lock()
+            .expect("cookie store lock")
+            .logins
+            .iter()
+            .filter(|(_, l)| l.user == user)
+            .map(|(d, l)| (d.clone(), l.address))
+            .collect()
+    }
+
     /// How many cookies were presented (valid or not) so far.
     pub fn attempts(&self) -> u64 {
         self.inner.lock().expect("cookie store lock").attempts

@@ -7,6 +7,7 @@ pub mod counters;
 pub mod dataplane;
 pub mod esp_socket;
 pub mod http;
+pub mod login;
 pub mod settings;
 pub mod tunnel;
 
@@ -96,6 +97,8 @@ pub struct GatewayConfig {
     pub dpd: std::time::Duration,
     /// The data plane.
     pub dataplane: DataPlaneMode,
+    /// Sign-in steps (realms, second factor, confirmation, roles).
+    pub login: login::config::LoginConfig,
 }
 
 impl GatewayConfig {
@@ -122,6 +125,7 @@ impl GatewayConfig {
             rekey_after: None,
             dpd: std::time::Duration::from_secs(15),
             dataplane: DataPlaneMode::Echo,
+            login: Default::default(),
         }
     }
 
@@ -159,6 +163,7 @@ pub struct Shared {
     config: GatewayConfig,
     session_config: GatewaySessionConfig,
     cookies: CookieStore,
+    login_pending: login::pending::PendingStore,
     counters: Counters,
     spis: Arc<SpiTable>,
     addresses: Arc<AddressTable>,
@@ -252,6 +257,7 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
         session_config: config.session_config(esp_addr.port()),
         config,
         cookies,
+        login_pending: Default::default(),
         counters: Counters::default(),
         spis: spis.clone(),
         addresses,

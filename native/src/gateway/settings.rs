@@ -284,6 +284,7 @@ impl Settings {
             compression: self.compression.unwrap_or(false),
             rekey_after: self.rekey.map(std::time::Duration::from_secs),
             dpd: std::time::Duration::from_secs(self.dpd.unwrap_or(DEFAULT_DPD)),
+            login: Default::default(),
             dataplane: if self.echo.unwrap_or(false) {
                 DataPlaneMode::Echo
             } else {

@@ -180,6 +180,17 @@ impl TlsClient {
         })
     }
 
+    /// The rustls configuration (shared with the web login's HTTP client,
+    /// so it gets the same trust and pinning).
+    pub fn rustls_config(&self) -> Arc<ClientConfig> {
+        self.connector.config().clone()
+    }
+
+    /// The `pin-sha256:…` of the last server certificate seen.
+    pub fn last_pin(&self) -> Option<String> {
+        self.last_pin.lock().ok().and_then(|p| p.clone())
+    }
+
     /// Opens TCP to `host:port` and runs the TLS handshake.
     pub async fn connect(
         &self,

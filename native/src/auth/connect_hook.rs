@@ -1,0 +1,167 @@
+//! Where `oncp connect` meets the web login: without a cookie it logs in
+//! first; `--authenticate` / `--cookieonly` print the result and stop.
+
+use std::io::BufRead;
+
+use super::answers::Answers;
+use super::args::AuthArgs;
+use super::flow::Success;
+use super::{LoginSetup, login, start_url};
+use crate::cli::connect::ConnectArgs;
+use crate::tls::client::{TlsClient, TlsOptions};
+use crate::tls::pin::Pin;
+
+/// Quotes a value for a POSIX shell assignment.
+pub fn shell_quote(v: &str) -> String {
+    format!("'{}'", v.replace('\'', "'\\''"))
+}
+
+/// The `--authenticate` output: shell assignments as OpenConnect prints
+/// them.
+pub fn authenticate_output(
+    s: &Success,
+    start: &url::Url,
+    host_ip: &str,
+    fingerprint: &str,
+) -> String {
+    let host = start.host_str().unwrap_or_default();
+    let connect_url = match start.port() {
+        Some(p) => format!("https://{host}:{p}{}", start.path()),
+        None => format!("https://{host}{}", start.path()),
+    };
+    format!(
+        "COOKIE={}\nHOST={}\nCONNECT_URL={}\nFINGERPRINT={}\nRESOLVE={}\n",
+        shell_quote(&s.cookie),
+        shell_quote(host_ip),
+        shell_quote(&connect_url),
+        shell_quote(fingerprint),
+        shell_quote(&format!("{host}:{host_ip}")),
+    )
+}
+
+fn tls_options(args: &ConnectArgs) -> anyhow::Result<TlsOptions> {
+    let pins = args
+        .servercert
+        .iter()
+        .map(|p| {
+            p.parse::<Pin>()
+                .map_err(|e| anyhow::anyhow!("--servercert {p}: {e}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(TlsOptions {
+        cafile: args.cafile.clone(),
+        system_trust: !args.no_system_trust,
+        pins,
+        keylog: args.keylog.clone(),
+    })
+}
+
+/// The answers the command line gives (reads the password line from
+/// `stdin` with `--passwd-on-stdin`).
+pub fn answers(a: &AuthArgs, stdin: &mut dyn BufRead) -> anyhow::Result<Answers> {
+    let password = if a.passwd_on_stdin {
+        let mut line = String::new();
+        stdin.read_line(&mut line)?;
+        Some(line.trim_end_matches(['\r', '\n']).to_string())
+    } else {
+        None
+    };
+    Ok(Answers {
+        user: a.user.clone(),
+        password,
+        authgroup: a.authgroup.clone(),
+        form_entries: a.form_entries.clone(),
+        non_inter: a.non_inter,
+        csd_wrapper: a.csd_wrapper.is_some(),
+    })
+}
+
+/// Runs the login when `oncp connect` has no cookie. Returns an exit
+/// status when the command is done (`--authenticate`, `--cookieonly`);
+/// otherwise sets `args.cookie` to the session's cookies.
+pub async fn before_connect(args: &mut ConnectArgs) -> anyhow::Result<Option<u8>> {
+    if args.cookie.is_some() || args.cookie_on_stdin {
+        if args.auth.login_only() {
+            anyhow::bail!("--authenticate/--cookieonly need a login, not a cookie");
+        }
+        return Ok(None);
+    }
+    let tls = TlsClient::new(&tls_options(args)?)?;
+    let mut answers = {
+        let mut stdin = std::io::stdin().lock();
+        answers(&args.auth, &mut stdin)?
+    };
+    if !answers.non_inter && !super::prompt::have_terminal() {
+        tracing::debug!("no terminal: the login cannot ask questions");
+        answers.non_inter = true;
+    }
+    let setup = LoginSetup {
+        url: start_url(&args.server)?,
+        user_agent: args
+            .useragent
+            .clone()
+            .unwrap_or_else(|| super::http::DEFAULT_USER_AGENT.to_string()),
+        csd_wrapper: args.auth.csd_wrapper.clone(),
+        local_hostname: args.local_hostname.clone().unwrap_or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "localhost".into())
+        }),
+    };
+    let success = login(&setup, &tls, answers, &mut super::prompt::Terminal).await?;
+    if args.auth.authenticate {
+        let host = setup.url.host_str().unwrap_or_default().to_string();
+        let port = setup.url.port_or_known_default().unwrap_or(443);
+        let ip = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+            .await
+            .ok()
+            .and_then(|mut a| a.next())
+            .map(|a| a.ip().to_string())
+            .unwrap_or(host);
+        let fp = tls.last_pin().unwrap_or_default();
+        print!("{}", authenticate_output(&success, &setup.url, &ip, &fp));
+        return Ok(Some(0));
+    }
+    if args.auth.cookieonly || args.auth.printcookie {
+        println!("{}", success.cookie);
+        if args.auth.cookieonly {
+            return Ok(Some(0));
+        }
+    }
+    args.cookie = Some(success.jar);
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_and_output() {
+        assert_eq!(shell_quote("a'b"), "'a'\\''b'");
+        let s = Success {
+            cookie: "DSID=x; DSFirst=1".into(),
+            jar: "DSID=x".into(),
+            url: url::Url::parse("https://vpn.example:8443/dana/home/starter0.cgi").unwrap(),
+        };
+        let start = url::Url::parse("https://vpn.example:8443").unwrap();
+        assert_eq!(
+            authenticate_output(&s, &start, "10.0.0.1", "pin-sha256:AA="),
+            "COOKIE='DSID=x; DSFirst=1'\nHOST='10.0.0.1'\nCONNECT_URL='https://vpn.example:8443/'\n\
+             FINGERPRINT='pin-sha256:AA='\nRESOLVE='vpn.example:10.0.0.1'\n"
+        );
+    }
+
+    #[test]
+    fn password_line_from_stdin() {
+        let a = AuthArgs {
+            passwd_on_stdin: true,
+            user: Some("u".into()),
+            ..Default::default()
+        };
+        let mut input: &[u8] = b"s3cret\r\nmore\n";
+        let ans = answers(&a, &mut input).unwrap();
+        assert_eq!(ans.password.as_deref(), Some("s3cret"));
+        assert!(!format!("{ans:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,117 @@
+//! The login's HTTP client: reqwest on our rustls configuration (same
+//! trust, pins and `ring` provider as the tunnel), redirects and cookies
+//! left to the flow (OpenConnect's rules, auth.md §1), OpenConnect's
+//! headers (`NCP-Version: 3`, `X-Pad`).
+
+use super::flow::{HttpRequest, HttpResponse};
+use crate::tls::client::TlsClient;
+
+/// Largest login page read (a sign-in page is a few kilobytes).
+pub const MAX_PAGE: usize = 1 << 20;
+
+/// The default User-Agent (OpenConnect 9.01's, which gateways know).
+pub const DEFAULT_USER_AGENT: &str = "Open AnyConnect VPN Agent v9.01";
+
+/// Sends login requests.
+#[derive(Debug, Clone)]
+pub struct LoginHttp {
+    client: reqwest::Client,
+    user_agent: String,
+}
+
+/// `X-Pad`: zeros so that body length + pad is a multiple of 64 (1 to 64).
+pub fn x_pad(body_len: usize) -> String {
+    "0".repeat(64 - body_len % 64)
+}
+
+impl LoginHttp {
+    /// A client using `tls`'s configuration.
+    pub fn new(tls: &TlsClient, user_agent: &str) -> anyhow::Result<LoginHttp> {
+        let config = (*tls.rustls_config()).clone();
+        let client = reqwest::Client::builder()
+            .use_preconfigured_tls(config)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(60))
+            .build()?;
+        Ok(LoginHttp {
+            client,
+            user_agent: user_agent.to_string(),
+        })
+    }
+
+    /// Sends `req` with the jar's `Cookie` header.
+    pub async fn send(
+        &self,
+        req: &HttpRequest,
+        cookie: Option<String>,
+    ) -> anyhow::Result<HttpResponse> {
+        let mut b = match &req.body {
+            Some(_) => self.client.post(req.url.clone()),
+            None => self.client.get(req.url.clone()),
+        }
+        .header("User-Agent", &self.user_agent);
+        if let Some(c) = cookie {
+            b = b.header("Cookie", c);
+        }
+        b = b.header("NCP-Version", "3");
+        if let Some(body) = &req.body {
+            b = b
+                .header("X-Pad", x_pad(body.len()))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body.clone());
+        }
+        tracing::debug!("{req:?}");
+        let mut resp = b
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("{req:?}: {}", error_chain(&e)))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers();
+        let set_cookies = headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect();
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await? {
+            if body.len() + chunk.len() > MAX_PAGE {
+                anyhow::bail!("{req:?}: page larger than {MAX_PAGE} bytes");
+            }
+            body.extend_from_slice(&chunk);
+        }
+        tracing::debug!("-> {status}, {} bytes", body.len());
+        Ok(HttpResponse {
+            status,
+            set_cookies,
+            location,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+}
+
+/// An error with its causes (reqwest hides the TLS reason in them).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        src = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn x_pad_rounds_to_64() {
+        assert_eq!(super::x_pad(47), "0".repeat(17));
+        assert_eq!(super::x_pad(64).len(), 64);
+        assert_eq!(super::x_pad(0).len(), 64);
+        assert_eq!(super::x_pad(63).len(), 1);
+    }
+}

@@ -1,0 +1,131 @@
+//! What `oncp gateway`'s sign-in asks for: realms, a second factor,
+//! the "already signed in" confirmation and roles.
+
+/// The page that asks for the second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenForm {
+    /// A second password field (`token_as_second_password`) in `frmLogin`.
+    Login,
+    /// A separate `frmDefender` challenge page.
+    Defender,
+    /// A separate `frmTotpToken` page.
+    Totp,
+    /// A separate `frmNextToken` page (RSA "next tokencode").
+    NextToken,
+}
+
+impl TokenForm {
+    /// The form's `name` attribute.
+    pub fn form_name(self) -> &'static str {
+        match self {
+            TokenForm::Login => "frmLogin",
+            TokenForm::Defender => "frmDefender",
+            TokenForm::Totp => "frmTotpToken",
+            TokenForm::NextToken => "frmNextToken",
+        }
+    }
+}
+
+impl std::str::FromStr for TokenForm {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            TokenForm::Login,
+            TokenForm::Defender,
+            TokenForm::Totp,
+            TokenForm::NextToken,
+        ]
+        .into_iter()
+        .find(|t| t.form_name().eq_ignore_ascii_case(s))
+        .ok_or_else(|| {
+            format!("unknown token form {s:?} (frmLogin, frmDefender, frmTotpToken, frmNextToken)")
+        })
+    }
+}
+
+/// When the "already signed in" page (`frmConfirmation`) is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConfirmMode {
+    /// Only when the user already has an open session (as Juniper does
+    /// when its per-user session limit is reached).
+    IfActive,
+    /// After every sign-in.
+    Always,
+    /// Never (open sessions are simply kept).
+    #[default]
+    Never,
+}
+
+impl std::str::FromStr for ConfirmMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "if-active" => Ok(ConfirmMode::IfActive),
+            "always" => Ok(ConfirmMode::Always),
+            "never" => Ok(ConfirmMode::Never),
+            _ => Err(format!(
+                "unknown confirmation mode {s:?} (if-active, always, never)"
+            )),
+        }
+    }
+}
+
+/// The second factor a sign-in needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenConfig {
+    /// Where it is asked for.
+    pub form: TokenForm,
+    /// The code accepted; `None`: any code of 6 to 8 digits (like
+    /// OpenConnect's test server).
+    pub code: Option<String>,
+}
+
+/// The sign-in steps the gateway serves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginConfig {
+    /// Realms offered in a `<select name="realm">` (empty: a hidden realm).
+    pub realms: Vec<String>,
+    /// Roles offered after sign-in (`frmSelectRoles`; fewer than two: none).
+    pub roles: Vec<String>,
+    /// A second factor.
+    pub token: Option<TokenConfig>,
+    /// When to show `frmConfirmation`.
+    pub confirm: ConfirmMode,
+}
+
+/// `oncp gateway`'s sign-in options.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LoginArgs {
+    /// Offer this realm in the sign-in page's realm list (repeatable).
+    #[arg(long = "realm", value_name = "NAME")]
+    pub realms: Vec<String>,
+    /// Offer this role after sign-in (repeatable; two or more show the role page).
+    #[arg(long = "role", value_name = "NAME")]
+    pub roles: Vec<String>,
+    /// Ask for a second factor on this form: frmLogin (second password),
+    /// frmDefender, frmTotpToken or frmNextToken.
+    #[arg(long, value_name = "FORM")]
+    pub token_form: Option<TokenForm>,
+    /// The second-factor code accepted (default: any 6 to 8 digits).
+    #[arg(long, value_name = "CODE", requires = "token_form")]
+    pub token_code: Option<String>,
+    /// When to show the "already signed in" confirmation: if-active,
+    /// always or never.
+    #[arg(long, value_name = "WHEN", default_value = "never")]
+    pub confirm: ConfirmMode,
+}
+
+impl LoginArgs {
+    /// The configuration these options describe.
+    pub fn to_config(&self) -> LoginConfig {
+        LoginConfig {
+            realms: self.realms.clone(),
+            roles: self.roles.clone(),
+            token: self.token_form.map(|form| TokenConfig {
+                form,
+                code: self.token_code.clone(),
+            }),
+            confirm: self.confirm,
+        }
+    }
+}
