@@ -8,8 +8,13 @@
 //! client's hostname packet, the gateway's status byte, alone or combined
 //! with the start of the 301) and the 301 continuation quirk of some
 //! gateways (a KMP 300 record interleaved between 301 continuation
-//! records, §2.5). Buffering is bounded by one KMP message plus the chunk
-//! being fed; nothing is allocated per byte.
+//! records, §2.5). Buffering is bounded by one KMP message (limit set with
+//! [`StreamDecoder::with_max_message_len`]) plus at most one record of the
+//! chunk being fed; nothing is allocated per byte.
+//!
+//! A zero-length record is always read as the termination notice, even in
+//! the status position (OpenConnect calls a zero length there an error;
+//! either way the stream ends).
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
