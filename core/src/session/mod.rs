@@ -6,6 +6,15 @@
 //! clock and touch no socket: the driver passes time in as
 //! [`crate::time::Instant`], feeds bytes in and drains the `poll_*`
 //! outputs (the pattern of quinn-proto's `Connection`).
+//!
+//! Where OpenConnect 9.01 is weak (spec/oncp.md §14) the client does
+//! better: ESP is probed again after a TLS reconnect, after a DPD failure
+//! and after a UDP error, on 9.10's schedule (five probes a second apart,
+//! then again a minute after the attempt began); the previous inbound SA
+//! stays usable after a rekey until the peer has switched (bounded in
+//! time), not only for 32 packets; expired outbound keys that the gateway
+//! did not renew lead to a reconnect when ESP carried the data (the TLS
+//! path may have died silently). Only whole IP packets are sent.
 
 mod client;
 mod esp_link;
