@@ -1,7 +1,11 @@
 /* The liblzo2 oracle for oncp's LZO tests and benchmarks.
  *
  *   lzo-oracle compress   < plain      > lzo1x-1 stream
- *   lzo-oracle decompress < lzo stream > plain   (lzo1x_decompress_safe)
+ *   lzo-oracle compress-999 < plain    > lzo1x-999 stream (uses M1 and
+ *                                        the 3-byte match after a run)
+ *   lzo-oracle decompress [LIMIT] < lzo stream > plain
+ *                                        (lzo1x_decompress_safe, output
+ *                                        limit LIMIT, default 16 MiB)
  *   lzo-oracle bench FILE ROUNDS        prints "compress_ns decompress_ns
  *                                        compressed_len" for FILE cut in
  *                                        1400-byte packets, ROUNDS times
@@ -9,6 +13,7 @@
  * Build: gcc -O2 -o lzo-oracle lzo-oracle.c -llzo2
  */
 #include <lzo/lzo1x.h>
+#include <lzo/lzoconf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,9 +79,17 @@ int main(int argc, char **argv) {
         fwrite(out, 1, ol, stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "compress-999")) {
+        static unsigned char wrk999[LZO1X_999_MEM_COMPRESS];
+        unsigned char *out = malloc(n + n / 16 + 64 + 3);
+        lzo_uint ol = 0;
+        if (lzo1x_999_compress(in, n, out, &ol, wrk999) != LZO_E_OK) return 1;
+        fwrite(out, 1, ol, stdout);
+        return 0;
+    }
     if (!strcmp(argv[1], "decompress")) {
-        lzo_uint cap = 16 * 1024 * 1024, ol = cap;
-        unsigned char *out = malloc(cap);
+        lzo_uint cap = argc > 2 ? strtoul(argv[2], NULL, 10) : 16 * 1024 * 1024, ol = cap;
+        unsigned char *out = malloc(cap + 1);
         int r = lzo1x_decompress_safe(in, n, out, &ol, NULL);
         if (r != LZO_E_OK) {
             fprintf(stderr, "lzo1x_decompress_safe: %d\n", r);

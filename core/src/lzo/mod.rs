@@ -58,6 +58,37 @@ mod tests {
         }
     }
 
+    /// §8.5: the literal-only streams a gateway may send, every form.
+    #[test]
+    fn spec_8_5_literal_only_streams() {
+        for n in [1usize, 3, 4, 18, 19, 238, 272, 273, 274, 530, 1500] {
+            let plain: Vec<u8> = (0..n).map(|i| (i * 31 + 7) as u8).collect();
+            let mut forms = Vec::new();
+            if n <= 238 {
+                forms.push(alloc::vec![17 + n as u8]);
+            }
+            if (4..=18).contains(&n) {
+                forms.push(alloc::vec![n as u8 - 3]);
+            }
+            if n >= 19 {
+                let mut h = alloc::vec![0u8];
+                let mut rest = n - 18;
+                while rest > 255 {
+                    h.push(0);
+                    rest -= 255;
+                }
+                h.push(rest as u8);
+                forms.push(h);
+            }
+            assert!(!forms.is_empty());
+            for mut s in forms {
+                s.extend(&plain);
+                s.extend([0x11, 0, 0]);
+                assert_eq!(decompress(&s, n).unwrap(), plain, "n = {n}");
+            }
+        }
+    }
+
     #[test]
     fn liblzo2_only_pattern_is_accepted() {
         // Valid for liblzo2 (M1 right after a 2-literal initial run),
