@@ -11,7 +11,9 @@ use oncp_core::lzo::{Compressor, decompress_into, worst_compressed_len};
 fuzz_target!(|data: &[u8]| {
     let mut c = Compressor::new();
     let mut stream = vec![0u8; worst_compressed_len(data.len())];
-    let n = c.compress_into(data, &mut stream).expect("buffer is large enough");
+    let n = c
+        .compress_into(data, &mut stream)
+        .expect("buffer is large enough");
     let stream = &stream[..n];
     let mut back = vec![0u8; data.len()];
     assert_eq!(decompress_into(stream, &mut back), Ok(data.len()));
