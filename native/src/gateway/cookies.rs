@@ -111,6 +111,16 @@ impl CookieStore {
             .collect()
     }
 
+    /// The user of a DSID, without counting an attempt.
+    pub fn sessions_of_dsid(&self, dsid: &str) -> Option<String> {
+        self.inner
+            .lock()
+            .expect("cookie store lock")
+            .logins
+            .get(dsid)
+            .map(|l| l.user.clone())
+    }
+
     /// How many cookies were presented (valid or not) so far.
     pub fn attempts(&self) -> u64 {
         self.inner.lock().expect("cookie store lock").attempts

@@ -197,6 +197,12 @@ impl std::fmt::Debug for GatewayHandle {
 }
 
 impl GatewayHandle {
+    /// The user a DSID was issued to, if it is still valid (not counted
+    /// as a cookie attempt).
+    pub fn session_user(&self, dsid: &str) -> Option<String> {
+        self.shared.cookies.sessions_of_dsid(dsid)
+    }
+
     /// Issues a DSID for `user` as a sign-in would.
     pub fn issue_dsid(&self, user: &str) -> Option<String> {
         self.shared
