@@ -1,18 +1,92 @@
-//! `oncp decode` command line. The trace decoder's runner replaces the body
-//! of [`run`] when it lands.
+//! `oncp decode`: a capture plus TLS key log → the whole VPN session, event
+//! by event (core's trace decoder; the browser analyser runs the same).
 
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use oncp_core::trace::{Decoder, DecoderOptions};
 
 /// Options of `oncp decode`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DecodeArgs {
-    /// The capture to decode (pcap or pcapng).
-    pub capture: Option<PathBuf>,
+    /// The capture to decode (pcap or pcapng; `-` reads standard input).
+    pub capture: PathBuf,
+    /// NSS key log (SSLKEYLOGFILE format) with the TLS secrets; may be
+    /// repeated. A pcapng's decryption secrets blocks are used too.
+    #[arg(long)]
+    pub keylog: Vec<PathBuf>,
+    /// One JSON object per line instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Show cookie values and keys instead of redacting them.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// One event per TCP segment and UDP datagram too.
+    #[arg(long)]
+    pub packets: bool,
 }
 
-/// Runs `oncp decode`.
-pub fn run(_args: DecodeArgs) -> ExitCode {
-    tracing::error!("`oncp decode` is not available in this build yet");
-    ExitCode::FAILURE
+/// Runs `oncp decode`: 0 when the capture was read to its end (decoding
+/// problems are reported as error events), 1 when it could not be read.
+pub fn run(args: DecodeArgs) -> ExitCode {
+    match decode(&args, &mut std::io::stdout().lock()) {
+        Ok((events, errors)) => {
+            eprintln!("oncp decode: {events} events, {errors} of them errors");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("oncp decode: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Decodes the capture in `args`, writing events to `out`; returns the
+/// number of events and of error events.
+pub fn decode(args: &DecodeArgs, out: &mut impl Write) -> anyhow::Result<(u64, u64)> {
+    let mut decoder = Decoder::new(DecoderOptions {
+        show_secrets: args.show_secrets,
+        packet_events: args.packets,
+        ..Default::default()
+    });
+    for k in &args.keylog {
+        let text = std::fs::read(k).map_err(|e| anyhow::anyhow!("reading {}: {e}", k.display()))?;
+        decoder.add_keylog(&text);
+    }
+    let mut input: Box<dyn Read> = if args.capture.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(
+            std::fs::File::open(&args.capture)
+                .map_err(|e| anyhow::anyhow!("opening {}: {e}", args.capture.display()))?,
+        )
+    };
+    let (mut events, mut errors) = (0u64, 0u64);
+    let mut emit = |decoder: &mut Decoder, out: &mut dyn Write| -> anyhow::Result<()> {
+        while let Some(ev) = decoder.poll_event() {
+            events += 1;
+            errors += ev.error.is_some() as u64;
+            if args.json {
+                serde_json::to_writer(&mut *out, &ev)?;
+                out.write_all(b"\n")?;
+            } else {
+                writeln!(out, "{ev}")?;
+            }
+        }
+        Ok(())
+    };
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        decoder.push(&buf[..n]);
+        emit(&mut decoder, out)?;
+    }
+    decoder.finish();
+    emit(&mut decoder, out)?;
+    out.flush()?;
+    Ok((events, errors))
 }
