@@ -2,4 +2,5 @@
 //! real peers. The tests live in `tests/tests/`; this library holds shared
 //! helpers.
 
+pub mod fake_juniper;
 pub mod netns;

@@ -1,0 +1,251 @@
+//! `oncp connect --authenticate` walks the login scenarios of
+//! spec/auth.md against a fake Juniper gateway laid out like OpenConnect's
+//! test server (§12.3, exact request bodies), plus a pre-auth Host Checker
+//! through a stand-in TNCC program, an administrator's custom form
+//! answered by `--form-entry`, and a wrong password.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use oncp_tests::fake_juniper::{FakeJuniper, Scenario};
+use oncp_tests::netns::{oncp_bin, printed_value};
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+async fn login(fake: &FakeJuniper, extra: &[&str], password: &str) -> Run {
+    let mut cmd = Command::new(oncp_bin());
+    cmd.args([
+        "connect",
+        "--authenticate",
+        "--non-inter",
+        "--servercert",
+        &fake.pin,
+    ])
+    .args(["-u", "test", "--passwd-on-stdin"])
+    .args(extra)
+    .arg(format!("https://{}", fake.addr));
+    let input = format!("{password}\n");
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn oncp");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        Run {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+#[track_caller]
+fn assert_dsid(r: &Run) {
+    assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        printed_value(&r.stdout, "COOKIE").as_deref(),
+        Some("'DSID=fakedsid0123456789; DSFirst=1700000000'")
+    );
+}
+
+fn scenario() -> Scenario {
+    Scenario::default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case1_plain_login() {
+    let f = FakeJuniper::start(scenario()).await;
+    assert_dsid(&login(&f, &[], "test").await);
+    assert_eq!(
+        f.posts(),
+        ["username=test&password=test&btnSubmit=Sign%20In"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case2_realm_by_authgroup() {
+    let f = FakeJuniper::start(Scenario {
+        realms: vec!["xyz".into(), "abc".into(), "def".into()],
+        ..scenario()
+    })
+    .await;
+    assert_dsid(&login(&f, &["--authgroup=abc"], "test").await);
+    assert_eq!(
+        f.posts(),
+        ["realm=1&username=test&password=test&btnSubmit=Sign%20In"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case3_token_as_second_password() {
+    let f = FakeJuniper::start(Scenario {
+        token_form: Some("frmLogin".into()),
+        ..scenario()
+    })
+    .await;
+    assert_dsid(
+        &login(
+            &f,
+            &["-F", "frmLogin:token_as_second_password=123456"],
+            "test",
+        )
+        .await,
+    );
+    assert_eq!(
+        f.posts(),
+        ["username=test&password=test&token_as_second_password=123456&btnSubmit=Sign%20In"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cases4_and_6_token_pages() {
+    for (form, button) in [
+        ("frmTotpToken", "totpactionEnter"),
+        ("frmNextToken", "btnAction"),
+    ] {
+        let f = FakeJuniper::start(Scenario {
+            token_form: Some(form.into()),
+            ..scenario()
+        })
+        .await;
+        let entry = format!("{form}:token_code=123456");
+        assert_dsid(&login(&f, &["-F", &entry], "test").await);
+        assert_eq!(
+            f.posts(),
+            [
+                "username=test&password=test&btnSubmit=Sign%20In".to_string(),
+                format!("username=test&token_code=123456&realm=None&{button}=Sign%20In"),
+            ]
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case5_defender_then_confirmation() {
+    let f = FakeJuniper::start(Scenario {
+        token_form: Some("frmDefender".into()),
+        confirm: true,
+        ..scenario()
+    })
+    .await;
+    assert_dsid(&login(&f, &["-F", "frmDefender:token_code=123456"], "test").await);
+    assert_eq!(
+        f.posts(),
+        [
+            "username=test&password=test&btnSubmit=Sign%20In",
+            "username=test&token_code=123456&realm=None&btnAction=Sign%20In",
+            "username=test&password=None&realm=None&btnContinue=Confirm%20Login",
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case7_confirmation_then_roles() {
+    let f = FakeJuniper::start(Scenario {
+        confirm: true,
+        roles: vec!["foo".into(), "bar".into(), "baz".into()],
+        ..scenario()
+    })
+    .await;
+    assert_dsid(&login(&f, &["--authgroup=bar"], "test").await);
+    assert_eq!(
+        f.posts(),
+        [
+            "username=test&password=test&btnSubmit=Sign%20In",
+            "username=test&password=test&realm=None&btnContinue=Confirm%20Login",
+        ]
+    );
+    assert!(
+        f.log()
+            .iter()
+            .any(|s| s.method == "GET" && s.target == "/dana-na/auth/url_default/login.cgi?role=1"),
+        "{:?}",
+        f.log()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_password_fails_clearly() {
+    let f = FakeJuniper::start(scenario()).await;
+    let r = login(&f, &[], "nope").await;
+    assert!(!r.ok && r.stdout.is_empty(), "{}", r.stdout);
+    assert!(r.stderr.contains("--passwd-on-stdin"), "{}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn custom_form_answered_by_form_entry() {
+    let f = FakeJuniper::start(Scenario {
+        custom_pin: true,
+        ..scenario()
+    })
+    .await;
+    let r = login(&f, &[], "test").await;
+    assert!(!r.ok, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("--form-entry frmCustomPin:pin=VALUE"),
+        "{}",
+        r.stderr
+    );
+    let f = FakeJuniper::start(Scenario {
+        custom_pin: true,
+        ..scenario()
+    })
+    .await;
+    assert_dsid(&login(&f, &["--form-entry", "frmCustomPin:pin=4242"], "test").await);
+    assert_eq!(f.posts()[1], "pin=4242&step=badge&go=Continue");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn host_checker_through_a_stand_in_tncc() {
+    let dir = std::env::temp_dir().join(format!("oncp-tncc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("fake-tncc.sh");
+    let seen = dir.join("seen.txt");
+    // Like OpenConnect's fake-tncc.py: on `Cookie=hostchecker` after
+    // `start`, answer 200 / 3 / success and end the response.
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nwhile read -r line; do\n  echo \"$line\" >> {seen}\n  case \"$line\" in\n    Cookie=hostchecker) printf '200\\n3\\nsuccess\\n\\n\\n' >&0 ;;\n  esac\ndone\n",
+            seen = seen.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let f = FakeJuniper::start(Scenario {
+        host_checker: true,
+        ..scenario()
+    })
+    .await;
+    let r = login(&f, &["--csd-wrapper", script.to_str().unwrap()], "test").await;
+    assert_dsid(&r);
+    let seen_text = std::fs::read_to_string(&seen).unwrap();
+    assert!(
+        seen_text.starts_with("start\nIC=127.0.0.1\nCookie=hostchecker\nDSSIGNIN=null\n"),
+        "{seen_text}"
+    );
+    // Without the wrapper: a clear failure.
+    let f = FakeJuniper::start(Scenario {
+        host_checker: true,
+        ..scenario()
+    })
+    .await;
+    let r = login(&f, &[], "test").await;
+    assert!(!r.ok && r.stderr.contains("web form"), "{}", r.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
