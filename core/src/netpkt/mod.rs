@@ -45,7 +45,7 @@ pub struct Ipv4Header {
 
 impl Ipv4Header {
     /// Parses the header of an IPv4 packet (`None` if not a whole,
-    /// unfragmented IPv4 packet).
+    /// unfragmented IPv4 packet with a correct header checksum).
     pub fn parse(p: &[u8]) -> Option<Ipv4Header> {
         if p.len() < 20 || p[0] >> 4 != 4 {
             return None;
@@ -54,6 +54,9 @@ impl Ipv4Header {
         let total_len = u16::from_be_bytes([p[2], p[3]]) as usize;
         let fragmented = u16::from_be_bytes([p[6], p[7]]) & 0x3fff != 0;
         if header_len < 20 || total_len < header_len || total_len > p.len() || fragmented {
+            return None;
+        }
+        if checksum(&p[..header_len]) != 0 {
             return None;
         }
         Some(Ipv4Header {
@@ -209,6 +212,47 @@ mod tests {
         let mut other = req.clone();
         other[23] = 9;
         assert!(echo_reply(&other, B).is_none());
+    }
+
+    #[test]
+    fn bad_header_checksum_is_ignored() {
+        let mut req = icmp_echo_request(A, B, 1, 1, b"x");
+        req[10] ^= 1;
+        assert!(Ipv4Header::parse(&req).is_none());
+        assert!(echo_reply(&req, B).is_none());
+    }
+
+    #[test]
+    fn bad_icmp_checksum_and_truncation_are_ignored() {
+        let req = icmp_echo_request(A, B, 1, 1, b"abcd");
+        let mut bad = req.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 0x55;
+        assert!(echo_reply(&bad, B).is_none(), "ICMP checksum is checked");
+        // Total length claims more than there is.
+        assert!(echo_reply(&req[..req.len() - 1], B).is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_replies_are_valid(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..120)) {
+            if let Some(r) = echo_reply(&bytes, B) {
+                let h = Ipv4Header::parse(&r).expect("a valid reply header");
+                proptest::prop_assert_eq!(h.src, B);
+                proptest::prop_assert_eq!(checksum(&r[..20]), 0);
+            }
+        }
+
+        #[test]
+        fn every_echo_request_is_answered(
+            ident in proptest::num::u16::ANY,
+            seq in proptest::num::u16::ANY,
+            data in proptest::collection::vec(proptest::num::u8::ANY, 0..1400),
+        ) {
+            let req = icmp_echo_request(A, B, ident, seq, &data);
+            let reply = echo_reply(&req, B).expect("answered");
+            proptest::prop_assert_eq!(parse_icmp_echo_reply(&reply), Some((ident, seq, &data[..])));
+        }
     }
 
     #[test]

@@ -210,6 +210,17 @@ impl GatewayHandle {
             .issue(user, &mut crate::client::os_rng::OsRng)
     }
 
+    /// Accepts `dsid` from now on, as `--dsid` does at start-up (e.g. a
+    /// cookie a test or another process made). False if the pool is full.
+    pub fn accept_dsid(&self, dsid: &str, user: &str) -> bool {
+        self.shared.cookies.insert(dsid, user)
+    }
+
+    /// Forgets `dsid`, as a logout does. Returns whether it was valid.
+    pub fn revoke_dsid(&self, dsid: &str) -> bool {
+        self.shared.cookies.revoke(dsid)
+    }
+
     /// The gateway's own tunnel address.
     pub fn tunnel_address(&self) -> Ipv4Addr {
         self.shared.cookies.gateway_address()

@@ -184,7 +184,14 @@ async fn tunnel_needs_an_issued_cookie() {
     let issued = gw.issue_dsid("carol").unwrap();
     let (h, _) = exchange(&gw, &tunnel_request(&issued)).await;
     assert_eq!(h.status, 200);
-    assert_eq!(gw.cookie_attempts(), 3);
+    assert!(gw.accept_dsid("added-later", "dave"));
+    let (h, _) = exchange(&gw, &tunnel_request("added-later")).await;
+    assert_eq!(h.status, 200);
+    assert!(gw.revoke_dsid("added-later"));
+    assert!(!gw.revoke_dsid("added-later"));
+    let (h, _) = exchange(&gw, &tunnel_request("added-later")).await;
+    assert_eq!(h.status, 401);
+    assert_eq!(gw.cookie_attempts(), 5);
     let (h, _) = exchange(&gw, &get("/no/such/page", None)).await;
     assert_eq!(h.status, 404);
     gw.shutdown();
