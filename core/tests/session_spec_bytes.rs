@@ -376,3 +376,17 @@ fn server_rekey_switches_keys_and_a_bad_one_disables_esp() {
     assert_eq!(c.poll_udp_transmit(), None);
     assert_eq!(drain_tls(&mut c).len(), 1);
 }
+
+#[test]
+fn response_head_status_and_config_in_one_read() {
+    let mut c = client();
+    drain_tls(&mut c);
+    let mut all = b"HTTP/1.1 200 OK\r\nNCP-Version: 3\r\n\r\n".to_vec();
+    all.extend(hex("01 00 00"));
+    all.extend(hex(CONFIG_301));
+    c.handle_tls(Instant(0), &all);
+    assert!(matches!(c.poll_event(), Some(ClientEvent::Configured(_))));
+    let out = drain_tls(&mut c);
+    assert_eq!(out.len(), 2, "hostname packet, then 303+302");
+    assert_eq!(out[1], hex(REPLY_303_302));
+}
