@@ -9,6 +9,11 @@ an oNCP sender produces them. Deterministic: keys, IVs and payloads come
 from SHA-256 of fixed labels, so re-running gives the same file.
 
 Usage: scripts/esp-vectors.py > core/tests/vectors/esp.txt
+       scripts/esp-vectors.py --fuzz-seeds fuzz/seeds/esp_decrypt
+
+The second form writes seed inputs for the `esp_decrypt` fuzz target
+(format in fuzz/fuzz_targets/esp_decrypt.rs): valid packets, a replay and a
+reordering under the target's fixed SA, one file per cipher/MAC pair.
 """
 import hashlib
 import hmac
@@ -42,7 +47,38 @@ def esp_packet(spi, seq, enc_key, mac_key, mac_name, iv, payload, next_header):
     return head + icv
 
 
+# The fixed SA of fuzz/fuzz_targets/esp_decrypt.rs.
+FUZZ_SPI = 0x01020304
+FUZZ_SECRETS = bytes((i * 37 + 11) & 0xFF for i in range(64))
+
+
+def fuzz_seeds(out_dir):
+    import os
+
+    os.makedirs(out_dir, exist_ok=True)
+    for ci, (cname, klen) in enumerate(CIPHERS.items()):
+        for mi, (mname, (hname, mlen)) in enumerate(MACS.items()):
+            enc_key = FUZZ_SECRETS[:klen]
+            mac_key = FUZZ_SECRETS[klen : klen + mlen]
+            # Replay protection on (bit 2), packets signed by the target (bit 3).
+            mode = ci | (mi << 1) | 4 | 8
+            pkts = []
+            for seq, n in enumerate([1, 14, 20, 64, 300]):
+                iv = det(f"fuzz/{cname}/{mname}/iv/{seq}", 16)
+                payload = b"\x00" if n == 1 else det(f"fuzz/payload/{seq}", n)
+                pkts.append(
+                    esp_packet(FUZZ_SPI, seq, enc_key, mac_key, hname, iv, payload, [4, 5, 41][seq % 3])
+                )
+            order = [0, 2, 1, 2, 4, 3]  # out of order, and a replay of seq 2
+            body = b"".join(len(pkts[i]).to_bytes(2, "big") + pkts[i] for i in order)
+            with open(os.path.join(out_dir, f"{cname}-{mname}"), "wb") as f:
+                f.write(bytes([mode]) + body)
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--fuzz-seeds":
+        fuzz_seeds(sys.argv[2])
+        return
     w = sys.stdout.write
     w("# ESP vectors made by scripts/esp-vectors.py (Python cryptography + hmac)\n")
     for cname, klen in CIPHERS.items():
