@@ -267,9 +267,10 @@ pub(crate) fn html_form_names(body: &[u8]) -> (Vec<Value>, Vec<Value>) {
         } else if (tag.starts_with("input")
             || tag.starts_with("select")
             || tag.starts_with("textarea"))
-            && let Some(n) = name_of("name") {
-                inputs.push(Value::Text(n));
-            }
+            && let Some(n) = name_of("name")
+        {
+            inputs.push(Value::Text(n));
+        }
         at = end.min(lower.len());
         if at >= lower.len() {
             break;
