@@ -180,8 +180,7 @@ fn handle(sc: &Scenario, st: &Mutex<State>, req: &oncp::gateway::http::Request) 
             s.realm = field("realm");
             if field("btnSubmit").is_some()
                 && !sc.realms.is_empty()
-                && s
-                    .realm
+                && s.realm
                     .as_deref()
                     .and_then(|r| r.parse::<usize>().ok())
                     .is_none_or(|i| i >= sc.realms.len())
