@@ -249,3 +249,31 @@ async fn host_checker_through_a_stand_in_tncc() {
     assert!(!r.ok && r.stderr.contains("web form"), "{}", r.stderr);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn software_totp_token_like_openconnects_test() {
+    use oncp::auth::otp::{Secret, totp};
+    let f = FakeJuniper::start(Scenario {
+        token_form: Some("frmTotpToken".into()),
+        ..scenario()
+    })
+    .await;
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert_dsid(&login(&f, &["--token-mode=totp", "--token-secret=ABCD"], "test").await);
+    let after = before + 60;
+    let key = Secret::parse("ABCD", false).unwrap();
+    let posts = f.posts();
+    let code = posts[1]
+        .strip_prefix("username=test&token_code=")
+        .and_then(|r| r.strip_suffix("&realm=None&totpactionEnter=Sign%20In"))
+        .unwrap_or_else(|| panic!("{posts:?}"));
+    assert!(
+        (before..=after)
+            .step_by(30)
+            .any(|t| totp(&key, t, 6) == code),
+        "{code} is not key ABCD's TOTP code"
+    );
+}

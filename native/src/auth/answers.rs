@@ -50,6 +50,10 @@ pub struct Answers {
     pub non_inter: bool,
     /// `--csd-wrapper` is configured (the Host Checker may run).
     pub csd_wrapper: bool,
+    /// Software-token codes to fill token fields with, in order (the
+    /// current and the next one, auth.md §6.1); when used up, token
+    /// fields are asked like passwords.
+    pub token_codes: Vec<String>,
 }
 
 impl std::fmt::Debug for Answers {
@@ -60,6 +64,7 @@ impl std::fmt::Debug for Answers {
             .field("authgroup", &self.authgroup)
             .field("form_entries", &self.form_entries.len())
             .field("non_inter", &self.non_inter)
+            .field("token_codes", &self.token_codes.len())
             .finish()
     }
 }

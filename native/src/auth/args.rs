@@ -36,6 +36,14 @@ pub struct AuthArgs {
     /// Run this program as the Host Checker (TNCC) when the gateway asks.
     #[arg(long, value_name = "PROGRAM")]
     pub csd_wrapper: Option<PathBuf>,
+    /// Software token type for second-factor fields: totp or hotp.
+    #[arg(long, value_name = "MODE", requires = "token_secret")]
+    pub token_mode: Option<String>,
+    /// The token's secret: `[sha1:|sha256:|sha512:]` then `base32:…`,
+    /// `0x…` hex or raw text; HOTP may end in `,COUNTER`; `@FILE` reads it
+    /// from a file.
+    #[arg(long, value_name = "SECRET")]
+    pub token_secret: Option<String>,
 }
 
 impl AuthArgs {

@@ -66,13 +66,50 @@ pub fn answers(a: &AuthArgs, stdin: &mut dyn BufRead) -> anyhow::Result<Answers>
     } else {
         None
     };
+    let token_codes = token_codes(a, now_secs())?;
     Ok(Answers {
+        token_codes,
         user: a.user.clone(),
         password,
         authgroup: a.authgroup.clone(),
         form_entries: a.form_entries.clone(),
         non_inter: a.non_inter,
         csd_wrapper: a.csd_wrapper.is_some(),
+    })
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The software-token codes for this login (`--token-mode`,
+/// `--token-secret`): the current and the next code.
+pub fn token_codes(a: &AuthArgs, now: u64) -> anyhow::Result<Vec<String>> {
+    use super::otp::{Secret, hotp, totp};
+    let (Some(mode), Some(secret)) = (a.token_mode.as_deref(), a.token_secret.as_deref()) else {
+        return Ok(Vec::new());
+    };
+    let secret = match secret.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("--token-secret @{path}: {e}"))?
+            .trim()
+            .to_string(),
+        None => secret.to_string(),
+    };
+    Ok(match mode {
+        "totp" => {
+            let s = Secret::parse(&secret, false)?;
+            vec![totp(&s, now, 6), totp(&s, now + 30, 6)]
+        }
+        "hotp" => {
+            let s = Secret::parse(&secret, true)?;
+            let c = s.counter.unwrap_or(0);
+            vec![hotp(&s, c, 6), hotp(&s, c + 1, 6)]
+        }
+        other => anyhow::bail!("--token-mode {other:?} is not supported (totp and hotp are)"),
     })
 }
 
@@ -149,6 +186,35 @@ mod tests {
             authenticate_output(&s, &start, "10.0.0.1", "pin-sha256:AA="),
             "COOKIE='DSID=x; DSFirst=1'\nHOST='10.0.0.1'\nCONNECT_URL='https://vpn.example:8443/'\n\
              FINGERPRINT='pin-sha256:AA='\nRESOLVE='vpn.example:10.0.0.1'\n"
+        );
+    }
+
+    #[test]
+    fn token_codes_from_the_options() {
+        let a = AuthArgs {
+            token_mode: Some("hotp".into()),
+            token_secret: Some("12345678901234567890,1".into()),
+            ..Default::default()
+        };
+        assert_eq!(token_codes(&a, 0).unwrap(), ["287082", "359152"]);
+        let a = AuthArgs {
+            token_mode: Some("totp".into()),
+            token_secret: Some("0x3132333435363738393031323334353637383930".into()),
+            ..Default::default()
+        };
+        // RFC 6238's T=59 code, 6 digits; then the next step's.
+        assert_eq!(token_codes(&a, 59).unwrap()[0], "287082");
+        assert_eq!(token_codes(&a, 59).unwrap()[1], "359152");
+        let a = AuthArgs {
+            token_mode: Some("rsa".into()),
+            token_secret: Some("x".into()),
+            ..Default::default()
+        };
+        assert!(
+            token_codes(&a, 0)
+                .unwrap_err()
+                .to_string()
+                .contains("not supported")
         );
     }
 

@@ -371,8 +371,28 @@ impl Login {
         let mut values = Vec::new();
         let mut questions = Vec::new();
         let mut filled_something = false;
+        let mut passwords_seen = 0;
         for f in &form.fields {
-            let v = self.fill(&form, f, &mut questions, &page_error);
+            let token_field = match (&f.kind, form.kind) {
+                (FieldKind::Password, FormKind::Login | FormKind::AdfsLogin) => passwords_seen > 0,
+                (FieldKind::Text, FormKind::AdfsLogin) => f.name == "VerificationCode",
+                (
+                    FieldKind::Password,
+                    FormKind::Defender | FormKind::NextToken | FormKind::TotpToken,
+                ) => true,
+                _ => false,
+            };
+            if f.kind == FieldKind::Password {
+                passwords_seen += 1;
+            }
+            let v = if token_field
+                && self.answers.entry(&ident, &f.name).is_none()
+                && !self.answers.token_codes.is_empty()
+            {
+                Ok(Some(self.answers.token_codes.remove(0)))
+            } else {
+                self.fill(&form, f, &mut questions, &page_error)
+            };
             match v {
                 Ok(Some(v)) => {
                     if !matches!(f.kind, FieldKind::Select(_)) || f.name != "realm" {

@@ -510,3 +510,46 @@ fn errors_and_dsid_first() {
     );
     assert!(matches!(s, Step::Fail(AuthError::BadForm { .. })));
 }
+
+#[test]
+fn software_token_fills_token_fields_then_asks() {
+    // Second password of frmLogin (case 3 of auth.md §12.3).
+    let a = Answers {
+        token_codes: vec!["123456".into(), "234567".into()],
+        ..answers()
+    };
+    let mut page_html = login_page(&[]);
+    page_html.body = page_html.body.replace(
+        "<input type=\"submit\"",
+        "<input type=\"password\" name=\"token_as_second_password\"><input type=\"submit\"",
+    );
+    let (_, s) = start(a.clone(), page_html);
+    expect_post(
+        &s,
+        LOGIN_CGI,
+        "username=test&password=test&token_as_second_password=123456&btnSubmit=Sign%20In",
+    );
+    // Token pages: the current code, then the next, then a question.
+    let (mut l, _) = start(
+        Answers {
+            non_inter: false,
+            ..a
+        },
+        login_page(&[]),
+    );
+    for code in ["123456", "234567"] {
+        let _ = l.on_response(redirect("token.cgi", &[]));
+        let s = l.on_response(token_page("frmTotpToken", "totpactionEnter"));
+        expect_post(
+            &s,
+            LOGIN_CGI,
+            &format!("username=test&token_code={code}&realm=None&totpactionEnter=Sign%20In"),
+        );
+    }
+    let _ = l.on_response(redirect("token.cgi", &[]));
+    let s = l.on_response(token_page("frmTotpToken", "totpactionEnter"));
+    assert!(
+        matches!(&s, Step::Ask { questions, .. } if questions[0].field == "token_code"),
+        "{s:?}"
+    );
+}

@@ -12,6 +12,7 @@ pub mod flow;
 pub mod form;
 pub mod http;
 pub mod jar;
+pub mod otp;
 pub mod prompt;
 pub mod tncc;
 
