@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build -p oncp-core --no-default-features
 cargo build -p oncp-core --target wasm32-unknown-unknown
+# The tests crate's loopback login tests run the oncp binary.
+cargo build -p oncp
 cargo test --workspace
