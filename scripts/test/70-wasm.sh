@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The WebAssembly package: builds it (wasm-bindgen + wasm-opt), runs the Node
-# tests against the built package as a user imports it, and type-checks the
-# TypeScript example against its declarations.
+# tests against the built package as a user imports it (codecs on the spec's
+# examples; the Decoder's events equal `oncp decode --json` on every testdata
+# trace), and type-checks the TypeScript example against its declarations.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+cargo build -p oncp   # the Node tests compare with `oncp decode --json`
 scripts/build-wasm.sh
 cd wasm
 node --test test/

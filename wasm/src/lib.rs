@@ -3,8 +3,10 @@
 //! in `oncp-core`, so the events equal `oncp decode --json`'s.
 
 mod codecs;
+mod decoder;
 
 pub use codecs::*;
+pub use decoder::Decoder;
 use wasm_bindgen::prelude::*;
 
 /// The version of this package.
