@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Smoke runs of the trace decoder fuzz targets: pcap_reader (the whole
+# decoder from capture bytes, seeded with the testdata captures) and
+# tcp_reassembly. ONCP_FUZZ_SECONDS sets each run's time (default 20).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+for f in testdata/*.pcap; do
+    # First byte: chunk size selector of the target.
+    { printf '\x5d'; cat "$f"; } > "$corpus/$(basename "$f").seed"
+done
+cd fuzz
+cargo +nightly fuzz run pcap_reader "$corpus" -- \
+    -max_total_time="${ONCP_FUZZ_SECONDS:-20}" -max_len=65536
+cargo +nightly fuzz run tcp_reassembly -- -max_total_time="${ONCP_FUZZ_SECONDS:-20}"
