@@ -10,7 +10,13 @@ for f in testdata/*.pcap; do
     # First byte: chunk size selector of the target.
     { printf '\x5d'; cat "$f"; } > "$corpus/$(basename "$f").seed"
 done
+if rustup toolchain list | grep -q '^nightly'; then
+    fuzz=(cargo +nightly fuzz)
+else
+    export RUSTC_BOOTSTRAP=1
+    fuzz=(cargo fuzz)
+fi
 cd fuzz
-cargo +nightly fuzz run pcap_reader "$corpus" -- \
+"${fuzz[@]}" run pcap_reader "$corpus" -- \
     -max_total_time="${ONCP_FUZZ_SECONDS:-20}" -max_len=65536
-cargo +nightly fuzz run tcp_reassembly -- -max_total_time="${ONCP_FUZZ_SECONDS:-20}"
+"${fuzz[@]}" run tcp_reassembly -- -max_total_time="${ONCP_FUZZ_SECONDS:-20}"
