@@ -8,57 +8,9 @@ use oncp_core::wire::http::TUNNEL_ACCEPTED_RESPONSE;
 use oncp_core::wire::record::{encode_record, encode_records};
 use oncp_core::wire::*;
 
-fn hex(s: &str) -> Vec<u8> {
-    s.lines()
-        .flat_map(|l| {
-            l.split_once(':')
-                .map(|x| x.1)
-                .unwrap_or(l)
-                .split_whitespace()
-        })
-        .map(|b| u8::from_str_radix(b, 16).unwrap())
-        .collect()
-}
-
-/// §11.2: the configuration record, 235 bytes.
-fn config_record() -> Vec<u8> {
-    hex("0000: e9 00 00 00 00 00 00 00 01 2d 01 00 00 00 00 00
-0010: 00 00 00 00 00 d5 00 01 00 00 00 14 00 01 00 00
-0020: 00 04 0a 0a 01 02 00 02 00 00 00 04 ff ff ff 00
-0030: 00 03 00 00 00 0e 00 03 00 00 00 08 0a 00 00 00
-0040: ff 00 00 00 00 06 00 00 00 0a 00 02 00 00 00 04
-0050: 00 00 05 78 00 07 00 00 00 50 00 01 00 00 00 04
-0060: 11 22 33 44 00 02 00 00 00 40 00 01 02 03 04 05
-0070: 06 07 08 09 0a 0b 0c 0d 0e 0f 20 21 22 23 24 25
-0080: 26 27 28 29 2a 2b 2c 2d 2e 2f 30 31 32 33 00 00
-0090: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-00a0: 00 00 00 00 00 00 00 00 00 00 00 08 00 00 00 3b
-00b0: 00 01 00 00 00 01 02 00 02 00 00 00 01 02 00 03
-00c0: 00 00 00 01 00 00 04 00 00 00 02 11 94 00 06 00
-00d0: 00 00 04 00 00 0e 10 00 09 00 00 00 04 00 00 00
-00e0: 0f 00 0a 00 00 00 04 00 00 00 01")
-}
-
-/// §11.3: the client's 303 + 302 reply, 144 bytes.
-fn client_reply() -> Vec<u8> {
-    hex("0000: 8e 00 00 00 00 00 00 00 01 2f 01 00 00 00 01 00
-0010: 00 00 00 00 00 10 00 06 00 00 00 0a 00 02 00 00
-0020: 00 04 00 00 05 78 00 00 00 00 00 00 01 2e 01 00
-0030: 00 00 01 00 00 00 00 00 00 56 00 07 00 00 00 50
-0040: 00 01 00 00 00 04 a1 b2 c3 d4 00 02 00 00 00 40
-0050: 40 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f
-0060: 60 61 62 63 64 65 66 67 68 69 6a 6b 6c 6d 6e 6f
-0070: 70 71 72 73 00 00 00 00 00 00 00 00 00 00 00 00
-0080: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00")
-}
-
-/// §11.5: two packets in one KMP 300 split over two records.
-fn split_data() -> Vec<u8> {
-    hex("0000: 1e 00 00 00 00 00 00 00 01 2c 01 00 00 00 00 00
-0010: 00 00 00 00 00 28 45 00 00 14 11 11 00 00 40 fd
-0020: 1e 00 53 d0 0a 00 00 01 0a 0a 01 02 45 00 00 14
-0030: 22 22 00 00 40 fd 42 bf 0a 00 00 01 0a 0a 01 02")
-}
+#[path = "common/spec_dumps.rs"]
+mod spec_dumps;
+use spec_dumps::*;
 
 fn example_values() -> ConfigValues {
     let mut secrets = [0u8; 64];
@@ -131,9 +83,7 @@ fn client_reply_example_is_emitted_exactly() {
 
 #[test]
 fn data_example_11_4_is_emitted_exactly() {
-    let expected = hex("0000: 28 00 00 00 00 00 00 00 01 2c 01 00 00 00 01 00
-0010: 00 00 00 00 00 14 45 00 00 14 00 01 00 00 40 fd
-0020: 64 e0 0a 0a 01 02 0a 00 00 01");
+    let expected = client_data();
     let msg = data::data_message(&expected[22..], Sender::Client).unwrap();
     assert_eq!(encode_record(&msg.to_vec()), expected);
 }
