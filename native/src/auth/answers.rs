@@ -54,7 +54,15 @@ pub struct Answers {
     /// current and the next one, auth.md §6.1); when used up, token
     /// fields are asked like passwords.
     pub token_codes: Vec<String>,
+    /// Called with the index (into the original `token_codes`) of each
+    /// code as it is put into a form, before the form is sent: HOTP
+    /// counters are saved here (OpenConnect writes its token file back
+    /// at the same point).
+    pub token_used: Option<TokenHook>,
 }
+
+/// See [`Answers::token_used`].
+pub type TokenHook = std::sync::Arc<dyn Fn(usize) + Send + Sync>;
 
 impl std::fmt::Debug for Answers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -53,6 +53,11 @@ fn tls_options(args: &ConnectArgs) -> anyhow::Result<TlsOptions> {
         system_trust: !args.no_system_trust,
         pins,
         keylog: args.keylog.clone(),
+        resolve: args
+            .resolve
+            .iter()
+            .map(|r| (r.host.clone(), r.ip))
+            .collect(),
     })
 }
 
@@ -68,13 +73,14 @@ pub fn answers(a: &AuthArgs, stdin: &mut dyn BufRead) -> anyhow::Result<Answers>
     };
     let token_codes = token_codes(a, now_secs())?;
     Ok(Answers {
+        token_used: hotp_file_hook(a)?,
         token_codes,
         user: a.user.clone(),
         password,
         authgroup: a.authgroup.clone(),
         form_entries: a.form_entries.clone(),
         non_inter: a.non_inter,
-        csd_wrapper: a.csd_wrapper.is_some(),
+        csd_wrapper: false,
     })
 }
 
@@ -89,28 +95,60 @@ fn now_secs() -> u64 {
 /// `--token-secret`): the current and the next code.
 pub fn token_codes(a: &AuthArgs, now: u64) -> anyhow::Result<Vec<String>> {
     use super::otp::{Secret, hotp, totp};
-    let (Some(mode), Some(secret)) = (a.token_mode.as_deref(), a.token_secret.as_deref()) else {
+    let Some(mode) = a.token_mode.as_deref() else {
         return Ok(Vec::new());
+    };
+    match mode {
+        "totp" | "hotp" => {}
+        "rsa" | "yubioath" | "oidc" => {
+            tracing::warn!(
+                "--token-mode={mode} is ignored: oncp generates totp and hotp codes only; \
+                 token fields will be asked for"
+            );
+            return Ok(Vec::new());
+        }
+        other => {
+            anyhow::bail!("invalid software token mode {other:?} (oncp supports totp and hotp)")
+        }
+    }
+    let Some(secret) = a.token_secret.as_deref() else {
+        anyhow::bail!("--token-mode={mode} needs --token-secret");
     };
     let secret = match secret.strip_prefix('@') {
         Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("--token-secret @{path}: {e}"))?
-            .trim()
-            .to_string(),
+            .map_err(|e| anyhow::anyhow!("--token-secret @{path}: {e}"))?,
         None => secret.to_string(),
     };
-    Ok(match mode {
-        "totp" => {
-            let s = Secret::parse(&secret, false)?;
-            vec![totp(&s, now, 6), totp(&s, now + 30, 6)]
-        }
-        "hotp" => {
-            let s = Secret::parse(&secret, true)?;
-            let c = s.counter.unwrap_or(0);
-            vec![hotp(&s, c, 6), hotp(&s, c + 1, 6)]
-        }
-        other => anyhow::bail!("--token-mode {other:?} is not supported (totp and hotp are)"),
+    Ok(if mode == "totp" {
+        let s = Secret::parse(&secret, false)?;
+        vec![totp(&s, now, 6), totp(&s, now + 30, 6)]
+    } else {
+        let s = Secret::parse(&secret, true)?;
+        let c = s.counter.unwrap_or(0);
+        vec![hotp(&s, c, 6), hotp(&s, c + 1, 6)]
     })
+}
+
+/// For `--token-mode=hotp --token-secret=@FILE`: a hook that writes the
+/// file back with the counter after each code used (OpenConnect's
+/// behaviour), so the next run starts at the next code.
+pub fn hotp_file_hook(a: &AuthArgs) -> anyhow::Result<Option<super::answers::TokenHook>> {
+    let (Some("hotp"), Some(path)) = (
+        a.token_mode.as_deref(),
+        a.token_secret.as_deref().and_then(|s| s.strip_prefix('@')),
+    ) else {
+        return Ok(None);
+    };
+    let path = std::path::PathBuf::from(path);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("--token-secret @{}: {e}", path.display()))?;
+    let start = super::otp::Secret::parse(&text, true)?.counter.unwrap_or(0);
+    Ok(Some(std::sync::Arc::new(move |used: usize| {
+        let next = start + used as u64 + 1;
+        if let Err(e) = std::fs::write(&path, super::otp::with_counter(&text, next)) {
+            tracing::error!("failed to write the token file {}: {e}", path.display());
+        }
+    })))
 }
 
 /// Runs the login when `oncp connect` has no cookie. Returns an exit
@@ -118,7 +156,7 @@ pub fn token_codes(a: &AuthArgs, now: u64) -> anyhow::Result<Vec<String>> {
 /// otherwise sets `args.cookie` to the session's cookies.
 pub async fn before_connect(args: &mut ConnectArgs) -> anyhow::Result<Option<u8>> {
     if args.cookie.is_some() || args.cookie_on_stdin {
-        if args.auth.login_only() {
+        if args.login_only() {
             anyhow::bail!("--authenticate/--cookieonly need a login, not a cookie");
         }
         return Ok(None);
@@ -128,40 +166,49 @@ pub async fn before_connect(args: &mut ConnectArgs) -> anyhow::Result<Option<u8>
         let mut stdin = std::io::stdin().lock();
         answers(&args.auth, &mut stdin)?
     };
+    answers.csd_wrapper = args.csd_wrapper.is_some();
     if !answers.non_inter && !super::prompt::have_terminal() {
         tracing::debug!("no terminal: the login cannot ask questions");
         answers.non_inter = true;
     }
     let setup = LoginSetup {
-        url: start_url(&args.server)?,
+        url: start_url(&args.gateway()?)?,
         user_agent: args
             .useragent
             .clone()
             .unwrap_or_else(|| super::http::DEFAULT_USER_AGENT.to_string()),
-        csd_wrapper: args.auth.csd_wrapper.clone(),
+        csd_wrapper: args.csd_wrapper.clone(),
         local_hostname: args.local_hostname.clone().unwrap_or_else(|| {
             std::fs::read_to_string("/proc/sys/kernel/hostname")
                 .map(|h| h.trim().to_string())
                 .unwrap_or_else(|_| "localhost".into())
         }),
+        dump: args
+            .dump_http_traffic
+            .then_some(super::http_dump::HttpDump {
+                reveal: args.reveal_secrets,
+            }),
     };
     let success = login(&setup, &tls, answers, &mut super::prompt::Terminal).await?;
-    if args.auth.authenticate {
+    if args.authenticate {
         let host = setup.url.host_str().unwrap_or_default().to_string();
         let port = setup.url.port_or_known_default().unwrap_or(443);
-        let ip = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
-            .await
-            .ok()
-            .and_then(|mut a| a.next())
-            .map(|a| a.ip().to_string())
-            .unwrap_or(host);
+        let ip = match tls.resolved(&host) {
+            Some(ip) => ip.to_string(),
+            None => tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+                .await
+                .ok()
+                .and_then(|mut a| a.next())
+                .map(|a| a.ip().to_string())
+                .unwrap_or(host),
+        };
         let fp = tls.last_pin().unwrap_or_default();
         print!("{}", authenticate_output(&success, &setup.url, &ip, &fp));
         return Ok(Some(0));
     }
-    if args.auth.cookieonly || args.auth.printcookie {
+    if args.cookieonly || args.printcookie {
         println!("{}", success.cookie);
-        if args.auth.cookieonly {
+        if args.cookieonly {
             return Ok(Some(0));
         }
     }
@@ -207,15 +254,21 @@ mod tests {
         assert_eq!(token_codes(&a, 59).unwrap()[1], "359152");
         let a = AuthArgs {
             token_mode: Some("rsa".into()),
+            ..Default::default()
+        };
+        assert!(token_codes(&a, 0).unwrap().is_empty(), "rsa: warned, asked");
+        let a = AuthArgs {
+            token_mode: Some("bogus".into()),
             token_secret: Some("x".into()),
             ..Default::default()
         };
-        assert!(
-            token_codes(&a, 0)
-                .unwrap_err()
-                .to_string()
-                .contains("not supported")
-        );
+        let e = token_codes(&a, 0).unwrap_err().to_string();
+        assert!(e.contains("invalid software token mode"), "{e}");
+        let a = AuthArgs {
+            token_mode: Some("totp".into()),
+            ..Default::default()
+        };
+        assert!(token_codes(&a, 0).is_err());
     }
 
     #[test]

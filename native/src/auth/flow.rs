@@ -196,6 +196,8 @@ pub struct Login {
     tncc_ran: bool,
     empty_forms: u32,
     waiting: Option<Waiting>,
+    /// Software-token codes put into forms so far.
+    tokens_used: usize,
 }
 
 /// The `application/x-www-form-urlencoded` body OpenConnect sends
@@ -232,6 +234,7 @@ impl Login {
             tncc_ran: false,
             empty_forms: 0,
             waiting: None,
+            tokens_used: 0,
         };
         (
             login,
@@ -389,6 +392,10 @@ impl Login {
                 && self.answers.entry(&ident, &f.name).is_none()
                 && !self.answers.token_codes.is_empty()
             {
+                if let Some(used) = &self.answers.token_used {
+                    used(self.tokens_used);
+                }
+                self.tokens_used += 1;
                 Ok(Some(self.answers.token_codes.remove(0)))
             } else {
                 self.fill(&form, f, &mut questions, &page_error)

@@ -4,6 +4,7 @@
 //! headers (`NCP-Version: 3`, `X-Pad`).
 
 use super::flow::{HttpRequest, HttpResponse};
+use super::http_dump::HttpDump;
 use crate::tls::client::TlsClient;
 
 /// Largest login page read (a sign-in page is a few kilobytes).
@@ -17,6 +18,7 @@ pub const DEFAULT_USER_AGENT: &str = "Open AnyConnect VPN Agent v9.01";
 pub struct LoginHttp {
     client: reqwest::Client,
     user_agent: String,
+    dump: Option<HttpDump>,
 }
 
 /// `X-Pad`: zeros so that body length + pad is a multiple of 64 (1 to 64).
@@ -28,15 +30,25 @@ impl LoginHttp {
     /// A client using `tls`'s configuration.
     pub fn new(tls: &TlsClient, user_agent: &str) -> anyhow::Result<LoginHttp> {
         let config = (*tls.rustls_config()).clone();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .use_preconfigured_tls(config)
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(60))
-            .build()?;
+            .timeout(std::time::Duration::from_secs(60));
+        // `--resolve`: reqwest takes the port from the URL, not from here.
+        for (host, ip) in tls.resolve_overrides() {
+            builder = builder.resolve(host, std::net::SocketAddr::new(*ip, 0));
+        }
         Ok(LoginHttp {
-            client,
+            client: builder.build()?,
             user_agent: user_agent.to_string(),
+            dump: None,
         })
+    }
+
+    /// Logs every request and response (`--dump-http-traffic`).
+    pub fn with_dump(mut self, dump: Option<HttpDump>) -> LoginHttp {
+        self.dump = dump;
+        self
     }
 
     /// Sends `req` with the jar's `Cookie` header.
@@ -61,12 +73,26 @@ impl LoginHttp {
                 .body(body.clone());
         }
         tracing::debug!("{req:?}");
-        let mut resp = b
-            .send()
+        let built = b.build()?;
+        if let Some(d) = &self.dump {
+            let headers = header_pairs(built.headers());
+            for line in d.request(
+                built.method().as_str(),
+                built.url().as_str(),
+                &headers,
+                req.body.as_deref(),
+            ) {
+                tracing::info!("{line}");
+            }
+        }
+        let mut resp = self
+            .client
+            .execute(built)
             .await
             .map_err(|e| anyhow::anyhow!("{req:?}: {}", error_chain(&e)))?;
         let status = resp.status().as_u16();
         let headers = resp.headers();
+        let resp_headers = header_pairs(headers);
         let set_cookies = headers
             .get_all("set-cookie")
             .iter()
@@ -84,13 +110,31 @@ impl LoginHttp {
             body.extend_from_slice(&chunk);
         }
         tracing::debug!("-> {status}, {} bytes", body.len());
+        let body = String::from_utf8_lossy(&body).into_owned();
+        if let Some(d) = &self.dump {
+            for line in d.response(status, &resp_headers, &body) {
+                tracing::info!("{line}");
+            }
+        }
         Ok(HttpResponse {
             status,
             set_cookies,
             location,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            body,
         })
     }
+}
+
+/// Header names and values as text.
+fn header_pairs(h: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 /// An error with its causes (reqwest hides the TLS reason in them).

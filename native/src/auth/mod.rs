@@ -11,6 +11,7 @@ pub mod connect_hook;
 pub mod flow;
 pub mod form;
 pub mod http;
+pub mod http_dump;
 pub mod jar;
 pub mod otp;
 pub mod prompt;
@@ -38,6 +39,8 @@ pub struct LoginSetup {
     pub csd_wrapper: Option<PathBuf>,
     /// Host name reported to the Host Checker.
     pub local_hostname: String,
+    /// `--dump-http-traffic`.
+    pub dump: Option<http_dump::HttpDump>,
 }
 
 /// The start URL for a server argument (`host`, `host:port`, or a URL).
@@ -62,7 +65,7 @@ pub async fn login(
     answers: Answers,
     prompter: &mut dyn Prompter,
 ) -> anyhow::Result<Success> {
-    let http = http::LoginHttp::new(tls, &setup.user_agent)?;
+    let http = http::LoginHttp::new(tls, &setup.user_agent)?.with_dump(setup.dump);
     let host = setup.url.host_str().unwrap_or_default().to_string();
     let (mut flow, mut step) = Login::new(setup.url.clone(), answers);
     let mut tncc_socket = None;

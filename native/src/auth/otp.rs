@@ -2,6 +2,12 @@
 //! `--token-secret` in OpenConnect's syntax (auth.md §6.1):
 //! `[sha1:|sha256:|sha512:]` then `base32:…`, `0x…` (hex) or the raw
 //! bytes of the string; for HOTP an optional `,counter` suffix.
+//!
+//! As in OpenConnect: the hash and `base32:` prefixes ignore case,
+//! trailing blanks are dropped, the counter is read like C's `strtol`
+//! with base 0 (`0x1f` hex, `017` octal, else decimal), and a HOTP
+//! secret read from `@FILE` is written back with the next counter after
+//! each code is used ([`with_counter`]).
 
 use hmac::{Hmac, KeyInit, Mac};
 
@@ -57,22 +63,20 @@ pub enum SecretError {
 impl Secret {
     /// Parses OpenConnect's syntax; `hotp` enables the `,counter` suffix.
     pub fn parse(s: &str, hotp: bool) -> Result<Secret, SecretError> {
+        let s = s.trim_end();
         let (hash, rest) = [
             ("sha1:", Hash::Sha1),
             ("sha256:", Hash::Sha256),
             ("sha512:", Hash::Sha512),
         ]
         .iter()
-        .find_map(|(p, h)| s.strip_prefix(p).map(|r| (*h, r)))
+        .find_map(|(p, h)| strip_prefix_ignore_case(s, p).map(|r| (*h, r)))
         .unwrap_or((Hash::Sha1, s));
         let (body, counter) = match rest.rsplit_once(',') {
-            Some((b, c)) if hotp => (
-                b,
-                Some(c.trim().parse::<u64>().map_err(|_| SecretError::Counter)?),
-            ),
+            Some((b, c)) if hotp => (b, Some(parse_counter(c)?)),
             _ => (rest, None),
         };
-        let key = if let Some(b32) = body.strip_prefix("base32:") {
+        let key = if let Some(b32) = strip_prefix_ignore_case(body, "base32:") {
             let clean: String = b32
                 .chars()
                 .filter(|c| !c.is_whitespace() && *c != '=')
@@ -81,7 +85,7 @@ impl Secret {
             data_encoding::BASE32_NOPAD
                 .decode(clean.as_bytes())
                 .map_err(|_| SecretError::Base32)?
-        } else if let Some(h) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        } else if let Some(h) = body.strip_prefix("0x") {
             hex::decode(h).map_err(|_| SecretError::Hex)?
         } else {
             body.as_bytes().to_vec()
@@ -91,6 +95,38 @@ impl Secret {
         }
         Ok(Secret { key, hash, counter })
     }
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+/// A counter as C's `strtol(…, 0)` reads it, then only blanks.
+fn parse_counter(c: &str) -> Result<u64, SecretError> {
+    let c = c.trim();
+    let (digits, radix) = if let Some(h) = c.strip_prefix("0x").or_else(|| c.strip_prefix("0X")) {
+        (h, 16)
+    } else if c.len() > 1 && c.starts_with('0') {
+        (&c[1..], 8)
+    } else {
+        (c, 10)
+    };
+    u64::from_str_radix(digits, radix).map_err(|_| SecretError::Counter)
+}
+
+/// The `--token-secret` text with its HOTP counter set to `counter`
+/// (replacing a `,counter` suffix, or adding one): what goes back into
+/// the `@FILE` after a code is used. The rest of the text is kept as the
+/// user wrote it.
+pub fn with_counter(text: &str, counter: u64) -> String {
+    let t = text.trim_end();
+    let base = match t.rsplit_once(',') {
+        Some((b, c)) if parse_counter(c).is_ok() => b,
+        _ => t,
+    };
+    format!("{base},{counter}\n")
 }
 
 fn mac(hash: Hash, key: &[u8], msg: &[u8]) -> Vec<u8> {
@@ -175,5 +211,31 @@ mod tests {
         assert_eq!(Secret::parse("k,x", true), Err(SecretError::Counter));
         assert_eq!(Secret::parse("k,5", false).unwrap().key, b"k,5");
         assert!(!format!("{:?}", Secret::parse("topsecret", false).unwrap()).contains("topsecret"));
+    }
+
+    #[test]
+    fn openconnect_parsing_details() {
+        let upper = Secret::parse("SHA256:BASE32:MZXW6===", false).unwrap();
+        assert_eq!(
+            (upper.hash, upper.key.as_slice()),
+            (Hash::Sha256, &b"foo"[..])
+        );
+        assert_eq!(Secret::parse("k,0x1f", true).unwrap().counter, Some(31));
+        assert_eq!(Secret::parse("k,017", true).unwrap().counter, Some(15));
+        assert_eq!(Secret::parse("k, 9 \n", true).unwrap().counter, Some(9));
+        assert_eq!(Secret::parse("k,-1", true), Err(SecretError::Counter));
+        assert_eq!(Secret::parse("ABCD  \n", false).unwrap().key, b"ABCD");
+    }
+
+    #[test]
+    fn counter_written_back_keeps_the_secret_text() {
+        assert_eq!(
+            with_counter("sha256:base32:MZXW6,4\n", 5),
+            "sha256:base32:MZXW6,5\n"
+        );
+        assert_eq!(with_counter("0x3132", 1), "0x3132,1\n");
+        let again = with_counter("12345678901234567890,0", 1);
+        let s = Secret::parse(&again, true).unwrap();
+        assert_eq!((s.counter, hotp(&s, 1, 6).as_str()), (Some(1), "287082"));
     }
 }

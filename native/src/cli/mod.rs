@@ -1,16 +1,18 @@
 //! The `oncp` command line: global flags, subcommands and dispatch.
 
+pub mod completions;
 pub mod connect;
 pub mod decode;
 pub mod demo;
 pub mod gateway;
+pub mod man;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Juniper Network Connect (oNCP) VPN client, test gateway and trace decoder.
 #[derive(Debug, Parser)]
-#[command(name = "oncp", version, about)]
+#[command(name = "oncp", version, about, propagate_version = true)]
 pub struct Cli {
     /// More log output (repeat for more).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -34,22 +36,55 @@ pub enum Command {
     Decode(decode::DecodeArgs),
     /// Run the gateway and the client on loopback, end to end.
     Demo(demo::DemoArgs),
+    /// Print a manual page (roff) for oncp or one of its subcommands.
+    Man(man::ManArgs),
+    /// Print a shell completion script.
+    Completions(completions::CompletionsArgs),
 }
 
 /// Parses the process's arguments, sets up logging and runs the subcommand.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::CommandFactory;
+    // `oncp connect --config FILE`: the file's options where it appears.
+    let argv =
+        match connect::config_file::expand_args(std::env::args_os().collect(), &Cli::command()) {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("oncp: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+    // Usage errors exit with 1 as OpenConnect's do: 2 means "cookie
+    // rejected" to scripts written for it.
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     // The demo prints its own report; its logs start one step quieter.
     let quiet = match cli.command {
         Command::Demo(_) => cli.quiet.saturating_add(1),
         _ => cli.quiet,
     };
-    crate::logging::init(cli.verbose, quiet);
+    // --dump-http-traffic implies --verbose, as in OpenConnect.
+    let log_verbose = match &cli.command {
+        Command::Connect(a) if a.dump_http_traffic => cli.verbose.max(1),
+        _ => cli.verbose,
+    };
+    crate::logging::init(log_verbose, quiet);
     match cli.command {
         Command::Connect(args) => connect::run(*args, cli.verbose),
         Command::Gateway(args) => gateway::run(*args),
         Command::Decode(args) => decode::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Man(args) => man::run(args),
+        Command::Completions(args) => completions::run(args),
     }
 }
 

@@ -30,6 +30,9 @@ pub struct TlsOptions {
     /// Write TLS secrets here (NSS key log format). Without it,
     /// `SSLKEYLOGFILE` is honoured.
     pub keylog: Option<PathBuf>,
+    /// `--resolve HOST:IP`: connect to IP for HOST instead of asking DNS
+    /// (the TLS server name stays HOST).
+    pub resolve: Vec<(String, std::net::IpAddr)>,
 }
 
 /// Errors setting up TLS.
@@ -96,6 +99,7 @@ pub enum TlsConnectError {
 pub struct TlsClient {
     connector: tokio_rustls::TlsConnector,
     last_pin: Arc<Mutex<Option<String>>>,
+    resolve: Vec<(String, std::net::IpAddr)>,
 }
 
 impl std::fmt::Debug for TlsClient {
@@ -177,6 +181,7 @@ impl TlsClient {
         Ok(TlsClient {
             connector: tokio_rustls::TlsConnector::from(Arc::new(config)),
             last_pin,
+            resolve: opts.resolve.clone(),
         })
     }
 
@@ -184,6 +189,22 @@ impl TlsClient {
     /// so it gets the same trust and pinning).
     pub fn rustls_config(&self) -> Arc<ClientConfig> {
         self.connector.config().clone()
+    }
+
+    /// The `--resolve` address for `host`, if one was given (the last
+    /// one for a host wins).
+    pub fn resolved(&self, host: &str) -> Option<std::net::IpAddr> {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.resolve
+            .iter()
+            .rev()
+            .find(|(h, _)| h.eq_ignore_ascii_case(host))
+            .map(|(_, ip)| *ip)
+    }
+
+    /// The `--resolve` overrides.
+    pub fn resolve_overrides(&self) -> &[(String, std::net::IpAddr)] {
+        &self.resolve
     }
 
     /// The `pin-sha256:…` of the last server certificate seen.
@@ -201,12 +222,14 @@ impl TlsClient {
             .map_err(|_| TlsConnectError::BadName(host.to_string()))?
             .to_owned();
         let addr = format!("{host}:{port}");
-        let tcp = TcpStream::connect(&addr)
-            .await
-            .map_err(|source| TlsConnectError::Tcp {
-                addr: addr.clone(),
-                source,
-            })?;
+        let tcp = match self.resolved(host) {
+            Some(ip) => TcpStream::connect((ip, port)).await,
+            None => TcpStream::connect(&addr).await,
+        }
+        .map_err(|source| TlsConnectError::Tcp {
+            addr: addr.clone(),
+            source,
+        })?;
         let _ = tcp.set_nodelay(true);
         match self.connector.connect(name, tcp).await {
             Ok(s) => Ok(s),

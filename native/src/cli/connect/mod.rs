@@ -1,0 +1,554 @@
+//! `oncp connect`: a drop-in for `openconnect --protocol=nc`. The
+//! command line ([`args`], [`compat`], [`config_file`]), daemon mode
+//! ([`daemon`]) and the run: web login when there is no cookie, then the
+//! tunnel.
+
+pub mod args;
+pub mod compat;
+pub mod config_file;
+pub mod daemon;
+
+pub use args::ConnectArgs;
+
+use crate::client::clock::Clock;
+use crate::client::cookie;
+use crate::client::driver::{Control, DEFAULT_MTU, Driver, DriverEvent, DriverOptions};
+use crate::client::netsetup::{NetSetup, SetupContext};
+use crate::client::os_rng::OsRng;
+use crate::client::target::Target;
+use crate::tls::client::{TlsClient, TlsOptions};
+use crate::tls::pin::Pin;
+use crate::tun::{IpSide, Tun};
+use oncp_core::session::{ClientOptions, ClientSession};
+use std::process::ExitCode;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How often the status line is logged at `-v`.
+pub const STATUS_EVERY: Duration = Duration::from_secs(10);
+
+/// A command line that cannot be used, with the exit status to use.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
+
+/// Runs `oncp connect`.
+pub fn run(mut args: ConnectArgs, verbose: u8) -> ExitCode {
+    if args.background && daemon::Notifier::from_env().is_none() {
+        return match daemon::run_foreground(args.pid_file.as_deref()) {
+            Ok(code) => code,
+            Err(e) => {
+                tracing::error!("{e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Err(e) = check(&args) {
+        tracing::error!("{e:#}");
+        return ExitCode::FAILURE;
+    }
+    for w in args.ignored.warnings() {
+        tracing::warn!("{w}");
+    }
+    args.reveal_secrets = verbose >= 2;
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(connect(args, verbose)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            tracing::error!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Everything `oncp connect` derives from its command line before any I/O.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The gateway.
+    pub target: Target,
+    /// Core's session options.
+    pub session: ClientOptions,
+    /// TLS trust.
+    pub tls: TlsOptions,
+}
+
+/// The checks OpenConnect makes before it does anything: the protocol,
+/// the server, `--no-cert-check`, the fingerprints' syntax.
+pub fn check(args: &ConnectArgs) -> anyhow::Result<()> {
+    if !args.protocol_is_nc() {
+        return Err(UsageError(format!(
+            "protocol {:?} is not supported: oncp speaks only Juniper Network Connect (--protocol=nc)",
+            args.protocol
+        ))
+        .into());
+    }
+    if let Some(c) = &args.config {
+        // config_file::expand_args replaces every --config it can see.
+        anyhow::bail!(
+            "--config {} was not read: give --config before any `--`",
+            c.display()
+        );
+    }
+    args.ignored.check()?;
+    args.gateway()?.parse::<Target>()?;
+    pins(args)?;
+    Ok(())
+}
+
+fn pins(args: &ConnectArgs) -> anyhow::Result<Vec<Pin>> {
+    args.servercert
+        .iter()
+        .map(|p| {
+            p.parse::<Pin>()
+                .map_err(|e| anyhow::anyhow!("--servercert {p}: {e}"))
+        })
+        .collect()
+}
+
+/// Parses an `oncp connect …` command line the way the `oncp` binary does
+/// (config files merged, then clap) and makes [`check`]'s checks: what
+/// OpenConnect would reject at this stage is an error, everything else is
+/// accepted. `argv` starts with the program name.
+pub fn parse_command_line<I, T>(argv: I) -> anyhow::Result<ConnectArgs>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString>,
+{
+    use clap::{CommandFactory, Parser};
+    let argv = argv.into_iter().map(Into::into).collect();
+    let argv = config_file::expand_args(argv, &super::Cli::command())?;
+    match super::Cli::try_parse_from(argv)?.command {
+        super::Command::Connect(a) => {
+            check(&a)?;
+            Ok(*a)
+        }
+        _ => anyhow::bail!("not an `oncp connect` command line"),
+    }
+}
+
+/// Checks and converts the command line (pure, except reading the cookie
+/// from `stdin` when asked).
+pub fn prepare(args: &ConnectArgs, stdin: &mut dyn std::io::BufRead) -> anyhow::Result<Prepared> {
+    check(args)?;
+    let target: Target = args.gateway()?.parse()?;
+    let cookie = cookie::obtain(args.cookie.as_deref(), args.cookie_on_stdin, stdin)?;
+    let pins = pins(args)?;
+    let mut session = ClientOptions::new(&target.host, &cookie);
+    session.port = target.port;
+    session.esp = !args.no_dtls;
+    if let Some(ua) = &args.useragent {
+        session.user_agent = ua.clone();
+    }
+    session.local_hostname = match &args.local_hostname {
+        Some(h) => h.clone(),
+        None => local_hostname(),
+    };
+    session.force_dpd = args.force_dpd.map(oncp_core::time::Duration::from_secs);
+    let tls = TlsOptions {
+        cafile: args.cafile.clone(),
+        system_trust: !args.no_system_trust,
+        pins,
+        keylog: args.keylog.clone(),
+        resolve: args
+            .resolve
+            .iter()
+            .map(|r| (r.host.clone(), r.ip))
+            .collect(),
+    };
+    Ok(Prepared {
+        target,
+        session,
+        tls,
+    })
+}
+
+/// This machine's host name (as OpenConnect sends by default), or
+/// `localhost`.
+fn local_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// OpenConnect's `LOG_LEVEL` for our verbosity (error 0, info 1, debug 2, trace 3).
+fn script_log_level(verbose: u8) -> u8 {
+    1 + verbose.min(2)
+}
+
+async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
+    if let Some(code) = crate::auth::connect_hook::before_connect(&mut args).await? {
+        return Ok(code);
+    }
+    let mut stdin = std::io::stdin().lock();
+    let p = prepare(&args, &mut stdin)?;
+    drop(stdin);
+    let tls = TlsClient::new(&p.tls)?;
+    let gateway = match tls.resolved(&p.target.host) {
+        Some(ip) => ip,
+        None => tokio::net::lookup_host((p.target.host.as_str(), p.target.port))
+            .await
+            .ok()
+            .and_then(|mut a| a.next())
+            .map(|a| a.ip())
+            .ok_or_else(|| anyhow::anyhow!("cannot resolve {}", p.target.host))?,
+    };
+    let mut setup = match &args.script {
+        Some(path) => NetSetup::Script {
+            path: path.clone(),
+            log_level: script_log_level(verbose),
+        },
+        None => NetSetup::Builtin { installed: None },
+    };
+    let mtu = args.mtu.map(u32::from);
+    let pre = SetupContext {
+        gateway,
+        tundev: args.interface.as_deref().unwrap_or(""),
+        config: None,
+        mtu: mtu.unwrap_or(DEFAULT_MTU),
+    };
+    setup.pre_init(&pre).await?;
+    let tun_mtu = u16::try_from(mtu.unwrap_or(DEFAULT_MTU)).unwrap_or(u16::MAX);
+    let tun = Tun::create(args.interface.as_deref(), tun_mtu)?;
+    tracing::info!("TUN device {}", tun.name());
+
+    let clock = Clock::new();
+    let session = ClientSession::new(p.session, Box::new(OsRng), clock.now());
+    let (control_tx, control_rx) = mpsc::channel(4);
+    tokio::spawn(forward_signals(control_tx));
+    let opts = DriverOptions {
+        host: p.target.host.clone(),
+        port: p.target.port,
+        mtu,
+        reconnect_timeout: Duration::from_secs(args.reconnect_timeout),
+        status_every: (verbose > 0).then_some(STATUS_EVERY),
+    };
+    let (events_tx, events) = mpsc::unbounded_channel();
+    let backgrounded = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    tokio::spawn(when_up(events, backgrounded.clone()));
+    let driver = Driver::new(
+        session,
+        tls,
+        opts,
+        IpSide::Tun(tun),
+        setup,
+        Some(events_tx),
+        clock,
+    );
+    let report = driver.run(control_rx).await;
+    if backgrounded.load(std::sync::atomic::Ordering::Relaxed)
+        && let Some(p) = &args.pid_file
+    {
+        let _ = std::fs::remove_file(p);
+    }
+    let code = report.outcome.exit_code();
+    if code == 0 {
+        tracing::info!("{}", report.outcome.message());
+    } else {
+        tracing::error!("{}", report.outcome.message());
+    }
+    Ok(code)
+}
+
+/// Once the tunnel is fully up (first configuration applied): with
+/// `--background`, lets the foreground process go. Drains the driver's
+/// events until it ends.
+async fn when_up(
+    mut events: mpsc::UnboundedReceiver<DriverEvent>,
+    backgrounded: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    let mut notifier = daemon::Notifier::from_env();
+    while let Some(ev) = events.recv().await {
+        if let DriverEvent::Configured { first: true, .. } = ev
+            && let Some(n) = notifier.take()
+        {
+            n.ready();
+            backgrounded.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// SIGINT/SIGTERM end the session (with logout); SIGHUP detaches.
+async fn forward_signals(tx: mpsc::Sender<Control>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        tracing::warn!("cannot install signal handlers");
+        return;
+    };
+    loop {
+        let c = tokio::select! {
+            _ = int.recv() => Control::Close,
+            _ = term.recv() => Control::Close,
+            _ = hup.recv() => Control::Detach,
+        };
+        if tx.send(c).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn connect(args: &[&str]) -> super::ConnectArgs {
+        let mut argv = vec!["oncp", "connect"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Connect(a) => *a,
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn openconnect_style_options_parse() {
+        let a = connect(&[
+            "-C",
+            "DSID=abc",
+            "--servercert",
+            "pin-sha256:AAAA",
+            "-s",
+            "/bin/true",
+            "-i",
+            "tun7",
+            "-m",
+            "1300",
+            "--no-dtls",
+            "--reconnect-timeout",
+            "30",
+            "--force-dpd",
+            "5",
+            "--local-hostname",
+            "me",
+            "--useragent",
+            "UA",
+            "vpn.example.com",
+        ]);
+        assert_eq!(a.cookie.as_deref(), Some("DSID=abc"));
+        assert_eq!(a.servercert, ["pin-sha256:AAAA"]);
+        assert_eq!(a.interface.as_deref(), Some("tun7"));
+        assert_eq!(a.mtu, Some(1300));
+        assert!(a.no_dtls);
+        assert_eq!(a.reconnect_timeout, 30);
+        assert_eq!(a.force_dpd, Some(5));
+        assert_eq!(a.server.as_deref(), Some("vpn.example.com"));
+        assert_eq!(a.protocol, "nc");
+    }
+
+    #[test]
+    fn equals_forms_and_no_udp_alias() {
+        let a = connect(&["--protocol=nc", "--cookie=x", "--mtu=1400", "--no-udp", "h"]);
+        assert_eq!(a.mtu, Some(1400));
+        assert!(a.no_dtls);
+        assert_eq!(a.reconnect_timeout, 300);
+    }
+
+    #[test]
+    fn prepare_builds_session_options_like_openconnect() {
+        let a = connect(&[
+            "-C",
+            "abc",
+            "--no-dtls",
+            "--useragent",
+            "UA",
+            "--local-hostname",
+            "box",
+            "--force-dpd",
+            "7",
+            "--servercert",
+            "sha1:0123456789",
+            "https://vpn.example.com:8443/x",
+        ]);
+        let mut none: &[u8] = b"";
+        let p = super::prepare(&a, &mut none).unwrap();
+        assert_eq!(p.target.host, "vpn.example.com");
+        assert_eq!(p.session.port, 8443);
+        assert_eq!(p.session.cookie, "DSID=abc");
+        assert!(!p.session.esp);
+        assert_eq!(p.session.user_agent, "UA");
+        assert_eq!(p.session.local_hostname, "box");
+        assert_eq!(
+            p.session.force_dpd,
+            Some(oncp_core::time::Duration::from_secs(7))
+        );
+        assert_eq!(p.tls.pins.len(), 1);
+        assert!(p.tls.system_trust);
+    }
+
+    #[test]
+    fn prepare_rejects_other_protocols_and_bad_pins() {
+        let mut none: &[u8] = b"";
+        let a = connect(&["--protocol", "anyconnect", "-C", "x", "h"]);
+        let e = super::prepare(&a, &mut none).unwrap_err().to_string();
+        assert!(e.contains("not supported"), "{e}");
+        let a = connect(&["--servercert", "md5:00", "-C", "x", "h"]);
+        let e = super::prepare(&a, &mut none).unwrap_err().to_string();
+        assert!(e.contains("--servercert md5:00"), "{e}");
+        let a = connect(&["h"]);
+        let e = super::prepare(&a, &mut none).unwrap_err().to_string();
+        assert!(e.contains("no cookie"), "{e}");
+    }
+
+    #[test]
+    fn every_openconnect_short_option_is_accepted() {
+        // openconnect 9.01's getopt string: "bC:c:Dde:F:g:hi:k:lm:P:p:Q:qSs:U:u:Vvx:".
+        let a = connect(&[
+            "-b",
+            "-C",
+            "c",
+            "-c",
+            "cert",
+            "-D",
+            "-d",
+            "-e",
+            "5",
+            "-F",
+            "f:x=y",
+            "-g",
+            "grp",
+            "-i",
+            "tun9",
+            "-k",
+            "key",
+            "-l",
+            "-m",
+            "1300",
+            "-P",
+            "http://127.0.0.1:3128",
+            "-p",
+            "pw",
+            "-Q",
+            "16",
+            "-q",
+            "-S",
+            "-s",
+            "/bin/true",
+            "-U",
+            "nobody",
+            "-u",
+            "me",
+            "-v",
+            "-x",
+            "x.xml",
+            "h",
+        ]);
+        assert!(a.background && a.ignored.script_tun && a.ignored.syslog);
+        assert_eq!(a.auth.user.as_deref(), Some("me"));
+        assert_eq!(a.usergroup.as_deref(), Some("grp"));
+        assert_eq!(a.ignored.warnings().len(), 12, "{:?}", a.ignored.warnings());
+    }
+
+    #[test]
+    fn repeated_options_override_like_getopt() {
+        let a = connect(&[
+            "-u",
+            "a",
+            "--user=b",
+            "--no-dtls",
+            "--no-dtls",
+            "-m",
+            "1",
+            "-m2",
+            "h",
+        ]);
+        assert_eq!(a.auth.user.as_deref(), Some("b"));
+        assert_eq!(a.mtu, Some(2));
+        let a = connect(&["--servercert", "x", "--servercert", "y", "--passwd", "h"]);
+        assert_eq!(a.servercert, ["x", "y"], "repeatable options add up");
+        assert!(a.auth.passwd_on_stdin, "unique prefix of --passwd-on-stdin");
+    }
+
+    #[test]
+    fn server_usergroup_and_protocol() {
+        let a = connect(&["--server=vpn.example.com", "-g", "sslvpn"]);
+        assert_eq!(a.gateway().unwrap(), "vpn.example.com/sslvpn");
+        let a = connect(&["-g", "/x/", "https://vpn.example.com/own"]);
+        assert_eq!(a.gateway().unwrap(), "https://vpn.example.com/own");
+        assert!(Cli::try_parse_from(["oncp", "connect", "--server", "a", "b"]).is_err());
+        let e = super::check(&connect(&["-C", "x"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no server"), "{e}");
+        assert!(super::check(&connect(&["--juniper", "--protocol=anyconnect", "h"])).is_ok());
+        let e = super::check(&connect(&["--protocol=gp", "h"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not supported"), "{e}");
+        let e = super::check(&connect(&["--no-cert-check", "h"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--servercert"), "{e}");
+    }
+
+    #[test]
+    fn config_file_merges_where_it_appears() {
+        let path = std::env::temp_dir().join(format!("oncp-connect-cfg-{}", std::process::id()));
+        std::fs::write(
+            &path,
+            "# OpenConnect-style\nprotocol=nc\nuser alice\nservercert pin-sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\
+             no-dtls\nform-entry frmLogin:realm=Staff Users\nresolve vpn.example.com:192.0.2.7\n",
+        )
+        .unwrap();
+        let cfg = path.to_str().unwrap();
+        let a = super::parse_command_line([
+            "oncp",
+            "connect",
+            "-u",
+            "early",
+            "--config",
+            cfg,
+            "--servercert",
+            "sha1:0011aabb",
+            "-u",
+            "late",
+            "vpn.example.com",
+        ])
+        .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(a.auth.user.as_deref(), Some("late"));
+        assert_eq!(
+            a.servercert,
+            [
+                "pin-sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                "sha1:0011aabb"
+            ]
+        );
+        let e = super::parse_command_line(["oncp", "connect", "--pass", "h"]).unwrap_err();
+        assert!(e.to_string().contains("--pass"), "ambiguous prefix: {e}");
+        assert!(a.no_dtls);
+        assert_eq!(a.auth.form_entries[0].value, "Staff Users");
+        assert_eq!(a.resolve[0].ip, std::net::IpAddr::from([192, 0, 2, 7]));
+        assert!(a.config.is_none(), "expanded, not left for later");
+    }
+
+    #[test]
+    fn resolve_syntax() {
+        let r: super::args::Resolve = "vpn.example.com:[2001:db8::1]".parse().unwrap();
+        assert_eq!(r.ip, "2001:db8::1".parse::<std::net::IpAddr>().unwrap());
+        let r: super::args::Resolve = "h:2001:db8::2".parse().unwrap();
+        assert_eq!(r.host, "h");
+        assert!("nocolon".parse::<super::args::Resolve>().is_err());
+        assert!("h:not-an-ip".parse::<super::args::Resolve>().is_err());
+    }
+
+    #[test]
+    fn cookie_sources_conflict() {
+        let r = Cli::try_parse_from(["oncp", "connect", "-C", "x", "--cookie-on-stdin", "h"]);
+        assert!(r.is_err());
+    }
+}
