@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use oncp::gateway::http::{Response, read_request};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
 
 /// What the fake asks for.
 #[derive(Debug, Clone, Default)]
@@ -59,6 +60,9 @@ pub struct FakeJuniper {
     pub addr: SocketAddr,
     /// `pin-sha256:` of its certificate.
     pub pin: String,
+    /// Hex SHA-1 of its certificate (the fingerprint form OpenConnect
+    /// 9.01's own tests pass to `--servercert`).
+    pub cert_sha1: String,
     state: Arc<Mutex<State>>,
 }
 
@@ -91,9 +95,16 @@ impl FakeJuniper {
                 });
             }
         });
+        let der =
+            tokio_rustls::rustls::pki_types::CertificateDer::from_pem_slice(id.cert_pem.as_bytes())
+                .expect("the fake's certificate");
+        let cert_sha1 = oncp::tls::pin::CertFingerprints::of_der(&der)
+            .expect("the fake's certificate")
+            .cert_sha1_hex;
         FakeJuniper {
             addr,
             pin: id.pin,
+            cert_sha1,
             state,
         }
     }
@@ -255,6 +266,14 @@ fn handle(sc: &Scenario, st: &Mutex<State>, req: &oncp::gateway::http::Request) 
             _ => Response::new(400, "bad role"),
         },
         ("GET", "/dana/home/starter0.cgi") => page("some junk HTML webtop"),
+        // Like OpenConnect's fake: the tunnel request is refused (the
+        // client must exit with status 2, "cookie rejected").
+        ("POST", "/dana/js") if query == "prot=1&svc=4" => {
+            if req.head.cookie("DSID").is_none() {
+                return Response::redirect("/dana-na/auth/url_default/welcome.cgi");
+            }
+            Response::new(401, "")
+        }
         _ => Response::new(404, "not found"),
     }
 }

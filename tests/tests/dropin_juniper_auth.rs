@@ -1,0 +1,327 @@
+//! OpenConnect's own Juniper login test (`tests/juniper-auth`, spec
+//! auth.md §12.3) with its command line unchanged except `openconnect` →
+//! `oncp connect`: `-q ADDRESS -u test --protocol=nc --servercert=SHA1
+//! --cookieonly --passwd-on-stdin`, the password `test` on standard input,
+//! `--authgroup` for realms and roles, `--token-mode=totp
+//! --token-secret=ABCD` for the token cases. A case passes when the
+//! command exits 0 having printed the DSID; the bodies posted are checked
+//! too. Case 8 (the tunnel request refused: exit status 2) needs a TUN
+//! device and is in `e2e_client_dropin.rs`.
+//!
+//! Also: HOTP from an `@file` secret writes the next counter back, and
+//! `--resolve` sends a host name to the address given.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use oncp::auth::otp::{Secret, hotp, totp};
+use oncp_tests::fake_juniper::{FakeJuniper, Scenario};
+use oncp_tests::netns::oncp_bin;
+
+const DSID_LINE: &str = "DSID=fakedsid0123456789; DSFirst=1700000000";
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// `oncp connect` + OpenConnect's juniper-auth arguments + `extra`.
+async fn oc_cmdline(fake: &FakeJuniper, extra: &[&str]) -> Run {
+    let mut args: Vec<String> = [
+        "-q".to_string(),
+        fake.addr.to_string(),
+        "-u".into(),
+        "test".into(),
+        "--protocol=nc".into(),
+        format!("--servercert={}", fake.cert_sha1),
+        "--cookieonly".into(),
+        "--passwd-on-stdin".into(),
+    ]
+    .into();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run_oncp(args, "test\n").await
+}
+
+async fn run_oncp(args: Vec<String>, input: &str) -> Run {
+    let input = input.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(oncp_bin())
+            .arg("connect")
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn oncp");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+#[track_caller]
+fn assert_cookie(r: &Run) {
+    assert_eq!(
+        r.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert_eq!(r.stdout.trim_end(), DSID_LINE, "stderr:\n{}", r.stderr);
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Whether `code` is key ABCD's TOTP code at some time in `from..=to`
+/// (or the step after, which OpenConnect uses for a second code).
+#[track_caller]
+fn assert_abcd_totp(code: &str, from: u64, to: u64) {
+    let key = Secret::parse("ABCD", false).unwrap();
+    assert!(
+        (from..=to + 30)
+            .step_by(15)
+            .any(|t| totp(&key, t, 6) == code),
+        "{code:?} is not key ABCD's TOTP code"
+    );
+}
+
+const TOKEN: &[&str] = &["--token-mode=totp", "--token-secret=ABCD"];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case1_frmlogin_username_password() {
+    let f = FakeJuniper::start(Scenario::default()).await;
+    assert_cookie(&oc_cmdline(&f, &[]).await);
+    assert_eq!(
+        f.posts(),
+        ["username=test&password=test&btnSubmit=Sign%20In"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case2_frmlogin_with_authgroup() {
+    let f = FakeJuniper::start(Scenario {
+        realms: vec!["xyz".into(), "abc".into(), "def".into()],
+        ..Default::default()
+    })
+    .await;
+    assert_cookie(&oc_cmdline(&f, &["--authgroup=abc"]).await);
+    assert_eq!(
+        f.posts(),
+        ["realm=1&username=test&password=test&btnSubmit=Sign%20In"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case3_token_as_second_password() {
+    let f = FakeJuniper::start(Scenario {
+        token_form: Some("frmLogin".into()),
+        ..Default::default()
+    })
+    .await;
+    let t0 = now();
+    assert_cookie(&oc_cmdline(&f, TOKEN).await);
+    let posts = f.posts();
+    let code = posts[0]
+        .strip_prefix("username=test&password=test&token_as_second_password=")
+        .and_then(|r| r.strip_suffix("&btnSubmit=Sign%20In"))
+        .unwrap_or_else(|| panic!("{posts:?}"));
+    assert_abcd_totp(code, t0, now());
+}
+
+/// Cases 4 and 6: frmLogin, then a token page.
+async fn token_page(form: &str, button: &str) {
+    let f = FakeJuniper::start(Scenario {
+        token_form: Some(form.into()),
+        ..Default::default()
+    })
+    .await;
+    let t0 = now();
+    assert_cookie(&oc_cmdline(&f, TOKEN).await);
+    let posts = f.posts();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[0], "username=test&password=test&btnSubmit=Sign%20In");
+    let code = posts[1]
+        .strip_prefix("username=test&token_code=")
+        .and_then(|r| r.strip_suffix(&format!("&realm=None&{button}=Sign%20In")))
+        .unwrap_or_else(|| panic!("{posts:?}"));
+    assert_abcd_totp(code, t0, now());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case4_frmlogin_then_frmtotptoken() {
+    token_page("frmTotpToken", "totpactionEnter").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case6_frmlogin_then_frmnexttoken() {
+    token_page("frmNextToken", "btnAction").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case5_frmdefender_then_frmconfirmation() {
+    let f = FakeJuniper::start(Scenario {
+        token_form: Some("frmDefender".into()),
+        confirm: true,
+        ..Default::default()
+    })
+    .await;
+    let t0 = now();
+    assert_cookie(&oc_cmdline(&f, TOKEN).await);
+    let posts = f.posts();
+    assert_eq!(posts.len(), 3, "{posts:?}");
+    let code = posts[1]
+        .strip_prefix("username=test&token_code=")
+        .and_then(|r| r.strip_suffix("&realm=None&btnAction=Sign%20In"))
+        .unwrap_or_else(|| panic!("{posts:?}"));
+    assert_abcd_totp(code, t0, now());
+    assert_eq!(
+        posts[2],
+        "username=test&password=None&realm=None&btnContinue=Confirm%20Login"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case7_frmconfirmation_then_frmselectroles() {
+    let f = FakeJuniper::start(Scenario {
+        confirm: true,
+        roles: vec!["foo".into(), "bar".into(), "baz".into()],
+        ..Default::default()
+    })
+    .await;
+    assert_cookie(&oc_cmdline(&f, &["--authgroup=bar"]).await);
+    assert_eq!(
+        f.posts(),
+        [
+            "username=test&password=test&btnSubmit=Sign%20In",
+            "username=test&password=test&realm=None&btnContinue=Confirm%20Login",
+        ]
+    );
+    assert!(
+        f.log()
+            .iter()
+            .any(|s| s.target == "/dana-na/auth/url_default/login.cgi?role=1")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hotp_file_counter_is_written_back() {
+    let dir = std::env::temp_dir().join(format!("oncp-hotp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("token");
+    // RFC 4226's key, counter 4: codes 338314 then (next run) 254676.
+    std::fs::write(&file, "12345678901234567890,4\n").unwrap();
+    let secret = format!("--token-secret=@{}", file.display());
+    let key = Secret::parse("12345678901234567890", true).unwrap();
+    for (run, want) in [(0u64, "338314"), (1, "254676")] {
+        let f = FakeJuniper::start(Scenario {
+            token_form: Some("frmTotpToken".into()),
+            ..Default::default()
+        })
+        .await;
+        assert_cookie(&oc_cmdline(&f, &["--token-mode=hotp", &secret]).await);
+        assert_eq!(hotp(&key, 4 + run, 6), want);
+        assert_eq!(
+            f.posts()[1],
+            format!("username=test&token_code={want}&realm=None&totpactionEnter=Sign%20In")
+        );
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            format!("12345678901234567890,{}\n", 5 + run)
+        );
+    }
+    // A login that needs no code leaves the counter alone.
+    let f = FakeJuniper::start(Scenario::default()).await;
+    assert_cookie(&oc_cmdline(&f, &["--token-mode=hotp", &secret]).await);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "12345678901234567890,6\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resolve_sends_the_host_name_to_the_given_address() {
+    let f = FakeJuniper::start(Scenario::default()).await;
+    let port = f.addr.port();
+    // `.invalid` never resolves: only --resolve can make this work.
+    let server = format!("https://vpn.oncp.invalid:{port}/");
+    let r = oc_cmdline_with_server(&f, &server, &["--resolve=vpn.oncp.invalid:127.0.0.1"]).await;
+    assert_cookie(&r);
+    let r = run_oncp(
+        vec![
+            "--authenticate".into(),
+            "-u".into(),
+            "test".into(),
+            "--passwd-on-stdin".into(),
+            format!("--servercert={}", f.pin),
+            "--resolve".into(),
+            "vpn.oncp.invalid:127.0.0.1".into(),
+            server,
+        ],
+        "test\n",
+    )
+    .await;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("HOST='127.0.0.1'"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("RESOLVE='vpn.oncp.invalid:127.0.0.1'"),
+        "{}",
+        r.stdout
+    );
+}
+
+async fn oc_cmdline_with_server(fake: &FakeJuniper, server: &str, extra: &[&str]) -> Run {
+    let mut args: Vec<String> = vec![
+        "-q".into(),
+        server.into(),
+        "-u".into(),
+        "test".into(),
+        "--protocol=nc".into(),
+        format!("--servercert={}", fake.cert_sha1),
+        "--cookieonly".into(),
+        "--passwd-on-stdin".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run_oncp(args, "test\n").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dump_http_traffic_redacts_secrets_below_vv() {
+    let f = FakeJuniper::start(Scenario::default()).await;
+    let r = oc_cmdline(&f, &["--dump-http-traffic"]).await;
+    assert_cookie(&r);
+    let e = &r.stderr;
+    assert!(e.contains("> POST https://"), "{e}");
+    assert!(
+        e.contains("> username=test&password=<redacted>&btnSubmit=Sign%20In"),
+        "{e}"
+    );
+    assert!(e.contains("set-cookie: DSID=<redacted>"), "{e}");
+    assert!(
+        !e.contains("fakedsid") && !e.contains("password=test"),
+        "{e}"
+    );
+    let f = FakeJuniper::start(Scenario::default()).await;
+    let r = oc_cmdline(&f, &["--dump-http-traffic", "-vv"]).await;
+    assert_cookie(&r);
+    assert!(r.stderr.contains("password=test&"), "{}", r.stderr);
+    assert!(r.stderr.contains("DSID=fakedsid0123456789"), "{}", r.stderr);
+}
