@@ -341,6 +341,25 @@ fn oncp_accepts_what_openconnect_accepts() {
     }
 }
 
+/// Options not given to OpenConnect here because they could make it look
+/// beyond loopback (libproxy may consult the network's proxy settings):
+/// oncp must still accept them.
+#[test]
+fn oncp_accepts_the_options_kept_from_openconnect() {
+    let a = oncp::cli::connect::parse_command_line([
+        "oncp",
+        "connect",
+        "--libproxy",
+        "--protocol=nc",
+        "h",
+    ])
+    .unwrap();
+    assert_eq!(
+        a.ignored.warnings(),
+        ["--libproxy is ignored: oncp connects directly"]
+    );
+}
+
 #[test]
 fn both_refuse_the_same_mistakes() {
     let files = Files::new();

@@ -33,6 +33,9 @@ impl LoginHttp {
         let mut builder = reqwest::Client::builder()
             .use_preconfigured_tls(config)
             .redirect(reqwest::redirect::Policy::none())
+            // Like OpenConnect (and like the tunnel's own connection):
+            // no proxy from HTTP_PROXY/HTTPS_PROXY.
+            .no_proxy()
             .timeout(std::time::Duration::from_secs(60));
         // `--resolve`: reqwest takes the port from the URL, not from here.
         for (host, ip) in tls.resolve_overrides() {
