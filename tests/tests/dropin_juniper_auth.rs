@@ -8,8 +8,11 @@
 //! too. Case 8 (the tunnel request refused: exit status 2) needs a TUN
 //! device and is in `e2e_client_dropin.rs`.
 //!
-//! Also: HOTP from an `@file` secret writes the next counter back, and
-//! `--resolve` sends a host name to the address given.
+//! Also: HOTP from an `@file` secret writes the next counter back; Debian's
+//! `openconnect`, run against the same fake (loopback), posts the same
+//! TOTP and HOTP codes and leaves the same token file; `--resolve` sends a
+//! host name to the address given; `--dump-http-traffic` redacts secrets
+//! below `-vv`.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -244,7 +247,7 @@ async fn hotp_file_counter_is_written_back() {
         );
         assert_eq!(
             std::fs::read_to_string(&file).unwrap(),
-            format!("12345678901234567890,{}\n", 5 + run)
+            format!("12345678901234567890,{}", 5 + run)
         );
     }
     // A login that needs no code leaves the counter alone.
@@ -252,7 +255,7 @@ async fn hotp_file_counter_is_written_back() {
     assert_cookie(&oc_cmdline(&f, &["--token-mode=hotp", &secret]).await);
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
-        "12345678901234567890,6\n"
+        "12345678901234567890,6"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -324,4 +327,125 @@ async fn dump_http_traffic_redacts_secrets_below_vv() {
     assert_cookie(&r);
     assert!(r.stderr.contains("password=test&"), "{}", r.stderr);
     assert!(r.stderr.contains("DSID=fakedsid0123456789"), "{}", r.stderr);
+}
+
+/// Runs Debian's `openconnect` with OpenConnect's juniper-auth command
+/// line against the fake (loopback only).
+async fn openconnect_cmdline(fake: &FakeJuniper, extra: &[&str]) -> Run {
+    let mut args: Vec<String> = vec![
+        "-q".into(),
+        fake.addr.to_string(),
+        "-u".into(),
+        "test".into(),
+        "--protocol=nc".into(),
+        format!("--servercert={}", fake.cert_sha1),
+        "--cookieonly".into(),
+        "--passwd-on-stdin".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new("openconnect")
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn openconnect");
+        child.stdin.take().unwrap().write_all(b"test\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// The token code a frmTotpToken login posted.
+fn posted_code(f: &FakeJuniper) -> String {
+    let posts = f.posts();
+    posts
+        .get(1)
+        .and_then(|p| p.strip_prefix("username=test&token_code="))
+        .and_then(|r| r.split('&').next())
+        .unwrap_or_else(|| panic!("{posts:?}"))
+        .to_string()
+}
+
+/// The same HOTP token file, used once by OpenConnect and once by oncp:
+/// both post the same code and leave the same counter in the file.
+#[tokio::test(flavor = "multi_thread")]
+async fn hotp_codes_and_file_counter_match_openconnect() {
+    let dir = std::env::temp_dir().join(format!("oncp-hotp-oc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, secret) in [
+        "12345678901234567890,7",
+        "0x3132333435363738393031323334353637383930,2",
+        "base32:GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,0",
+        "SHA256:base32:GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,5",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (oc_file, our_file) = (dir.join(format!("oc{i}")), dir.join(format!("oncp{i}")));
+        std::fs::write(&oc_file, format!("{secret}\n")).unwrap();
+        std::fs::write(&our_file, format!("{secret}\n")).unwrap();
+        let scenario = || Scenario {
+            token_form: Some("frmTotpToken".into()),
+            ..Default::default()
+        };
+        let f = FakeJuniper::start(scenario()).await;
+        let oc_secret = format!("--token-secret=@{}", oc_file.display());
+        let r = openconnect_cmdline(&f, &["--token-mode=hotp", &oc_secret]).await;
+        assert_eq!(r.code, Some(0), "openconnect: {}", r.stderr);
+        let oc_code = posted_code(&f);
+        let f = FakeJuniper::start(scenario()).await;
+        let our_secret = format!("--token-secret=@{}", our_file.display());
+        assert_cookie(&oc_cmdline(&f, &["--token-mode=hotp", &our_secret]).await);
+        assert_eq!(posted_code(&f), oc_code, "{secret}");
+        let oc_text = std::fs::read_to_string(&oc_file).unwrap();
+        let our_text = std::fs::read_to_string(&our_file).unwrap();
+        // OpenConnect 9.01 drops a sha256:/sha512: prefix when it writes
+        // the file back (its next run would then use SHA-1); oncp keeps it.
+        let oc_expected = match secret.strip_prefix("SHA256:") {
+            Some(_) => format!("SHA256:{oc_text}"),
+            None => oc_text.clone(),
+        };
+        assert_eq!(our_text, oc_expected, "openconnect wrote {oc_text:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// TOTP: openconnect and oncp post the same code for the same key (run
+/// back to back; a 30 s step boundary between them is allowed for).
+#[tokio::test(flavor = "multi_thread")]
+async fn totp_codes_match_openconnect() {
+    for secret in ["ABCD", "sha512:0x3132333435363738393031323334353637383930"] {
+        let arg = format!("--token-secret={secret}");
+        let scenario = || Scenario {
+            token_form: Some("frmTotpToken".into()),
+            ..Default::default()
+        };
+        let f = FakeJuniper::start(scenario()).await;
+        let t0 = now();
+        let r = openconnect_cmdline(&f, &["--token-mode=totp", &arg]).await;
+        assert_eq!(r.code, Some(0), "openconnect: {}", r.stderr);
+        let oc_code = posted_code(&f);
+        let f = FakeJuniper::start(scenario()).await;
+        assert_cookie(&oc_cmdline(&f, &["--token-mode=totp", &arg]).await);
+        let t1 = now();
+        let ours = posted_code(&f);
+        let key = Secret::parse(secret, false).unwrap();
+        let codes: Vec<String> = (t0 / 30..=t1 / 30).map(|s| totp(&key, s * 30, 6)).collect();
+        assert!(
+            codes.contains(&oc_code),
+            "openconnect's {oc_code} not in {codes:?}"
+        );
+        assert!(
+            ours == oc_code || t0 / 30 != t1 / 30,
+            "{secret}: oncp {ours}, openconnect {oc_code}"
+        );
+    }
 }

@@ -118,15 +118,17 @@ fn parse_counter(c: &str) -> Result<u64, SecretError> {
 
 /// The `--token-secret` text with its HOTP counter set to `counter`
 /// (replacing a `,counter` suffix, or adding one): what goes back into
-/// the `@FILE` after a code is used. The rest of the text is kept as the
-/// user wrote it.
+/// the `@FILE` after a code is used, without a final newline, as
+/// OpenConnect writes it. The rest of the text is kept as the user wrote
+/// it — also a `sha256:`/`sha512:` prefix, which OpenConnect 9.01 drops
+/// when it writes the file back (so its next run would use SHA-1).
 pub fn with_counter(text: &str, counter: u64) -> String {
     let t = text.trim_end();
     let base = match t.rsplit_once(',') {
         Some((b, c)) if parse_counter(c).is_ok() => b,
         _ => t,
     };
-    format!("{base},{counter}\n")
+    format!("{base},{counter}")
 }
 
 fn mac(hash: Hash, key: &[u8], msg: &[u8]) -> Vec<u8> {
@@ -193,7 +195,9 @@ mod tests {
         for (t, a, b, c) in [
             (59u64, "94287082", "46119246", "90693936"),
             (1111111109, "07081804", "68084774", "25091201"),
+            (1111111111, "14050471", "67062674", "99943326"),
             (1234567890, "89005924", "91819424", "93441116"),
+            (2000000000, "69279037", "90698825", "38618901"),
             (20000000000, "65353130", "77737706", "47863826"),
         ] {
             assert_eq!(totp(&sha1, t, 8), a, "sha1 {t}");
@@ -231,9 +235,9 @@ mod tests {
     fn counter_written_back_keeps_the_secret_text() {
         assert_eq!(
             with_counter("sha256:base32:MZXW6,4\n", 5),
-            "sha256:base32:MZXW6,5\n"
+            "sha256:base32:MZXW6,5"
         );
-        assert_eq!(with_counter("0x3132", 1), "0x3132,1\n");
+        assert_eq!(with_counter("0x3132", 1), "0x3132,1");
         let again = with_counter("12345678901234567890,0", 1);
         let s = Secret::parse(&again, true).unwrap();
         assert_eq!((s.counter, hotp(&s, 1, 6).as_str()), (Some(1), "287082"));
