@@ -449,3 +449,81 @@ async fn totp_codes_match_openconnect() {
         );
     }
 }
+
+/// One OpenConnect config file (comments, blank lines, `name value`,
+/// `name = value`, a value with blanks), used by both programs: the same
+/// requests reach the gateway.
+#[tokio::test(flavor = "multi_thread")]
+async fn config_file_is_read_like_openconnect() {
+    let dir = std::env::temp_dir().join(format!("oncp-cfg-oc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = || Scenario {
+        realms: vec!["xyz".into(), "abc".into(), "def".into()],
+        token_form: Some("frmLogin".into()),
+        ..Default::default()
+    };
+    let mut bodies = Vec::new();
+    for program in ["openconnect", "oncp"] {
+        let f = FakeJuniper::start(scenario()).await;
+        let cfg = dir.join(format!("{program}.conf"));
+        std::fs::write(
+            &cfg,
+            format!(
+                "# the juniper-auth options, as a config file\n\n  protocol nc\nuser = test\n\
+                 \tpasswd-on-stdin\nservercert={}\ncookieonly\nauthgroup ab\n\
+                 form-entry frmLogin:token_as_second_password=12 34\nquiet\n",
+                f.cert_sha1
+            ),
+        )
+        .unwrap();
+        let args = vec![
+            "--config".to_string(),
+            cfg.display().to_string(),
+            f.addr.to_string(),
+        ];
+        let r = if program == "openconnect" {
+            let mut v = vec!["openconnect".to_string()];
+            v.extend(args);
+            run_program(v, "test\n").await
+        } else {
+            run_oncp(args, "test\n").await
+        };
+        assert_cookie(&r);
+        bodies.push(f.posts());
+    }
+    assert_eq!(bodies[0], bodies[1], "openconnect vs oncp");
+    assert_eq!(
+        bodies[1],
+        [
+            "realm=1&username=test&password=test&token_as_second_password=12%2034&btnSubmit=Sign%20In"
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn run_program(argv: Vec<String>, input: &str) -> Run {
+    let input = input.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(&argv[0])
+            .args(&argv[1..])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
