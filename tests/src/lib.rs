@@ -3,4 +3,5 @@
 //! helpers.
 
 pub mod fake_juniper;
+pub mod faults;
 pub mod netns;

@@ -225,6 +225,26 @@ impl NetPair {
         }
     }
 
+    /// Impairs the link: a `tc netem` qdisc with `params` (e.g.
+    /// `["delay", "50ms", "loss", "10%"]`) on both veth ends, so both
+    /// directions suffer it. Removed with the namespaces.
+    pub fn netem(&self, params: &[&str]) {
+        for (ns, dev) in [(&self.gw, &self.veth.0), (&self.client, &self.veth.1)] {
+            let mut cmd = vec![
+                "tc",
+                "qdisc",
+                "replace",
+                "dev",
+                dev.as_str(),
+                "root",
+                "netem",
+            ];
+            cmd.extend_from_slice(params);
+            let (ok, out) = self.exec(ns, &cmd);
+            assert!(ok, "tc netem: {out}");
+        }
+    }
+
     /// A file path in this test's scratch directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)

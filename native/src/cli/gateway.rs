@@ -204,6 +204,19 @@ pub fn run(args: GatewayArgs) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+        // Test aids (fault injection, see the gateway's --help): SIGUSR1
+        // drops every tunnel's TLS connection; SIGUSR2 expires every cookie
+        // and then drops the tunnels.
+        let (mut usr1, mut usr2) = match (
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()),
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined2()),
+        ) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!("installing a SIGUSR1/SIGUSR2 handler: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let mut tick = tokio::time::interval(stats.unwrap_or(Duration::from_secs(3600)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
@@ -211,6 +224,17 @@ pub fn run(args: GatewayArgs) -> ExitCode {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => break,
                 _ = term.recv() => break,
+                _ = usr1.recv() => {
+                    tracing::warn!("SIGUSR1 (test aid): dropping every tunnel's TLS connection");
+                    gw.drop_tunnels();
+                    println!("DROPPED tunnels");
+                }
+                _ = usr2.recv() => {
+                    let n = gw.expire_cookies();
+                    tracing::warn!("SIGUSR2 (test aid): expired {n} cookies; dropping every tunnel's TLS connection");
+                    gw.drop_tunnels();
+                    println!("EXPIRED cookies={n}");
+                }
                 _ = tick.tick(), if stats.is_some() => {
                     println!("{}", counters_line(&gw.counters(), gw.cookie_attempts()));
                 }

@@ -31,6 +31,11 @@ pub enum Command {
     /// Connect to a gateway (like `openconnect --protocol=nc`).
     Connect(Box<connect::ConnectArgs>),
     /// Run the bundled test gateway.
+    #[command(
+        after_help = "Test aids (fault injection): SIGUSR1 drops every tunnel's TLS \
+connection without a termination notice (clients reconnect with the same cookie); SIGUSR2 \
+first expires every cookie, then does the same (reconnects are refused)."
+    )]
     Gateway(Box<gateway::GatewayArgs>),
     /// Decode a capture plus TLS key log into oNCP events.
     Decode(decode::DecodeArgs),

@@ -99,6 +99,15 @@ impl CookieStore {
             .is_some()
     }
 
+    /// Forgets every DSID (test aid: all sessions expire). Returns how
+    /// many there were.
+    pub fn revoke_all(&self) -> usize {
+        let mut inner = self.inner.lock().expect("cookie store lock");
+        let n = inner.logins.len();
+        inner.logins.clear();
+        n
+    }
+
     /// The open sessions of `user`: (DSID, address), in no set order.
     pub fn sessions_of(&self, user: &str) -> Vec<(String, Ipv4Addr)> {
         self.inner

@@ -170,6 +170,8 @@ pub struct Shared {
     esp_socket: Arc<UdpSocket>,
     dataplane: DataPlane,
     shutdown: watch::Sender<bool>,
+    /// Test aid: bumped to make every tunnel drop its TLS connection.
+    drop_tunnels: watch::Sender<u64>,
 }
 
 /// A running gateway.
@@ -236,6 +238,21 @@ impl GatewayHandle {
         self.shared.cookies.attempts()
     }
 
+    /// Test aid (fault injection): closes every tunnel's TLS connection
+    /// abruptly — no termination notice, no close_notify — as a failing
+    /// network or a crashed gateway process would. Cookies stay valid, so
+    /// clients can reconnect.
+    pub fn drop_tunnels(&self) {
+        self.shared.drop_tunnels.send_modify(|n| *n += 1);
+    }
+
+    /// Test aid (fault injection): forgets every cookie, as if all
+    /// sessions had expired; returns how many there were. Open tunnels
+    /// keep running until they reconnect (see [`Self::drop_tunnels`]).
+    pub fn expire_cookies(&self) -> usize {
+        self.shared.cookies.revoke_all()
+    }
+
     /// Ends every tunnel (termination notice) and stops accepting.
     pub fn shutdown(&self) {
         let _ = self.shared.shutdown.send(true);
@@ -270,6 +287,7 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
     };
     let spis = Arc::new(SpiTable::default());
     let (shutdown, _) = watch::channel(false);
+    let (drop_tunnels, _) = watch::channel(0);
     let shared = Arc::new(Shared {
         session_config: config.session_config(esp_addr.port()),
         config,
@@ -281,6 +299,7 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
         esp_socket: esp_socket.clone(),
         dataplane,
         shutdown,
+        drop_tunnels,
     });
     tokio::spawn(esp_socket::run(esp_socket, spis));
     let acceptor = tokio_rustls::TlsAcceptor::from(identity.config.clone());

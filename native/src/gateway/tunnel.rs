@@ -50,6 +50,8 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     let mut client_udp: Option<SocketAddr> = None;
     let mut last_stats = SessionStats::default();
     let mut shutdown = shared.shutdown.subscribe();
+    let mut drop_tls = shared.drop_tunnels.subscribe();
+    let mut dropped = false;
     let mut buf = vec![0u8; 65_536];
     let me = shared.cookies.gateway_address();
     if let Some(l) = &login {
@@ -164,6 +166,12 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             Some(p) = ip_rx.recv() => session.send_ip(now(), &p),
             () = sleep => session.handle_timeout(now()),
             _ = shutdown.changed() => session.terminate(TerminationReason(0)),
+            // Test aid: vanish without a word (see GatewayHandle::drop_tunnels).
+            _ = drop_tls.changed() => {
+                tracing::info!("test aid: dropping the TLS connection of {peer}");
+                dropped = true;
+                break;
+            }
         }
     }
     for spi in registered {
@@ -172,5 +180,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     if let Some(l) = &login {
         shared.addresses.remove(l.address, &ip_tx);
     }
-    let _ = wr.shutdown().await;
+    if !dropped {
+        let _ = wr.shutdown().await;
+    }
 }
