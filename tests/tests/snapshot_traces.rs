@@ -24,6 +24,7 @@ fn decode_text(capture: &Path, json: bool) -> (String, u64) {
         json,
         show_secrets: false,
         packets: false,
+        esp_sa: vec![],
     };
     let mut out = Vec::new();
     let (_, errors) = decode(&args, &mut out).unwrap();

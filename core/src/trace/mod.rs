@@ -15,7 +15,7 @@ pub mod link;
 pub mod net;
 pub mod tls;
 
-pub use decoder::{Decoder, DecoderOptions, UserSa};
+pub use decoder::{Decoder, DecoderOptions, UserSa, UserSaError};
 pub use direction::Direction;
 pub use error::TraceError;
 pub use event::{Event, Field, Layer, Value};

@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use oncp_core::trace::{Decoder, DecoderOptions};
+use oncp_core::trace::{Decoder, DecoderOptions, UserSa};
 
 /// Options of `oncp decode`.
 #[derive(Debug, Clone, clap::Args)]
@@ -25,12 +25,25 @@ pub struct DecodeArgs {
     /// One event per TCP segment and UDP datagram too.
     #[arg(long)]
     pub packets: bool,
+    /// An ESP SA to decrypt with besides those found in the oNCP stream,
+    /// as SA events print it: SPI:CIPHER:ENC_KEY:MAC:MAC_KEY[:c2s|s2c]
+    /// (e.g. 0x35381382:AES-128-CBC:<32 hex>:HMAC-SHA1-96:<40 hex>).
+    /// May be repeated.
+    #[arg(long, value_name = "SA", value_parser = parse_user_sa)]
+    pub esp_sa: Vec<UserSa>,
+}
+
+fn parse_user_sa(text: &str) -> Result<UserSa, String> {
+    text.parse().map_err(|e| format!("{e}"))
 }
 
 /// Runs `oncp decode`: 0 when the capture was read to its end (decoding
 /// problems are reported as error events), 1 when it could not be read.
 pub fn run(args: DecodeArgs) -> ExitCode {
-    match decode(&args, &mut std::io::stdout().lock()) {
+    // Block-buffered: stdout is line-buffered, and a flush per event costs
+    // more than decoding it.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match decode(&args, &mut out) {
         Ok((events, errors)) => {
             eprintln!("oncp decode: {events} events, {errors} of them errors");
             ExitCode::SUCCESS
@@ -48,6 +61,7 @@ pub fn decode(args: &DecodeArgs, out: &mut impl Write) -> anyhow::Result<(u64, u
     let mut decoder = Decoder::new(DecoderOptions {
         show_secrets: args.show_secrets,
         packet_events: args.packets,
+        esp_sas: args.esp_sa.clone(),
         ..Default::default()
     });
     for k in &args.keylog {

@@ -25,6 +25,9 @@ mod http;
 mod inner;
 mod oncp;
 mod packet;
+mod user_sa;
+
+pub use user_sa::{UserSa, UserSaError};
 
 use alloc::collections::VecDeque;
 use alloc::format;
@@ -36,7 +39,6 @@ use super::net::fragment::{FragmentLimits, Reassembler};
 use super::net::tcp::{FlowLimits, FlowTable};
 use super::tls::KeyLog;
 use super::{Direction, TraceError};
-use crate::esp::SaParams;
 use esp::EspRegistry;
 use flow::FlowApp;
 
@@ -60,15 +62,6 @@ pub struct DecoderOptions {
     /// ESP SAs supplied by the user (`--esp-sa`), used besides those found
     /// in the oNCP stream.
     pub esp_sas: alloc::vec::Vec<UserSa>,
-}
-
-/// An ESP SA supplied by the user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserSa {
-    /// SPI, algorithms and keys.
-    pub params: SaParams,
-    /// The direction of the packets it protects, if known.
-    pub direction: Option<Direction>,
 }
 
 impl Default for DecoderOptions {
