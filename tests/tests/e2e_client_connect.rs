@@ -78,6 +78,11 @@ fn scenario(script: Option<&str>) {
     if let Some(s) = script {
         args.extend(["--script", s]);
     }
+    let pcap = net.path("inner.pcapng");
+    let pcap = pcap.to_str().unwrap().to_owned();
+    if script.is_none() {
+        args.extend(["--pcap", &pcap]);
+    }
     args.push(&listen);
     let mut client = net.spawn(&cl_ns, "client", &args, None);
     assert!(
@@ -122,6 +127,39 @@ fn scenario(script: Option<&str>) {
         "client:\n{}",
         client.output()
     );
+    if script.is_none() {
+        // 2 × 3 pings (ESP, then TLS), each way.
+        assert!(
+            echoes_in_capture(&pcap, 8, "0x00000002") >= 6,
+            "requests out"
+        );
+        assert!(echoes_in_capture(&pcap, 0, "0x00000001") >= 6, "replies in");
+    }
+}
+
+/// ICMP echoes of `icmp_type` with pcapng direction `flags` in the
+/// `--pcap` file, as tshark (an independent reader) counts them.
+fn echoes_in_capture(pcap: &str, icmp_type: u8, flags: &str) -> usize {
+    let filter = format!("icmp.type == {icmp_type} && frame.packet_flags_direction == {flags}");
+    let out = std::process::Command::new("tshark")
+        .args([
+            "-r",
+            pcap,
+            "-Y",
+            &filter,
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ])
+        .output()
+        .expect("tshark runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).lines().count()
 }
 
 #[test]

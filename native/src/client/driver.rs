@@ -8,6 +8,7 @@ use crate::client::clock::Clock;
 use crate::client::logout::logout;
 use crate::client::netsetup::{NetSetup, SetupContext};
 use crate::client::outcome::Outcome;
+use crate::client::packet_capture::{PacketCapture, PacketDirection};
 use crate::client::report::{describe_config, status_line};
 use crate::tls::client::TlsClient;
 use crate::tun::IpSide;
@@ -108,6 +109,8 @@ pub struct Driver {
     backoff: Option<Backoff>,
     /// Why the driver itself ended the session, if it did.
     local_failure: Option<String>,
+    /// `--pcap`: where the tunnel's inner packets are recorded.
+    capture: Option<PacketCapture>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -187,7 +190,14 @@ impl Driver {
             configured_once: false,
             backoff: None,
             local_failure: None,
+            capture: None,
         }
+    }
+
+    /// Records every IP packet through the tunnel, both ways, in `capture`.
+    pub fn with_packet_capture(mut self, capture: PacketCapture) -> Driver {
+        self.capture = Some(capture);
+        self
     }
 
     fn notify(&self, ev: DriverEvent) {
@@ -344,7 +354,12 @@ impl Driver {
                     Err(e) => tracing::trace!("UDP receive: {e}"),
                 },
                 r = self.ip.recv(&mut ip_buf), if ip_ready => match r {
-                    Ok(Some(n)) => self.session.send_ip(self.clock.now(), &ip_buf[..n]),
+                    Ok(Some(n)) => {
+                        if let Some(c) = &mut self.capture {
+                            c.record(PacketDirection::Outbound, &ip_buf[..n]);
+                        }
+                        self.session.send_ip(self.clock.now(), &ip_buf[..n]);
+                    }
                     Ok(None) => {
                         self.ip_open = false;
                         self.session.close(self.clock.now());
@@ -403,6 +418,9 @@ impl Driver {
                 }
             }
             while let Some(p) = self.session.poll_ip() {
+                if let Some(c) = &mut self.capture {
+                    c.record(PacketDirection::Inbound, &p);
+                }
                 if let Err(e) = self.ip.send(&p).await {
                     tracing::debug!("writing to the TUN device: {e}");
                 }

@@ -10,6 +10,7 @@ pub mod logout;
 pub mod netsetup;
 pub mod os_rng;
 pub mod outcome;
+pub mod packet_capture;
 pub mod report;
 pub mod target;
 

@@ -186,6 +186,10 @@ pub struct ConnectArgs {
     /// Write TLS secrets to this file in NSS key log format (SSLKEYLOGFILE is also honoured).
     #[arg(long, value_name = "FILE", help_heading = heading::LOGGING)]
     pub keylog: Option<PathBuf>,
+    /// Write the IP packets through the tunnel (as the TUN device sees
+    /// them, both directions) to this pcapng file for Wireshark.
+    #[arg(long, value_name = "FILE", help_heading = heading::LOGGING)]
+    pub pcap: Option<PathBuf>,
 
     /// Use IFNAME for tunnel interface.
     #[arg(short = 'i', long, value_name = "IFNAME", help_heading = heading::SCRIPT)]

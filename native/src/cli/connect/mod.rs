@@ -15,6 +15,7 @@ use crate::client::cookie;
 use crate::client::driver::{Control, DEFAULT_MTU, Driver, DriverEvent, DriverOptions};
 use crate::client::netsetup::{NetSetup, SetupContext};
 use crate::client::os_rng::OsRng;
+use crate::client::packet_capture::PacketCapture;
 use crate::client::target::Target;
 use crate::tls::client::{TlsClient, TlsOptions};
 use crate::tls::pin::Pin;
@@ -219,6 +220,11 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
     };
     setup.pre_init(&pre).await?;
     let tun_mtu = u16::try_from(mtu.unwrap_or(DEFAULT_MTU)).unwrap_or(u16::MAX);
+    let capture = args
+        .pcap
+        .as_deref()
+        .map(PacketCapture::create)
+        .transpose()?;
     let tun = Tun::create(args.interface.as_deref(), tun_mtu)?;
     tracing::info!("TUN device {}", tun.name());
 
@@ -245,6 +251,10 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
         Some(events_tx),
         clock,
     );
+    let driver = match capture {
+        Some(c) => driver.with_packet_capture(c),
+        None => driver,
+    };
     let report = driver.run(control_rx).await;
     if backgrounded.load(std::sync::atomic::Ordering::Relaxed)
         && let Some(p) = &args.pid_file
