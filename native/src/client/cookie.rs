@@ -10,7 +10,7 @@ use std::io::BufRead;
 #[derive(Debug, thiserror::Error)]
 pub enum CookieError {
     /// Neither `-C` nor `--cookie-on-stdin` was given.
-    #[error("no cookie: give -C/--cookie or --cookie-on-stdin (this build has no web login yet)")]
+    #[error("no cookie: give -C/--cookie or --cookie-on-stdin")]
     Missing,
     /// The cookie is empty after normalisation.
     #[error("the cookie is empty")]
