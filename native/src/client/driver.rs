@@ -30,6 +30,13 @@ const WRITE_QUEUE: usize = 256;
 const WRITE_HEADROOM: usize = 32;
 /// How long the writer may take to flush after the connection ends.
 const WRITER_DRAIN: Duration = Duration::from_secs(2);
+/// Longest a connection attempt (TCP connect and TLS handshake) may take.
+/// Without it a gateway that vanished silently (SYNs unanswered) holds
+/// each attempt for the kernel's SYN retries (about two minutes), far
+/// beyond `--reconnect-timeout`.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Shortest time given to a reconnect attempt near the end of the budget.
+const MIN_ATTEMPT: Duration = Duration::from_secs(2);
 
 /// What the user (signals) or the embedding program asks of the driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +114,8 @@ pub struct Driver {
     values: Option<ConfigValues>,
     configured_once: bool,
     backoff: Option<Backoff>,
+    /// When the TLS connection was lost, while reconnecting.
+    outage_started: Option<tokio::time::Instant>,
     /// Why the driver itself ended the session, if it did.
     local_failure: Option<String>,
     /// `--pcap`: where the tunnel's inner packets are recorded.
@@ -189,6 +198,7 @@ impl Driver {
             values: None,
             configured_once: false,
             backoff: None,
+            outage_started: None,
             local_failure: None,
             capture: None,
         }
@@ -251,7 +261,29 @@ impl Driver {
     async fn connect_loop(&mut self, control: &mut mpsc::Receiver<Control>) -> Outcome {
         let mut first = true;
         loop {
-            match self.tls.connect(&self.opts.host, self.opts.port).await {
+            // While reconnecting, the outage as a whole (waits and
+            // attempts) is bounded by --reconnect-timeout.
+            let attempt_limit = match self.outage_started {
+                Some(t) => CONNECT_TIMEOUT.min(
+                    self.opts
+                        .reconnect_timeout
+                        .saturating_sub(t.elapsed())
+                        .max(MIN_ATTEMPT),
+                ),
+                None => CONNECT_TIMEOUT,
+            };
+            let attempt = tokio::time::timeout(
+                attempt_limit,
+                self.tls.connect(&self.opts.host, self.opts.port),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err(crate::tls::client::TlsConnectError::Timeout {
+                    addr: format!("{}:{}", self.opts.host, self.opts.port),
+                    secs: attempt_limit.as_secs(),
+                })
+            });
+            match attempt {
                 Ok(stream) => {
                     self.gateway_ip = stream.get_ref().0.peer_addr().ok().map(|a| a.ip());
                     if first {
@@ -271,6 +303,7 @@ impl Driver {
                         ConnEnd::Done(o) => return o,
                         ConnEnd::Lost => {
                             tracing::warn!("TLS connection to the gateway lost; reconnecting");
+                            self.outage_started = Some(tokio::time::Instant::now());
                             self.notify(DriverEvent::Reconnecting);
                             self.udp = None;
                             let (setup, ctx) = self.setup_and_context();
@@ -291,10 +324,14 @@ impl Driver {
                 .backoff
                 .get_or_insert_with(|| Backoff::new(limit))
                 .next_delay();
-            let Some(delay) = delay else {
+            let left = self
+                .outage_started
+                .map(|t| self.opts.reconnect_timeout.saturating_sub(t.elapsed()));
+            let Some(delay) = delay.filter(|_| left != Some(Duration::ZERO)) else {
                 self.session.close(self.clock.now());
                 return Outcome::ReconnectFailed;
             };
+            let delay = left.map_or(delay, |l| delay.min(l));
             tracing::info!("reconnecting in {} s", delay.as_secs_f32());
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
@@ -435,6 +472,7 @@ impl Driver {
                 let first = !self.configured_once;
                 self.values = Some(cfg.values().clone());
                 self.backoff = None;
+                self.outage_started = None;
                 if let Err(e) = self.open_udp().await {
                     tracing::warn!("ESP disabled: cannot open a UDP socket: {e}");
                 }

@@ -84,6 +84,14 @@ pub enum TlsConnectError {
         /// The certificate's `pin-sha256:` pin.
         pin: String,
     },
+    /// No connection within the time allowed (the gateway is silent).
+    #[error("no TLS connection to {addr} within {secs} s")]
+    Timeout {
+        /// host:port.
+        addr: String,
+        /// The time allowed.
+        secs: u64,
+    },
     /// The TLS handshake failed for another reason.
     #[error("TLS handshake with {addr} failed: {source}")]
     Handshake {
