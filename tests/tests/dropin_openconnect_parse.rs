@@ -34,7 +34,10 @@ struct Files {
 
 impl Files {
     fn new() -> Files {
-        let dir = std::env::temp_dir().join(format!("oncp-dropin-parse-{}", std::process::id()));
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("oncp-dropin-parse-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         Files { dir }
     }

@@ -20,12 +20,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file cannot be read.
-    #[error("cannot open config file '{}': {source}", path.display())]
+    #[error("cannot open config file '{}': {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Not an option of `oncp connect`.
     #[error("{}: unrecognised option at line {line}: '{name}'", path.display())]
@@ -188,9 +188,9 @@ fn skip_separator(mut rest: &str, takes_value: bool) -> &str {
 
 /// Reads and parses `path`.
 pub fn read(path: &Path, table: &dyn OptionTable) -> Result<Vec<OsString>, ConfigError> {
-    let text = std::fs::read(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read(path).map_err(|error| ConfigError::Read {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     parse(&String::from_utf8_lossy(&text), path, table)
 }
