@@ -132,3 +132,38 @@ pub struct SessionStats {
     /// the client (oNCP carries IPv4 only, spec §10).
     pub unsendable: u64,
 }
+
+impl core::fmt::Display for DisconnectReason {
+    /// A sentence for the user (the driver's exit message).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            DisconnectReason::CookieRejected(s) => {
+                write!(f, "the gateway rejected the cookie (HTTP {s})")
+            }
+            DisconnectReason::HttpFailure(0) => {
+                f.write_str("the gateway closed the connection before answering the tunnel request")
+            }
+            DisconnectReason::HttpFailure(s) => {
+                write!(f, "the gateway refused the tunnel request (HTTP {s})")
+            }
+            DisconnectReason::BadStatus(s) => {
+                write!(
+                    f,
+                    "the gateway answered with status {s} instead of 0 (8: oNCP disabled)"
+                )
+            }
+            DisconnectReason::Terminated(r) => {
+                write!(f, "the gateway terminated the session (reason {})", r.0)
+            }
+            DisconnectReason::Protocol(e) => write!(f, "protocol error from the gateway: {e}"),
+            DisconnectReason::BadConfig(why) => {
+                write!(f, "unusable configuration from the gateway: {why}")
+            }
+            DisconnectReason::AddressChanged => {
+                f.write_str("after reconnecting, the gateway assigned a different IPv4 address")
+            }
+            DisconnectReason::Closed => f.write_str("closed"),
+            DisconnectReason::ConnectionLost => f.write_str("the TLS connection was lost"),
+        }
+    }
+}

@@ -65,7 +65,7 @@ impl Outcome {
             Outcome::Ended(DisconnectReason::Terminated(r)) => {
                 format!("session terminated by server ({r:?}); exiting")
             }
-            Outcome::Ended(r) => format!("session ended: {r:?}"),
+            Outcome::Ended(r) => format!("session ended: {r}; exiting"),
             Outcome::ConnectFailed(e) => format!("connection failed: {e}"),
             Outcome::ReconnectFailed => {
                 "reconnect failed within --reconnect-timeout; exiting".into()
@@ -106,6 +106,11 @@ mod tests {
         assert_eq!(tun.exit_code(), 1);
         assert!(tun.message().starts_with("reading the TUN device"));
         assert!(!Outcome::Detached.needs_logout());
+        let bad = Outcome::from_disconnect(DisconnectReason::BadConfig("no IPv4 address".into()));
+        assert_eq!(
+            bad.message(),
+            "session ended: unusable configuration from the gateway: no IPv4 address; exiting"
+        );
         assert!(!Outcome::CookieRejected(302).needs_logout());
         assert!(!Outcome::ConnectFailed("x".into()).needs_logout());
     }

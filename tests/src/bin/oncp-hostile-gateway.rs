@@ -1,0 +1,362 @@
+//! A hostile oNCP gateway for the fault-injection tests (issue #9,
+//! scenario 7; `tests/tests/e2e_faults_hostile.rs`). Test-only: it serves
+//! one behaviour per run, chosen with `--mode`:
+//!
+//! - `huge-head`: answers the tunnel request with an HTTP head that never
+//!   ends (header lines up to 64 MiB);
+//! - `bad-config`: a KMP 301 whose first TLV claims 4 GiB;
+//! - `oversized`: a valid session, then length fields that lie (an IP
+//!   packet claiming 65535 bytes, a 64 KiB KMP of an unknown type, a rekey
+//!   302 whose group claims 4 GiB), then normal service;
+//! - `endless-data`: a valid session, then 64 MiB of well-formed KMP 300
+//!   data (UDP to the discard port) as fast as TLS takes it;
+//! - `stalled-record`: a valid session, then a record announcing 65535
+//!   bytes of which only 100 ever come (ESP keeps working);
+//! - `esp-abuse`: a valid session whose every ESP datagram to the client
+//!   is followed by replays, copies with a bad ICV, a truncated copy and
+//!   one with an unknown SPI, after a burst of random datagrams.
+//!
+//! A valid session is core's `GatewaySession` with an in-process echo
+//! data plane (ICMP echo to the gateway's tunnel address). Prints `PIN=…`
+//! when listening, `TUNNEL n` per tunnel request, `LOGOUT` per logout
+//! request and `SENT n` after a flood.
+
+use oncp_core::esp::{Cipher, Integrity};
+use oncp_core::session::{GatewaySession, GatewaySessionConfig};
+use oncp_core::time::{Duration, Instant};
+use oncp_core::wire::{ConfigValues, Route};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant as StdInstant;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, UdpSocket};
+
+/// The gateway's tunnel address; the client gets [`CLIENT`].
+const ME: Ipv4Addr = Ipv4Addr::new(10, 81, 0, 1);
+const CLIENT: Ipv4Addr = Ipv4Addr::new(10, 81, 0, 2);
+/// Flood size for `huge-head` and `endless-data`.
+const FLOOD: usize = 64 << 20;
+
+static TUNNELS: AtomicU32 = AtomicU32::new(0);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    HugeHead,
+    BadConfig,
+    Oversized,
+    EndlessData,
+    StalledRecord,
+    EspAbuse,
+}
+
+fn parse_mode(s: &str) -> Option<Mode> {
+    Some(match s {
+        "huge-head" => Mode::HugeHead,
+        "bad-config" => Mode::BadConfig,
+        "oversized" => Mode::Oversized,
+        "endless-data" => Mode::EndlessData,
+        "stalled-record" => Mode::StalledRecord,
+        "esp-abuse" => Mode::EspAbuse,
+        _ => return None,
+    })
+}
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .ok_or_else(|| format!("missing {name}"))
+    };
+    let listen: SocketAddr = arg("--listen")?.parse()?;
+    let esp_port: u16 = arg("--esp-port")?.parse()?;
+    let mode = parse_mode(&arg("--mode")?).ok_or("unknown --mode")?;
+    let identity =
+        oncp::tls::server::self_signed(&[listen.ip().to_string()]).map_err(|e| e.to_string())?;
+    let listener = TcpListener::bind(listen).await?;
+    let udp = Arc::new(UdpSocket::bind(SocketAddr::new(listen.ip(), esp_port)).await?);
+    println!("PIN={}", identity.pin);
+    let acceptor = tokio_rustls::TlsAcceptor::from(identity.config.clone());
+    loop {
+        let (tcp, _) = listener.accept().await?;
+        let acceptor = acceptor.clone();
+        let udp = udp.clone();
+        tokio::spawn(async move {
+            if let Ok(tls) = acceptor.accept(tcp).await
+                && let Err(e) = serve(tls, udp, mode, esp_port).await
+            {
+                println!("CONNECTION ended: {e}");
+            }
+        });
+    }
+}
+
+/// Reads one HTTP request head; answers a logout itself. Returns the
+/// bytes read for a tunnel request.
+async fn read_head<S: AsyncRead + AsyncWrite + Unpin>(
+    tls: &mut S,
+) -> Result<Option<Vec<u8>>, Error> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while oncp_core::wire::http::head_len(&buf)?.is_none() {
+        let n = tls.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    if String::from_utf8_lossy(&buf).contains("logout") {
+        println!("LOGOUT");
+        tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            .await?;
+        tls.shutdown().await?;
+        return Ok(None);
+    }
+    println!("TUNNEL {}", TUNNELS.fetch_add(1, Ordering::Relaxed) + 1);
+    Ok(Some(buf))
+}
+
+fn session_config(esp_port: u16) -> GatewaySessionConfig {
+    GatewaySessionConfig {
+        values: ConfigValues {
+            address: Some(CLIENT),
+            netmask: Some(Ipv4Addr::new(255, 255, 255, 0)),
+            split_include: vec![Route {
+                addr: Ipv4Addr::new(10, 81, 0, 0),
+                mask: Ipv4Addr::new(255, 255, 255, 0),
+            }],
+            mtu: Some(1400),
+            ..Default::default()
+        },
+        cipher: Cipher::Aes128Cbc,
+        integrity: Integrity::HmacSha1_96,
+        esp_port: Some(esp_port),
+        compression: false,
+        rekey_after: None,
+        dpd: Some(Duration::from_secs(10)),
+        replay_protection: true,
+    }
+}
+
+/// A record holding one KMP message of `kmp_type` with `payload`
+/// (spec §3.1, §3.2: server header pattern).
+fn kmp_record(kmp_type: u16, payload: &[u8]) -> Vec<u8> {
+    let len = 20 + payload.len();
+    let mut r = Vec::with_capacity(2 + len);
+    r.extend_from_slice(&(len as u16).to_le_bytes());
+    r.extend_from_slice(&[0; 6]);
+    r.extend_from_slice(&kmp_type.to_be_bytes());
+    r.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    r.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    r.extend_from_slice(payload);
+    r
+}
+
+/// The KMP type of a record the session wrote, if it holds one.
+fn record_kmp_type(rec: &[u8]) -> Option<u16> {
+    (rec.len() >= 22).then(|| u16::from_be_bytes([rec[8], rec[9]]))
+}
+
+/// An IPv4/UDP packet from the gateway to the client's discard port.
+fn discard_packet(len: usize) -> Vec<u8> {
+    let mut p = vec![0u8; len];
+    p[0] = 0x45;
+    p[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+    p[8] = 64;
+    p[9] = 17;
+    p[12..16].copy_from_slice(&ME.octets());
+    p[16..20].copy_from_slice(&CLIENT.octets());
+    let mut sum: u32 = p[..20]
+        .chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    p[10..12].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+    p[20..22].copy_from_slice(&9999u16.to_be_bytes());
+    p[22..24].copy_from_slice(&9u16.to_be_bytes());
+    p[24..26].copy_from_slice(&((len - 20) as u16).to_be_bytes());
+    p
+}
+
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    mut tls: S,
+    udp: Arc<UdpSocket>,
+    mode: Mode,
+    esp_port: u16,
+) -> Result<(), Error> {
+    let Some(head) = read_head(&mut tls).await? else {
+        return Ok(());
+    };
+    if mode == Mode::HugeHead {
+        tls.write_all(b"HTTP/1.1 200 OK\r\n").await?;
+        let line = format!("X-Pad: {}\r\n", "a".repeat(1000));
+        let mut sent = 0;
+        while sent < FLOOD {
+            if tls.write_all(line.as_bytes()).await.is_err() {
+                break;
+            }
+            sent += line.len();
+        }
+        println!("SENT {sent}");
+        std::future::pending::<()>().await;
+    }
+    let epoch = StdInstant::now();
+    let now = || Instant::from_micros(epoch.elapsed().as_micros() as u64);
+    let mut session = GatewaySession::new(
+        session_config(esp_port),
+        Box::new(|_| true),
+        Box::new(oncp::client::os_rng::OsRng),
+        now(),
+    );
+    session.handle_tls(now(), &head);
+    let mut client_udp: Option<SocketAddr> = None;
+    let mut configured = false;
+    let mut hostile_done = false;
+    let mut tls_silenced = false;
+    let mut buf = vec![0u8; 65_536];
+    let mut dgram = vec![0u8; 65_536];
+    loop {
+        // Drain every output until the session has nothing more (an echo
+        // reply queues new output while draining).
+        let mut progress = true;
+        while progress {
+            progress = false;
+            while let Some(mut rec) = session.poll_tls_transmit() {
+                progress = true;
+                if record_kmp_type(&rec) == Some(301) {
+                    configured = true;
+                    if mode == Mode::BadConfig {
+                        // Group 1 claiming 0xffffff00 bytes, with 3 present.
+                        rec = kmp_record(301, &[0, 1, 0xff, 0xff, 0xff, 0x00, 1, 2, 3]);
+                    }
+                }
+                if !tls_silenced {
+                    tls.write_all(&rec).await?;
+                    tls.flush().await?;
+                }
+            }
+            while let Some(d) = session.poll_udp_transmit() {
+                progress = true;
+                if let Some(to) = client_udp {
+                    udp.send_to(&d, to).await?;
+                    if mode == Mode::EspAbuse {
+                        abuse_copies(&udp, &d, to).await?;
+                    }
+                }
+            }
+            while let Some(p) = session.poll_ip() {
+                progress = true;
+                if let Some(r) = oncp_core::netpkt::echo_reply(&p, ME) {
+                    session.send_ip(now(), &r);
+                }
+            }
+            while session.poll_event().is_some() {
+                progress = true;
+            }
+        }
+        if session.is_closed() {
+            return Ok(());
+        }
+        // The hostile part, once the client has its configuration and
+        // (for ESP abuse) its ESP address is known.
+        if configured && !hostile_done {
+            match mode {
+                Mode::Oversized => {
+                    hostile_done = true;
+                    let mut lie = discard_packet(40);
+                    lie[2..4].copy_from_slice(&65535u16.to_be_bytes());
+                    tls.write_all(&kmp_record(300, &lie)).await?;
+                    tls.write_all(&kmp_record(999, &vec![0x5a; 65535 - 20]))
+                        .await?;
+                    tls.write_all(&kmp_record(302, &[0, 7, 0xff, 0xff, 0xff, 0xff, 0]))
+                        .await?;
+                    tls.flush().await?;
+                    println!("SENT oversized");
+                }
+                Mode::EndlessData => {
+                    hostile_done = true;
+                    let p = discard_packet(1400);
+                    let rec = kmp_record(300, &p);
+                    let mut sent = 0;
+                    while sent < FLOOD {
+                        tls.write_all(&rec).await?;
+                        sent += rec.len();
+                    }
+                    tls.flush().await?;
+                    println!("SENT {sent}");
+                }
+                Mode::StalledRecord => {
+                    hostile_done = true;
+                    let mut rec = 65535u16.to_le_bytes().to_vec();
+                    rec.extend_from_slice(&[0u8; 100]);
+                    tls.write_all(&rec).await?;
+                    tls.flush().await?;
+                    tls_silenced = true;
+                    println!("SENT stalled");
+                }
+                Mode::EspAbuse if client_udp.is_some() => {
+                    hostile_done = true;
+                    let to = client_udp.expect("known");
+                    let mut junk = [0u8; 96];
+                    for i in 0..20_000u32 {
+                        junk[..4].copy_from_slice(&i.to_be_bytes());
+                        junk[4..8].copy_from_slice(&i.wrapping_mul(2_654_435_761).to_be_bytes());
+                        let _ = udp.send_to(&junk[..8 + (i as usize % 88)], to).await;
+                    }
+                    println!("SENT junk");
+                }
+                _ => {}
+            }
+        }
+        let deadline = session.poll_timeout();
+        let sleep = async {
+            match deadline {
+                Some(t) => {
+                    let wait = t.as_micros().saturating_sub(now().as_micros());
+                    tokio::time::sleep(std::time::Duration::from_micros(wait)).await
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            r = tls.read(&mut buf) => match r {
+                Ok(0) | Err(_) => session.handle_tls_closed(now()),
+                Ok(n) => session.handle_tls(now(), &buf[..n]),
+            },
+            r = udp.recv_from(&mut dgram) => {
+                let (n, from) = r?;
+                if session.handle_udp(now(), &dgram[..n]) {
+                    client_udp = Some(from);
+                }
+            }
+            () = sleep => session.handle_timeout(now()),
+        }
+    }
+}
+
+/// After a genuine ESP datagram: three replays, three copies with a
+/// corrupted ICV, a truncated copy and one with an unknown SPI.
+async fn abuse_copies(udp: &UdpSocket, d: &[u8], to: SocketAddr) -> Result<(), Error> {
+    for _ in 0..3 {
+        udp.send_to(d, to).await?;
+    }
+    let mut bad = d.to_vec();
+    for i in 0..3 {
+        let last = bad.len() - 1 - i;
+        bad[last] ^= 0x01;
+        udp.send_to(&bad, to).await?;
+    }
+    udp.send_to(&d[..d.len() / 2], to).await?;
+    let mut other = d.to_vec();
+    other[0] ^= 0xff;
+    udp.send_to(&other, to).await?;
+    Ok(())
+}
