@@ -4,4 +4,5 @@
 
 pub mod fake_juniper;
 pub mod faults;
+pub mod impair;
 pub mod netns;

@@ -225,24 +225,9 @@ impl NetPair {
         }
     }
 
-    /// Impairs the link: a `tc netem` qdisc with `params` (e.g.
-    /// `["delay", "50ms", "loss", "10%"]`) on both veth ends, so both
-    /// directions suffer it. Removed with the namespaces.
-    pub fn netem(&self, params: &[&str]) {
-        for (ns, dev) in [(&self.gw, &self.veth.0), (&self.client, &self.veth.1)] {
-            let mut cmd = vec![
-                "tc",
-                "qdisc",
-                "replace",
-                "dev",
-                dev.as_str(),
-                "root",
-                "netem",
-            ];
-            cmd.extend_from_slice(params);
-            let (ok, out) = self.exec(ns, &cmd);
-            assert!(ok, "tc netem: {out}");
-        }
+    /// The veth ends: (gateway side, client side).
+    pub fn veth_names(&self) -> (&str, &str) {
+        (&self.veth.0, &self.veth.1)
     }
 
     /// A file path in this test's scratch directory.
