@@ -9,7 +9,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 
-use super::inner;
+use super::{inner, text};
 use crate::esp::{Decrypted, InboundSa, NextHeader, ReplayVerdict, SaParams, spi_of};
 use crate::lzo;
 use crate::trace::event::{Event, Layer};
@@ -103,8 +103,8 @@ impl EspRegistry {
         };
         let base = |summary: String| {
             Event::new(Layer::Esp, summary)
-                .with("src", format!("{src}"))
-                .with("dst", format!("{dst}"))
+                .with("src", text::socket(&src))
+                .with("dst", text::socket(&dst))
                 .with("spi", format!("{spi:#010x}"))
                 .with("seq", seq)
                 .with("length", payload.len())

@@ -1,8 +1,9 @@
 //! Summaries of the IP packets carried inside the tunnel.
 
-use alloc::format;
+use alloc::string::String;
 
 use super::packet::protocol_name;
+use super::text;
 use crate::trace::event::{Event, Layer};
 use crate::trace::net::ip::{self, protocol};
 
@@ -18,51 +19,68 @@ pub(crate) fn summarize(packet: &[u8], via: &str) -> Event {
             return ev;
         }
     };
-    let mut summary = format!("{} {} -> {}", protocol_name(h.protocol), h.src, h.dst);
+    let ports = match h.protocol {
+        protocol::TCP | protocol::UDP
+            if payload.len() >= 4 && h.fragment.is_none_or(|f| f.offset == 0) =>
+        {
+            Some((
+                u16::from_be_bytes([payload[0], payload[1]]),
+                u16::from_be_bytes([payload[2], payload[3]]),
+            ))
+        }
+        _ => None,
+    };
+    // "PROTO src[:port] -> dst[:port]", built without core::fmt (hot path).
+    let mut summary = String::with_capacity(64);
+    summary.push_str(protocol_name(h.protocol));
+    summary.push(' ');
+    text::push_ip(&mut summary, &h.src);
+    if let Some((sp, _)) = ports {
+        summary.push(':');
+        text::push_u64(&mut summary, sp.into());
+    }
+    summary.push_str(" -> ");
+    text::push_ip(&mut summary, &h.dst);
+    if let Some((_, dp)) = ports {
+        summary.push(':');
+        text::push_u64(&mut summary, dp.into());
+    }
     let mut e = Event::new(Layer::Inner, "")
         .with("via", via)
         .with("version", h.version())
         .with("protocol", h.protocol)
-        .with("src", format!("{}", h.src))
-        .with("dst", format!("{}", h.dst))
+        .with("src", text::ip(&h.src))
+        .with("dst", text::ip(&h.dst))
         .with("length", packet.len());
-    match h.protocol {
-        protocol::TCP | protocol::UDP
-            if payload.len() >= 4 && h.fragment.is_none_or(|f| f.offset == 0) =>
-        {
-            let sp = u16::from_be_bytes([payload[0], payload[1]]);
-            let dp = u16::from_be_bytes([payload[2], payload[3]]);
-            summary = format!(
-                "{} {}:{sp} -> {}:{dp}",
-                protocol_name(h.protocol),
-                h.src,
-                h.dst
-            );
-            e.push("src_port", sp);
-            e.push("dst_port", dp);
-        }
-        protocol::ICMP | protocol::ICMPV6 if payload.len() >= 2 => {
-            let (t, code) = (payload[0], payload[1]);
-            let name = icmp_name(h.protocol, t);
-            summary.push(' ');
-            summary.push_str(name);
-            e.push("icmp_type", t);
-            e.push("icmp_code", code);
-            if matches!(
-                (h.protocol, t),
-                (protocol::ICMP, 0 | 8) | (protocol::ICMPV6, 128 | 129)
-            ) && payload.len() >= 8
-            {
-                let id = u16::from_be_bytes([payload[4], payload[5]]);
-                let seq = u16::from_be_bytes([payload[6], payload[7]]);
-                summary.push_str(&format!(" id={id} seq={seq}"));
-                e.push("icmp_id", id);
-                e.push("icmp_seq", seq);
-            }
-        }
-        _ => {}
+    if let Some((sp, dp)) = ports {
+        e.push("src_port", sp);
+        e.push("dst_port", dp);
     }
-    summary.push_str(&format!(" len={}", packet.len()));
+    if let protocol::ICMP | protocol::ICMPV6 = h.protocol
+        && payload.len() >= 2
+    {
+        let (t, code) = (payload[0], payload[1]);
+        summary.push(' ');
+        summary.push_str(icmp_name(h.protocol, t));
+        e.push("icmp_type", t);
+        e.push("icmp_code", code);
+        if matches!(
+            (h.protocol, t),
+            (protocol::ICMP, 0 | 8) | (protocol::ICMPV6, 128 | 129)
+        ) && payload.len() >= 8
+        {
+            let id = u16::from_be_bytes([payload[4], payload[5]]);
+            let seq = u16::from_be_bytes([payload[6], payload[7]]);
+            summary.push_str(" id=");
+            text::push_u64(&mut summary, id.into());
+            summary.push_str(" seq=");
+            text::push_u64(&mut summary, seq.into());
+            e.push("icmp_id", id);
+            e.push("icmp_seq", seq);
+        }
+    }
+    summary.push_str(" len=");
+    text::push_u64(&mut summary, packet.len() as u64);
     e.summary = summary;
     e
 }

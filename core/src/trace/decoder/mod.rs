@@ -25,6 +25,7 @@ mod http;
 mod inner;
 mod oncp;
 mod packet;
+mod text;
 mod user_sa;
 
 pub use user_sa::{UserSa, UserSaError};

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use core::net::SocketAddr;
 
 use super::flow::FlowApp;
+use super::text;
 use super::{Ctx, Out, State, emit_to};
 use crate::trace::TraceError;
 use crate::trace::capture::LinkType;
@@ -110,8 +111,8 @@ impl State {
                 Layer::Udp,
                 format!("{src} -> {dst} {} bytes", payload.len()),
             )
-            .with("src", format!("{src}"))
-            .with("dst", format!("{dst}"))
+            .with("src", text::socket(&src))
+            .with("dst", text::socket(&dst))
             .with("length", payload.len());
             self.emit(ctx, None, e);
         }
