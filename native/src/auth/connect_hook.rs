@@ -53,6 +53,7 @@ fn tls_options(args: &ConnectArgs) -> anyhow::Result<TlsOptions> {
         system_trust: !args.no_system_trust,
         pins,
         keylog: args.keylog.clone(),
+        backend: args.tls_backend,
         resolve: args
             .resolve
             .iter()

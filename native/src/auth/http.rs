@@ -1,7 +1,10 @@
 //! The login's HTTP client: reqwest on our rustls configuration (same
 //! trust, pins and `ring` provider as the tunnel), redirects and cookies
 //! left to the flow (OpenConnect's rules, auth.md §1), OpenConnect's
-//! headers (`NCP-Version: 3`, `X-Pad`).
+//! headers (`NCP-Version: 3`, `X-Pad`). When the gateway needs the
+//! OpenSSL backend (`--tls-backend openssl`, or `auto` after rustls found
+//! no common suite), requests go over our own stream instead
+//! (`crate::tls::legacy_http`), with the same trust and pins.
 
 use super::flow::{HttpRequest, HttpResponse};
 use super::http_dump::HttpDump;
@@ -19,6 +22,7 @@ pub struct LoginHttp {
     client: reqwest::Client,
     user_agent: String,
     dump: Option<HttpDump>,
+    tls: TlsClient,
 }
 
 /// `X-Pad`: zeros so that body length + pad is a multiple of 64 (1 to 64).
@@ -45,6 +49,7 @@ impl LoginHttp {
             client: builder.build()?,
             user_agent: user_agent.to_string(),
             dump: None,
+            tls: tls.clone(),
         })
     }
 
@@ -88,30 +93,15 @@ impl LoginHttp {
                 tracing::info!("{line}");
             }
         }
-        let mut resp = self
-            .client
-            .execute(built)
-            .await
-            .map_err(|e| anyhow::anyhow!("{req:?}: {}", error_chain(&e)))?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers();
-        let resp_headers = header_pairs(headers);
-        let set_cookies = headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok().map(str::to_string))
-            .collect();
-        let location = headers
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await? {
-            if body.len() + chunk.len() > MAX_PAGE {
-                anyhow::bail!("{req:?}: page larger than {MAX_PAGE} bytes");
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let (status, resp_headers, body) = self.execute(built, req).await?;
+        let header = |name: &'static str| {
+            resp_headers
+                .iter()
+                .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        };
+        let set_cookies = header("set-cookie").collect();
+        let location = header("location").next();
         tracing::debug!("-> {status}, {} bytes", body.len());
         let body = String::from_utf8_lossy(&body).into_owned();
         if let Some(d) = &self.dump {
@@ -126,6 +116,77 @@ impl LoginHttp {
             body,
         })
     }
+}
+
+impl LoginHttp {
+    /// Sends `built` with reqwest (rustls), or over our own stream when
+    /// the gateway needs OpenSSL; returns status, headers and body.
+    async fn execute(
+        &self,
+        built: reqwest::Request,
+        req: &HttpRequest,
+    ) -> anyhow::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+        let copy = built.try_clone();
+        if !self.tls.uses_openssl() {
+            match self.client.execute(built).await {
+                Ok(resp) => return read_reqwest(resp, req).await,
+                Err(e) if copy.is_some() && self.tls.should_fall_back(&e) => {
+                    tracing::debug!("{req:?}: {}; retrying over our own stream", error_chain(&e));
+                }
+                Err(e) => anyhow::bail!("{req:?}: {}", error_chain(&e)),
+            }
+        }
+        let built = copy.ok_or_else(|| anyhow::anyhow!("{req:?}: request cannot be resent"))?;
+        own_stream(&self.tls, built, req).await
+    }
+}
+
+async fn read_reqwest(
+    mut resp: reqwest::Response,
+    req: &HttpRequest,
+) -> anyhow::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+    let status = resp.status().as_u16();
+    let headers = header_pairs(resp.headers());
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len() + chunk.len() > MAX_PAGE {
+            anyhow::bail!("{req:?}: page larger than {MAX_PAGE} bytes");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((status, headers, body))
+}
+
+#[cfg(feature = "legacy-tls")]
+async fn own_stream(
+    tls: &TlsClient,
+    built: reqwest::Request,
+    req: &HttpRequest,
+) -> anyhow::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+    let headers = header_pairs(built.headers());
+    let body = built.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec);
+    let send = crate::tls::legacy_http::send(
+        tls,
+        built.method().as_str(),
+        built.url(),
+        &headers,
+        body,
+        MAX_PAGE,
+    );
+    let r = tokio::time::timeout(std::time::Duration::from_secs(60), send)
+        .await
+        .map_err(|_| anyhow::anyhow!("{req:?}: timed out"))?
+        .map_err(|e| anyhow::anyhow!("{req:?}: {e:#}"))?;
+    Ok((r.status, r.headers, r.body))
+}
+
+#[cfg(not(feature = "legacy-tls"))]
+async fn own_stream(
+    _: &TlsClient,
+    _: reqwest::Request,
+    req: &HttpRequest,
+) -> anyhow::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+    anyhow::bail!("{req:?}: this oncp was built without the legacy-tls feature")
 }
 
 /// Header names and values as text.

@@ -91,6 +91,12 @@ pub struct GatewayArgs {
     /// TUN device name (TUN mode).
     #[arg(long)]
     pub interface: Option<String>,
+    /// Serve TLS through OpenSSL with only TLS 1.2, RSA key exchange and
+    /// AES-CBC-SHA/SHA256 suites (an RSA certificate), like old Juniper
+    /// gateways: rustls clients cannot connect, OpenConnect and `oncp
+    /// connect`'s OpenSSL fallback can.
+    #[arg(long)]
+    pub legacy_tls: bool,
     /// Print a COUNTERS line every this many seconds (and one at exit).
     #[arg(long, value_name = "SECONDS")]
     pub stats: Option<u64>,
@@ -121,6 +127,7 @@ impl GatewayArgs {
             cipher: self.cipher.clone(),
             mac: self.mac.clone(),
             compression: self.compression.then_some(true),
+            legacy_tls: self.legacy_tls.then_some(true),
             rekey: self.rekey,
             dpd: self.dpd,
             echo: self.echo.then_some(true),

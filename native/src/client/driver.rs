@@ -285,7 +285,7 @@ impl Driver {
             });
             match attempt {
                 Ok(stream) => {
-                    self.gateway_ip = stream.get_ref().0.peer_addr().ok().map(|a| a.ip());
+                    self.gateway_ip = stream.peer_addr().ok().map(|a| a.ip());
                     if first {
                         tracing::info!("connected to {}:{}", self.opts.host, self.opts.port);
                     } else {

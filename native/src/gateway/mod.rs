@@ -99,6 +99,9 @@ pub struct GatewayConfig {
     pub dataplane: DataPlaneMode,
     /// Sign-in steps (realms, second factor, confirmation, roles).
     pub login: login::config::LoginConfig,
+    /// Serve TLS through OpenSSL with only TLS 1.2 RSA-kex AES-CBC suites
+    /// (`--legacy-tls`), as old gateways do.
+    pub legacy_tls: bool,
 }
 
 impl GatewayConfig {
@@ -126,6 +129,7 @@ impl GatewayConfig {
             dpd: std::time::Duration::from_secs(15),
             dataplane: DataPlaneMode::Echo,
             login: Default::default(),
+            legacy_tls: false,
         }
     }
 
@@ -262,8 +266,12 @@ impl GatewayHandle {
 /// Starts the gateway: binds its sockets and spawns its tasks.
 pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
     let identity = match &config.cert {
-        CertSource::SelfSigned(names) => crate::tls::server::self_signed(names)?,
-        CertSource::Files { cert, key } => crate::tls::server::from_files(cert, key)?,
+        CertSource::SelfSigned(names) => {
+            crate::tls::acceptor::GatewayTls::self_signed(names, config.legacy_tls)?
+        }
+        CertSource::Files { cert, key } => {
+            crate::tls::acceptor::GatewayTls::from_files(cert, key, config.legacy_tls)?
+        }
     };
     let listener = TcpListener::bind(config.listen).await?;
     let tls_addr = listener.local_addr()?;
@@ -302,7 +310,7 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
         drop_tunnels,
     });
     tokio::spawn(esp_socket::run(esp_socket, spis));
-    let acceptor = tokio_rustls::TlsAcceptor::from(identity.config.clone());
+    let acceptor = identity.acceptor.clone();
     let accept_shared = shared.clone();
     tokio::spawn(async move {
         let mut stop = accept_shared.shutdown.subscribe();

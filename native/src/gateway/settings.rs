@@ -87,6 +87,8 @@ pub struct Settings {
     pub mac: Option<String>,
     /// LZO-compress packets sent to clients over ESP.
     pub compression: Option<bool>,
+    /// Serve only legacy TLS (OpenSSL, TLS 1.2 RSA-kex AES-CBC).
+    pub legacy_tls: Option<bool>,
     /// ESP rekey interval in seconds.
     pub rekey: Option<u64>,
     /// ESP DPD interval announced to clients, in seconds.
@@ -173,6 +175,7 @@ impl Settings {
             cipher: self.cipher.or(base.cipher),
             mac: self.mac.or(base.mac),
             compression: self.compression.or(base.compression),
+            legacy_tls: self.legacy_tls.or(base.legacy_tls),
             rekey: self.rekey.or(base.rekey),
             dpd: self.dpd.or(base.dpd),
             echo: self.echo.or(base.echo),
@@ -282,6 +285,7 @@ impl Settings {
             cipher,
             integrity,
             compression: self.compression.unwrap_or(false),
+            legacy_tls: self.legacy_tls.unwrap_or(false),
             rekey_after: self.rekey.map(std::time::Duration::from_secs),
             dpd: std::time::Duration::from_secs(self.dpd.unwrap_or(DEFAULT_DPD)),
             login: Default::default(),

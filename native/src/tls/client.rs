@@ -2,8 +2,16 @@
 //! pins; NSS key log output for captures. There is no insecure mode: a
 //! certificate that fails verification is refused and its pin reported so
 //! the user can decide to pin it.
+//!
+//! rustls does the handshake unless `--tls-backend` says otherwise; with
+//! `auto` (the default) a gateway that shares no protocol version or
+//! cipher suite with rustls is retried with the OpenSSL backend
+//! ([`super::legacy_client`]), with a warning naming what was negotiated,
+//! and later connections (reconnects, logout) go straight to OpenSSL.
 
+use crate::tls::backend::{TlsBackend, chain_is_incompatibility, weaknesses};
 use crate::tls::pin::{CertFingerprints, Pin};
+use crate::tls::stream::GatewayStream;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
@@ -12,9 +20,9 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 
 /// How the client decides to trust the gateway.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +41,8 @@ pub struct TlsOptions {
     /// `--resolve HOST:IP`: connect to IP for HOST instead of asking DNS
     /// (the TLS server name stays HOST).
     pub resolve: Vec<(String, std::net::IpAddr)>,
+    /// Which TLS library to use (`--tls-backend`).
+    pub backend: TlsBackend,
 }
 
 /// Errors setting up TLS.
@@ -57,6 +67,9 @@ pub enum TlsSetupError {
     /// rustls refused the configuration.
     #[error("TLS configuration: {0}")]
     Rustls(#[from] rustls::Error),
+    /// The other TLS backend could not be set up (or is not built in).
+    #[error("TLS configuration: {0}")]
+    Backend(String),
 }
 
 /// Errors connecting to the gateway.
@@ -92,6 +105,9 @@ pub enum TlsConnectError {
         /// The time allowed.
         secs: u64,
     },
+    /// The TLS backend asked for is not available.
+    #[error("{0}")]
+    Unavailable(String),
     /// The TLS handshake failed for another reason.
     #[error("TLS handshake with {addr} failed: {source}")]
     Handshake {
@@ -108,6 +124,11 @@ pub struct TlsClient {
     connector: tokio_rustls::TlsConnector,
     last_pin: Arc<Mutex<Option<String>>>,
     resolve: Vec<(String, std::net::IpAddr)>,
+    backend: TlsBackend,
+    /// `auto` found a gateway rustls cannot talk to: OpenSSL from now on.
+    fell_back: Arc<AtomicBool>,
+    #[cfg(feature = "legacy-tls")]
+    legacy: Option<super::legacy_client::LegacyConnector>,
 }
 
 impl std::fmt::Debug for TlsClient {
@@ -186,11 +207,40 @@ impl TlsClient {
         } else if std::env::var_os("SSLKEYLOGFILE").is_some() {
             config.key_log = Arc::new(rustls::KeyLogFile::new());
         }
+        if opts.backend == TlsBackend::Openssl && !TlsBackend::LEGACY_AVAILABLE {
+            return Err(TlsSetupError::Backend(
+                "--tls-backend openssl: this oncp was built without the legacy-tls feature".into(),
+            ));
+        }
         Ok(TlsClient {
             connector: tokio_rustls::TlsConnector::from(Arc::new(config)),
             last_pin,
             resolve: opts.resolve.clone(),
+            backend: opts.backend,
+            fell_back: Arc::new(AtomicBool::new(false)),
+            #[cfg(feature = "legacy-tls")]
+            legacy: if opts.backend.may_use_openssl() {
+                Some(super::legacy_client::LegacyConnector::new(opts)?)
+            } else {
+                None
+            },
         })
+    }
+
+    /// Whether connections now go through OpenSSL (`--tls-backend
+    /// openssl`, or `auto` after a fallback). The web login then uses our
+    /// own stream instead of reqwest, which only speaks rustls.
+    pub fn uses_openssl(&self) -> bool {
+        self.backend == TlsBackend::Openssl
+            || (self.backend == TlsBackend::Auto && self.fell_back.load(Ordering::Relaxed))
+    }
+
+    /// Whether a failed rustls handshake (`error`, anywhere in its chain)
+    /// should be retried with OpenSSL.
+    pub fn should_fall_back(&self, error: &(dyn std::error::Error + 'static)) -> bool {
+        self.backend == TlsBackend::Auto
+            && TlsBackend::LEGACY_AVAILABLE
+            && chain_is_incompatibility(error)
     }
 
     /// The rustls configuration (shared with the web login's HTTP client,
@@ -220,15 +270,38 @@ impl TlsClient {
         self.last_pin.lock().ok().and_then(|p| p.clone())
     }
 
-    /// Opens TCP to `host:port` and runs the TLS handshake.
-    pub async fn connect(
-        &self,
-        host: &str,
-        port: u16,
-    ) -> Result<TlsStream<TcpStream>, TlsConnectError> {
-        let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']'))
-            .map_err(|_| TlsConnectError::BadName(host.to_string()))?
-            .to_owned();
+    /// Opens TCP to `host:port` and runs the TLS handshake with the
+    /// backend in use, falling back from rustls to OpenSSL under `auto`.
+    pub async fn connect(&self, host: &str, port: u16) -> Result<GatewayStream, TlsConnectError> {
+        if self.uses_openssl() {
+            return self.connect_openssl(host, port).await;
+        }
+        let rustls_err = match self.connect_rustls(host, port).await {
+            Err(TlsConnectError::Handshake { addr, source }) if self.should_fall_back(&source) => {
+                (addr, source)
+            }
+            other => return other,
+        };
+        let (addr, first) = rustls_err;
+        tracing::debug!("{addr}: rustls handshake failed ({first}); trying OpenSSL");
+        let stream = match self.connect_openssl(host, port).await {
+            Ok(s) => s,
+            Err(TlsConnectError::Handshake { addr, source }) => {
+                return Err(TlsConnectError::Handshake {
+                    addr,
+                    source: std::io::Error::other(format!(
+                        "rustls: {first}; OpenSSL fallback: {source}"
+                    )),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        self.fell_back.store(true, Ordering::Relaxed);
+        Ok(stream)
+    }
+
+    /// TCP to `host:port` (or its `--resolve` address).
+    async fn tcp(&self, host: &str, port: u16) -> Result<(TcpStream, String), TlsConnectError> {
         let addr = format!("{host}:{port}");
         let tcp = match self.resolved(host) {
             Some(ip) => TcpStream::connect((ip, port)).await,
@@ -239,8 +312,20 @@ impl TlsClient {
             source,
         })?;
         let _ = tcp.set_nodelay(true);
+        Ok((tcp, addr))
+    }
+
+    async fn connect_rustls(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<GatewayStream, TlsConnectError> {
+        let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']'))
+            .map_err(|_| TlsConnectError::BadName(host.to_string()))?
+            .to_owned();
+        let (tcp, addr) = self.tcp(host, port).await?;
         match self.connector.connect(name, tcp).await {
-            Ok(s) => Ok(s),
+            Ok(s) => Ok(GatewayStream::Rustls(Box::pin(s))),
             Err(source) => {
                 let rejected = source
                     .get_ref()
@@ -256,6 +341,56 @@ impl TlsClient {
                 }
             }
         }
+    }
+
+    #[cfg(feature = "legacy-tls")]
+    async fn connect_openssl(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<GatewayStream, TlsConnectError> {
+        let Some(legacy) = &self.legacy else {
+            return Err(TlsConnectError::Unavailable(format!(
+                "{host}: the OpenSSL backend is not configured"
+            )));
+        };
+        let (tcp, addr) = self.tcp(host, port).await?;
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let s = legacy.connect(bare, &addr, tcp, &self.last_pin).await?;
+        let (version, suite) = super::legacy_client::negotiated(s.ssl());
+        let weak = weaknesses(&version, &suite);
+        if self.backend == TlsBackend::Auto && !self.fell_back.load(Ordering::Relaxed) {
+            tracing::warn!(
+                "{addr}: the gateway offers no TLS version or cipher suite that rustls accepts; \
+                 connected with the OpenSSL fallback using {version} {suite}, which is weaker \
+                 than modern TLS ({})",
+                if weak.is_empty() {
+                    "older configuration".to_string()
+                } else {
+                    weak.join(", ")
+                }
+            );
+        } else if !weak.is_empty() {
+            tracing::warn!(
+                "{addr}: OpenSSL negotiated {version} {suite}, which is weak: {}",
+                weak.join(", ")
+            );
+        } else {
+            tracing::debug!("{addr}: OpenSSL negotiated {version} {suite}");
+        }
+        Ok(GatewayStream::OpenSsl(Box::pin(s)))
+    }
+
+    #[cfg(not(feature = "legacy-tls"))]
+    async fn connect_openssl(
+        &self,
+        host: &str,
+        _port: u16,
+    ) -> Result<GatewayStream, TlsConnectError> {
+        let _ = weaknesses;
+        Err(TlsConnectError::Unavailable(format!(
+            "{host}: this oncp was built without the legacy-tls feature (no OpenSSL backend)"
+        )))
     }
 }
 

@@ -56,6 +56,42 @@ pub async fn start(
     answer: impl Fn(&[u8]) -> Vec<u8> + Send + Sync + 'static,
 ) -> TestServer {
     let (acceptor, pin, cert_pem) = acceptor();
+    start_with(
+        crate::tls::acceptor::ServerAcceptor::Rustls(acceptor),
+        pin,
+        cert_pem,
+        min_read,
+        answer,
+    )
+    .await
+}
+
+/// Like [`start`] with a `--legacy-tls` gateway's TLS (OpenSSL, TLS 1.2
+/// RSA-kex AES-CBC only) for `localhost`; also returns a counter of the
+/// application bytes the server received.
+#[cfg(feature = "legacy-tls")]
+pub async fn start_legacy(
+    min_read: usize,
+    answer: impl Fn(&[u8]) -> Vec<u8> + Send + Sync + 'static,
+) -> (TestServer, Arc<std::sync::atomic::AtomicUsize>) {
+    let tls = crate::tls::acceptor::GatewayTls::self_signed(&["localhost".into()], true).unwrap();
+    let received = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = received.clone();
+    let srv = start_with(tls.acceptor, tls.pin, tls.cert_pem, min_read, move |req| {
+        counter.fetch_add(req.len(), std::sync::atomic::Ordering::SeqCst);
+        answer(req)
+    })
+    .await;
+    (srv, received)
+}
+
+async fn start_with(
+    acceptor: crate::tls::acceptor::ServerAcceptor,
+    pin: String,
+    cert_pem: String,
+    min_read: usize,
+    answer: impl Fn(&[u8]) -> Vec<u8> + Send + Sync + 'static,
+) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let answer = Arc::new(answer);
@@ -71,11 +107,15 @@ pub async fn start(
                 let mut b = [0u8; 1024];
                 while req.len() < min_read && !req.windows(4).any(|w| w == b"\r\n\r\n") {
                     match tls.read(&mut b).await {
-                        Ok(0) | Err(_) => return,
+                        Ok(0) | Err(_) => break,
                         Ok(n) => req.extend_from_slice(&b[..n]),
                     }
                 }
-                let _ = tls.write_all(&answer(&req)).await;
+                let reply = answer(&req);
+                if req.is_empty() {
+                    return;
+                }
+                let _ = tls.write_all(&reply).await;
                 let _ = tls.flush().await;
                 let _ = tls.shutdown().await;
             });

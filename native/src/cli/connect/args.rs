@@ -134,6 +134,10 @@ pub struct ConnectArgs {
     /// Cert file for server verification.
     #[arg(long, value_name = "FILE", help_heading = heading::VALIDATION)]
     pub cafile: Option<PathBuf>,
+    /// TLS library (oncp only): `auto` tries rustls, then OpenSSL with a
+    /// warning when the gateway offers only legacy versions/suites.
+    #[arg(long, value_enum, default_value_t, value_name = "BACKEND", help_heading = heading::VALIDATION)]
+    pub tls_backend: crate::tls::backend::TlsBackend,
 
     /// Set VPN server (instead of the SERVER argument).
     #[arg(

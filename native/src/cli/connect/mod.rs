@@ -159,6 +159,7 @@ pub fn prepare(args: &ConnectArgs, stdin: &mut dyn std::io::BufRead) -> anyhow::
         system_trust: !args.no_system_trust,
         pins,
         keylog: args.keylog.clone(),
+        backend: args.tls_backend,
         resolve: args
             .resolve
             .iter()
