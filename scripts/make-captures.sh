@@ -10,6 +10,9 @@
 #   oc-tls        OpenConnect 9.01 with --no-dtls (data over TLS), 3 pings
 #   oc-rekey      OpenConnect 9.01, gateway rekeys every 3 s, pings for 8 s
 #   oc-lzo        OpenConnect 9.01, gateway LZO-compresses towards the client
+#   oc-legacy     OpenConnect 9.01 against `oncp gateway --legacy-tls`:
+#                 TLS 1.2 with RSA key exchange and AES-256-CBC-SHA256,
+#                 ESP, 3 pings, logout
 #   oncp-esp      oncp connect, ESP, 3 pings, logout
 #   oncp-reconnect oncp connect; the TLS connection is reset mid-session,
 #                 the client reconnects with the same cookie
@@ -132,6 +135,9 @@ scenario() {
         start_gateway --compression; start_capture "$name"; start_openconnect "$name"
         wait_for "$work/client.log" "ESP session established" 30
         ip netns exec "$CL" ping -c 3 -i 0.5 -W 2 -s 600 -p 61 10.77.0.1 > "$work/ping.log" ;;
+    oc-legacy)
+        start_gateway --legacy-tls; start_capture "$name"; start_openconnect "$name"
+        wait_for "$work/client.log" "ESP session established" 30; pings 3 ;;
     oncp-esp)
         start_gateway; start_capture "$name"; start_oncp "$name"
         wait_for "$work/client.log" "ESP" 30; sleep 1; pings 3 ;;
@@ -158,6 +164,6 @@ scenario() {
 }
 
 if [ $# -eq 0 ]; then
-    set -- oc-esp oc-tls oc-rekey oc-lzo oncp-esp oncp-reconnect
+    set -- oc-esp oc-tls oc-rekey oc-lzo oc-legacy oncp-esp oncp-reconnect
 fi
 for s in "$@"; do scenario "$s"; done

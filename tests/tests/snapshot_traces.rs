@@ -45,7 +45,7 @@ fn every_trace_decodes_as_snapshotted() {
 
 #[test]
 fn openconnect_traces_show_config_sas_and_decrypted_echoes() {
-    for name in ["oc-esp", "oc-rekey", "oc-lzo", "oncp-esp"] {
+    for name in ["oc-esp", "oc-rekey", "oc-lzo", "oc-legacy", "oncp-esp"] {
         let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../testdata/{name}.pcap"));
         let (text, _) = decode_text(&p, false);
         assert!(
@@ -69,6 +69,25 @@ fn openconnect_traces_show_config_sas_and_decrypted_echoes() {
     assert!(
         text.contains("via=tls") || text.contains("KMP 300"),
         "TLS data path shown"
+    );
+}
+
+/// The `--legacy-tls` capture: TLS 1.2 with RSA key exchange and
+/// AES-256-CBC-SHA256, decrypted from OpenConnect's CLIENT_RANDOM lines.
+#[test]
+fn legacy_tls_trace_is_decrypted() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/oc-legacy.pcap");
+    let (text, errors) = decode_text(&p, false);
+    assert_eq!(errors, 0, "{text}");
+    assert!(
+        text.contains("ServerHello TLS 1.2 TLS_RSA_WITH_AES_256_CBC_SHA256"),
+        "{text}"
+    );
+    assert!(text.contains("ClientKeyExchange"), "{text}");
+    assert!(text.contains("(tunnel request)"), "decrypted HTTP");
+    assert!(
+        text.contains("GET /dana-na/auth/logout.cgi"),
+        "second connection"
     );
 }
 

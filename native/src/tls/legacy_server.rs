@@ -13,7 +13,7 @@
 
 use openssl::pkey::PKey;
 use openssl::rsa::Rsa;
-use openssl::ssl::{SslAcceptor, SslMethod, SslVersion};
+use openssl::ssl::{SslAcceptor, SslMethod, SslOptions, SslVersion};
 use openssl::x509::X509;
 
 use super::pin::pin_sha256_of_der;
@@ -55,6 +55,9 @@ fn build(chain: Vec<X509>, key: PKey<openssl::pkey::Private>) -> anyhow::Result<
     b.set_max_proto_version(Some(SslVersion::TLS1_2))?;
     b.set_cipher_list(CIPHERS)?;
     b.set_security_level(1);
+    // Our order, not the client's: SHA-256 MACs first, as the Pulse
+    // gateways in the field pick (GnuTLS would choose AES-256-CBC-SHA1).
+    b.set_options(SslOptions::CIPHER_SERVER_PREFERENCE);
     b.set_private_key(&key)?;
     b.set_certificate(&leaf)?;
     for c in chain {

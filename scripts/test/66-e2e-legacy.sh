@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The legacy TLS backend end to end (root: network namespaces, TUN):
+# `oncp gateway --legacy-tls` (OpenSSL, TLS 1.2 RSA-kex AES-CBC only),
+# `oncp connect` falling back from rustls to OpenSSL, OpenConnect 9.01, and
+# a --servercert mismatch refused on the OpenSSL backend. Also checks that
+# the rustls-only build (no legacy-tls feature) still builds.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo build -p oncp --no-default-features
+cargo build -p oncp
+if [ "$(id -u)" != 0 ]; then
+    echo "66-e2e-legacy: needs root (network namespaces, TUN); e2e skipped"
+    exit 0
+fi
+cargo test -p oncp-tests --test e2e_legacy_tls -- --ignored --test-threads=1
