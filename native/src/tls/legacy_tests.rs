@@ -207,3 +207,59 @@ async fn web_login_requests_reach_a_legacy_server_over_our_own_stream() {
         "{err:#}"
     );
 }
+
+/// A TLS 1.0-only server (RSA key exchange, AES-128-CBC-SHA, security
+/// level 0) that echoes 4 bytes; returns its port and pin.
+async fn tls10_server() -> (u16, String) {
+    use openssl::ssl::{SslAcceptor, SslMethod, SslVersion};
+    let key = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+    let pkcs8 = rustls::pki_types::PrivatePkcs8KeyDer::from(key.private_key_to_pkcs8().unwrap());
+    let signer =
+        rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8, &rcgen::PKCS_RSA_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
+        .unwrap()
+        .self_signed(&signer)
+        .unwrap();
+    let pin = super::pin::pin_sha256_of_der(cert.der()).unwrap();
+    let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).unwrap();
+    // The Mozilla profile disables TLS 1.0/1.1 by option: undo that.
+    b.clear_options(openssl::ssl::SslOptions::NO_TLSV1 | openssl::ssl::SslOptions::NO_TLSV1_1);
+    b.set_min_proto_version(Some(SslVersion::TLS1)).unwrap();
+    b.set_max_proto_version(Some(SslVersion::TLS1)).unwrap();
+    b.set_cipher_list("AES128-SHA:@SECLEVEL=0").unwrap();
+    b.set_private_key(&key).unwrap();
+    b.set_certificate(&openssl::x509::X509::from_der(cert.der()).unwrap())
+        .unwrap();
+    let acceptor = super::acceptor::ServerAcceptor::OpenSsl(std::sync::Arc::new(b.build()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut s) = acceptor.accept(tcp).await {
+                    let mut b = [0u8; 4];
+                    if s.read_exact(&mut b).await.is_ok() {
+                        let _ = s.write_all(&b).await;
+                        let _ = s.flush().await;
+                    }
+                }
+            });
+        }
+    });
+    (port, pin)
+}
+
+#[tokio::test]
+async fn auto_reaches_a_tls_1_0_server_and_names_it_obsolete() {
+    let (port, pin) = tls10_server().await;
+    let auto = client(TlsBackend::Auto, &pin);
+    let d = round_trip(&auto, "localhost", port).await.unwrap();
+    assert_eq!(d, "OpenSSL TLSv1 TLS_RSA_WITH_AES_128_CBC_SHA");
+    assert_eq!(
+        super::backend::weaknesses("TLSv1", "TLS_RSA_WITH_AES_128_CBC_SHA")[0],
+        "an obsolete protocol version (RFC 8996)"
+    );
+    let rustls_only = client(TlsBackend::Rustls, &pin);
+    assert!(round_trip(&rustls_only, "localhost", port).await.is_err());
+}
