@@ -74,6 +74,19 @@ fn expired_cookie_ends_the_session_after_one_reconnect() {
     assert_eq!(ifindex(&net, TUN), None, "TUN device left behind");
 }
 
+/// Blocks every packet to and from the gateway's address in its namespace
+/// (a host that vanished without a word).
+fn silence_gateway(net: &NetPair) {
+    let rules = net.path("silent.nft");
+    std::fs::write(
+        &rules,
+        "table inet oncp_silent {\n chain inp {\n  type filter hook input priority 0;\n  iifname != \"lo\" drop\n }\n chain out {\n  type filter hook output priority 0;\n  oifname != \"lo\" drop\n }\n}\n",
+    )
+    .unwrap();
+    let (ok, out) = net.exec(&net.gw, &["nft", "-f", rules.to_str().unwrap()]);
+    assert!(ok, "nft: {out}");
+}
+
 /// Scenario 5c/5d. The gateway process dies. First its address refuses
 /// connections (the kernel answers with RST), then — in a second run —
 /// it is silent (SYNs dropped, as for a host that vanished). Either way
@@ -96,15 +109,7 @@ fn gateway_gone(silent: bool) -> (f64, usize) {
             "client:\n{}",
             client.output()
         );
-        let rules = net.path("silent.nft");
-        std::fs::write(
-            &rules,
-            "table inet oncp_silent {\n chain inp {\n  type filter hook input priority 0;\n  tcp dport 443 drop\n }\n}\n",
-        )
-        .unwrap();
-        let gw_ns = net.gw.clone();
-        let (ok, out) = net.exec(&gw_ns, &["nft", "-f", rules.to_str().unwrap()]);
-        assert!(ok, "nft: {out}");
+        silence_gateway(&net);
     }
     let (code, secs) = exit_of(&mut client, started, Duration::from_secs(BUDGET + 40));
     let log = plain(&client.output());
@@ -137,6 +142,46 @@ fn gateway_gone_silent_bounded_retries_then_exit() {
         "FIGURE gateway-gone (silent): exit after {secs:.2} s, {attempts} attempts (budget 6 s)"
     );
     assert!(secs < 6.0 + 12.0, "took {secs:.2} s");
+}
+
+/// Scenario 5e. The gateway's host vanishes while the tunnel is up and
+/// carrying a ping: no RST, no FIN, nothing. ESP dead-peer detection moves
+/// the data to TLS; unacknowledged TLS data must then fail the connection
+/// (TCP user timeout) so the client reconnects, gives up after
+/// `--reconnect-timeout` and exits — rather than wait for TCP's
+/// retransmissions (about 15 minutes).
+#[test]
+#[ignore = "root: network namespaces, TUN, nft; run by scripts/test/65-e2e-faults.sh"]
+fn gateway_vanishing_mid_session_is_detected_and_ends_the_run() {
+    assert!(is_root(), "run as root");
+    let mut net = NetPair::create();
+    let gw = start_gateway(&mut net, &["--dpd", "2"]);
+    let mut client = start_client(&mut net, &gw, DSID, &["--reconnect-timeout", "6"]);
+    wait_esp(&mut client, &gw, Duration::from_secs(20));
+    let cl_ns = net.client.clone();
+    let _pinger = net.spawn(
+        &cl_ns,
+        "ping",
+        &["ping", "-i", "0.5", "-W", "1", TUNNEL_GW],
+        None,
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let started = Instant::now();
+    silence_gateway(&net);
+    let (code, secs) = exit_of(&mut client, started, Duration::from_secs(90));
+    let log = plain(&client.output());
+    let lost = log
+        .lines()
+        .find(|l| l.contains("connection to the gateway lost"))
+        .unwrap_or("(never)")
+        .to_string();
+    eprintln!("FIGURE gateway-vanished: exit {code} after {secs:.2} s; loss noticed: {lost}");
+    assert_eq!(code, 1, "client:\n{log}");
+    assert!(log.contains("data now over TLS"), "client:\n{log}");
+    assert!(
+        log.contains("reconnect failed within --reconnect-timeout"),
+        "client:\n{log}"
+    );
 }
 
 /// Scenario 6. The client pins a certificate the gateway does not have:

@@ -72,6 +72,10 @@ pub enum TlsSetupError {
     Backend(String),
 }
 
+/// How long sent data may stay unacknowledged before the connection is
+/// declared dead (Linux `TCP_USER_TIMEOUT`).
+pub const TCP_USER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Errors connecting to the gateway.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsConnectError {
@@ -312,6 +316,15 @@ impl TlsClient {
             source,
         })?;
         let _ = tcp.set_nodelay(true);
+        // Unacknowledged data for this long fails the connection. oNCP has
+        // no keepalive on TLS (spec §9.1): without this, a gateway that
+        // vanishes silently while data goes over TLS leaves the client
+        // waiting for TCP's retransmissions (about 15 minutes) instead of
+        // reconnecting. An idle connection is never affected.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Err(e) = socket2::SockRef::from(&tcp).set_tcp_user_timeout(Some(TCP_USER_TIMEOUT)) {
+            tracing::debug!("TCP_USER_TIMEOUT: {e}");
+        }
         Ok((tcp, addr))
     }
 
