@@ -89,7 +89,10 @@ fn lossy_reordering_slow_link_keeps_the_tunnel_working() {
     // Unimpaired the RTT is about 1 ms; impaired it averages about 75 ms
     // (a quarter of the packets skip the 50 ms delay).
     assert!(rtt >= 40.0, "RTT {rtt} ms: the link is not delayed");
-    assert!(rates.len() >= 4 && rates.iter().all(|r| *r > 0.0), "{out}");
+    // TCP over this link may sit out one second in retransmission
+    // back-off; more than that would mean the tunnel stalled.
+    let moving = rates.iter().filter(|r| **r > 0.0).count();
+    assert!(rates.len() >= 4 && moving + 1 >= rates.len(), "{out}");
     let c = fresh_counters(&gw);
     assert!(c["esp_in"] > 100, "the transfer did not use ESP: {c:?}");
     assert!(client.is_running(), "client:\n{}", client.output());
@@ -123,12 +126,20 @@ fn rekey_every_two_seconds_under_load_does_not_stall() {
     let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
     let min = sorted.first().copied().unwrap_or(0.0);
     let rekeys = after["rekeys"] - before["rekeys"];
+    let dropped = after["esp_dropped"] - before["esp_dropped"];
     eprintln!(
         "FIGURE rekey: {rekeys} rekeys in 8 s; iperf3 Mbit/s per second {rates:?}; \
-         min {min} median {median}"
+         min {min} median {median}; ESP datagrams the gateway refused: {dropped}"
     );
     assert!(rates.len() >= 8, "{out}");
     assert!(rekeys >= 3, "the gateway did not rekey: {after:?}");
+    // Packets still in flight on the old SA are accepted within the
+    // spec's grace window (32 sequence numbers, §6.3): a rekey may cost
+    // at most that many.
+    assert!(
+        dropped <= 32 * rekeys,
+        "{dropped} ESP datagrams refused around {rekeys} rekeys: {after:?}"
+    );
     assert!(
         min > 0.0 && min >= median / 5.0,
         "an interval stalled: {rates:?}"
