@@ -6,7 +6,9 @@
 //! `--servercert` mismatch on the OpenSSL backend is refused before any
 //! cookie reaches the gateway.
 //!
-//! Root only; run by `scripts/test/66-e2e-legacy.sh`.
+//! The namespace tests are root only (`#[ignore]`; run by
+//! `scripts/test/66-e2e-legacy.sh`); the web login through the fallback
+//! runs on loopback with every `cargo test`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -254,4 +256,78 @@ fn servercert_mismatch_is_refused_on_the_openssl_backend_before_the_cookie() {
         "no cookie reached the gateway: {c:?}"
     );
     assert_eq!(c["tunnels"], 0, "{c:?}");
+}
+
+/// `oncp connect --authenticate` with a web login (user and password) on
+/// loopback, no root: `oncp gateway --legacy-tls` in-process.
+async fn authenticate(gw: &oncp::gateway::GatewayHandle, backend: &str) -> (bool, String, String) {
+    let mut cmd = std::process::Command::new(oncp_bin());
+    cmd.args([
+        "connect",
+        "--authenticate",
+        "--non-inter",
+        "--tls-backend",
+        backend,
+        "--servercert",
+        &gw.pin,
+        "-u",
+        "alice",
+        "--passwd-on-stdin",
+    ])
+    .arg(format!("https://127.0.0.1:{}", gw.tls_addr.port()));
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn oncp");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"s3cret pass\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_login_to_a_legacy_gateway_falls_back_and_gets_a_cookie() {
+    let mut c = oncp::gateway::GatewayConfig::loopback_echo();
+    c.users = vec![("alice".into(), "s3cret pass".into())];
+    c.legacy_tls = true;
+    let gw = oncp::gateway::serve(c).await.expect("legacy gateway");
+
+    let (ok, stdout, stderr) = authenticate(&gw, "auto").await;
+    assert!(ok, "login failed:\n{stdout}\n{stderr}");
+    let cookie = printed_value(&stdout, "COOKIE").expect("COOKIE printed");
+    let dsid = cookie
+        .trim_matches('\'')
+        .split(';')
+        .next()
+        .and_then(|c| c.strip_prefix("DSID="))
+        .expect("DSID first")
+        .to_string();
+    assert_eq!(gw.session_user(&dsid).as_deref(), Some("alice"));
+    assert!(
+        stderr.contains("OpenSSL fallback using TLSv1.2 TLS_RSA_WITH_AES_"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+
+    // rustls alone: a handshake failure, no cookie.
+    let (ok, stdout, stderr) = authenticate(&gw, "rustls").await;
+    assert!(!ok && stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("HandshakeFailure"), "{stderr}");
+    gw.shutdown();
 }
