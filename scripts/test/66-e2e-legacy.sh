@@ -7,7 +7,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build -p oncp --no-default-features
+# The rustls-only binary: no OpenSSL linked, and the legacy options say why
+# they cannot work.
+if ldd target/debug/oncp | grep -q libssl; then
+    echo "66-e2e-legacy: the --no-default-features binary links OpenSSL" >&2
+    exit 1
+fi
+if out=$(target/debug/oncp gateway --legacy-tls --echo --listen 127.0.0.1:0 2>&1); then
+    echo "66-e2e-legacy: gateway --legacy-tls started without the feature" >&2
+    exit 1
+fi
+grep -q "built without the legacy-tls feature" <<<"$out" || { echo "$out" >&2; exit 1; }
 cargo build -p oncp
+ldd target/debug/oncp | grep -q libssl
 if [ "$(id -u)" != 0 ]; then
     echo "66-e2e-legacy: needs root (network namespaces, TUN); e2e skipped"
     exit 0

@@ -15,6 +15,7 @@ pub mod legacy_server;
 #[cfg(all(test, feature = "legacy-tls"))]
 mod legacy_tests;
 pub mod pin;
+mod rustls_verify;
 pub mod server;
 pub mod stream;
 #[cfg(test)]
