@@ -13,6 +13,8 @@
 #   oc-legacy     OpenConnect 9.01 against `oncp gateway --legacy-tls`:
 #                 TLS 1.2 with RSA key exchange and AES-256-CBC-SHA256,
 #                 ESP, 3 pings, logout
+#   oc-legacy-sha1 the same with GnuTLS told not to offer SHA-256/384 MACs
+#                 (GNUTLS_SYSTEM_PRIORITY_FILE): AES-256-CBC-SHA1
 #   oncp-esp      oncp connect, ESP, 3 pings, logout
 #   oncp-reconnect oncp connect; the TLS connection is reset mid-session,
 #                 the client reconnects with the same cookie
@@ -138,6 +140,11 @@ scenario() {
     oc-legacy)
         start_gateway --legacy-tls; start_capture "$name"; start_openconnect "$name"
         wait_for "$work/client.log" "ESP session established" 30; pings 3 ;;
+    oc-legacy-sha1)
+        printf '[overrides]\ntls-disabled-mac = sha256\ntls-disabled-mac = sha384\n' > "$work/gnutls.conf"
+        start_gateway --legacy-tls; start_capture "$name"
+        GNUTLS_SYSTEM_PRIORITY_FILE="$work/gnutls.conf" start_openconnect "$name"
+        wait_for "$work/client.log" "ESP session established" 30; pings 3 ;;
     oncp-esp)
         start_gateway; start_capture "$name"; start_oncp "$name"
         wait_for "$work/client.log" "ESP" 30; sleep 1; pings 3 ;;
@@ -164,6 +171,6 @@ scenario() {
 }
 
 if [ $# -eq 0 ]; then
-    set -- oc-esp oc-tls oc-rekey oc-lzo oc-legacy oncp-esp oncp-reconnect
+    set -- oc-esp oc-tls oc-rekey oc-lzo oc-legacy oc-legacy-sha1 oncp-esp oncp-reconnect
 fi
 for s in "$@"; do scenario "$s"; done

@@ -45,7 +45,14 @@ fn every_trace_decodes_as_snapshotted() {
 
 #[test]
 fn openconnect_traces_show_config_sas_and_decrypted_echoes() {
-    for name in ["oc-esp", "oc-rekey", "oc-lzo", "oc-legacy", "oncp-esp"] {
+    for name in [
+        "oc-esp",
+        "oc-rekey",
+        "oc-lzo",
+        "oc-legacy",
+        "oc-legacy-sha1",
+        "oncp-esp",
+    ] {
         let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../testdata/{name}.pcap"));
         let (text, _) = decode_text(&p, false);
         assert!(
@@ -72,23 +79,29 @@ fn openconnect_traces_show_config_sas_and_decrypted_echoes() {
     );
 }
 
-/// The `--legacy-tls` capture: TLS 1.2 with RSA key exchange and
-/// AES-256-CBC-SHA256, decrypted from OpenConnect's CLIENT_RANDOM lines.
+/// The `--legacy-tls` captures: TLS 1.2 with RSA key exchange and
+/// AES-256-CBC with SHA-256 and SHA-1 MACs, decrypted from OpenConnect's
+/// CLIENT_RANDOM lines.
 #[test]
-fn legacy_tls_trace_is_decrypted() {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/oc-legacy.pcap");
-    let (text, errors) = decode_text(&p, false);
-    assert_eq!(errors, 0, "{text}");
-    assert!(
-        text.contains("ServerHello TLS 1.2 TLS_RSA_WITH_AES_256_CBC_SHA256"),
-        "{text}"
-    );
-    assert!(text.contains("ClientKeyExchange"), "{text}");
-    assert!(text.contains("(tunnel request)"), "decrypted HTTP");
-    assert!(
-        text.contains("GET /dana-na/auth/logout.cgi"),
-        "second connection"
-    );
+fn legacy_tls_traces_are_decrypted() {
+    for (name, suite) in [
+        ("oc-legacy", "TLS_RSA_WITH_AES_256_CBC_SHA256"),
+        ("oc-legacy-sha1", "TLS_RSA_WITH_AES_256_CBC_SHA "),
+    ] {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../testdata/{name}.pcap"));
+        let (text, errors) = decode_text(&p, false);
+        assert_eq!(errors, 0, "{name}: {text}");
+        assert_eq!(
+            text.matches(&format!("ServerHello TLS 1.2 {suite}"))
+                .count(),
+            2,
+            "{name}: both connections\n{text}"
+        );
+        assert!(text.contains("ClientKeyExchange"), "{name}");
+        assert!(text.contains("(tunnel request)"), "{name}: decrypted HTTP");
+        assert!(text.contains("GET /dana-na/auth/logout.cgi"), "{name}");
+        assert!(text.contains("echo reply"), "{name}");
+    }
 }
 
 #[test]
