@@ -156,7 +156,11 @@ fn client_output_matches_the_spec_byte_for_byte() {
            Content-Length: 256\r\n\r\n"
             .to_vec()]
     );
-    assert_eq!(c.poll_timeout(), None, "no timers before the tunnel is up");
+    assert_eq!(
+        c.poll_timeout(),
+        Some(t + oncp_core::session::SETUP_TIMEOUT),
+        "only the setup timer before the tunnel is up"
+    );
     // §2.3: the hostname packet, only after the 200.
     c.handle_tls(t, b"HTTP/1.1 200 OK\r\n");
     assert!(drain_tls(&mut c).is_empty());

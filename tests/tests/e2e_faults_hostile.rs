@@ -128,6 +128,26 @@ fn endless_http_head_is_refused_after_the_limit() {
     assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1);
 }
 
+/// The gateway accepts the connection and the tunnel request, then says
+/// nothing: the client gives up after core's setup timeout (30 s) with a
+/// clear message and exit status 1, instead of waiting for ever.
+#[test]
+#[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
+fn silent_gateway_during_setup_times_out() {
+    let mut run = start("silent-setup");
+    let started = Instant::now();
+    let (code, log) = exited(&mut run, Duration::from_secs(50));
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!("FIGURE hostile silent-setup: exit {code} after {secs:.2} s");
+    assert_eq!(code, 1, "client:\n{log}");
+    assert!(
+        log.contains("sent no configuration within 30 s"),
+        "no clear message:\n{log}"
+    );
+    assert!((29.0..45.0).contains(&secs), "{secs} s");
+    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
+}
+
 /// A 301 whose TLV claims 4 GiB: a clear parse error naming the TLV
 /// problem, exit status 1, no reconnect.
 #[test]

@@ -24,6 +24,15 @@ use crate::wire::{
 /// outbound SA ran out before reconnecting to get fresh keys.
 const REKEY_GRACE: Duration = Duration::from_secs(10);
 
+/// How long the gateway may take from the tunnel request to the
+/// configuration (KMP 301). A gateway that accepts the connection and then
+/// stays silent would otherwise hold the client for ever: at start-up the
+/// session ends ([`DisconnectReason::SetupTimeout`]); on a reconnect the
+/// connection counts as lost, so the driver's reconnect budget applies.
+/// Not in the spec (OpenConnect has no such limit); real gateways answer
+/// within a second or two.
+pub const SETUP_TIMEOUT: Duration = Duration::from_secs(30);
+
 #[derive(Debug)]
 enum Phase {
     /// Waiting for the HTTP answer to the tunnel request.
@@ -67,6 +76,8 @@ pub struct ClientSession {
     mtu: u32,
     /// When our outbound SA ran out and we started waiting for a rekey.
     rekey_wait: Option<Instant>,
+    /// While setting up a connection: when it must be configured by.
+    setup_deadline: Option<Instant>,
     tls_tx: VecDeque<Vec<u8>>,
     udp_tx: VecDeque<Vec<u8>>,
     ip_rx: VecDeque<Vec<u8>>,
@@ -88,7 +99,7 @@ impl ClientSession {
     /// A session to the gateway in `opts`. The first
     /// [`poll_tls_transmit`](Self::poll_tls_transmit) yields the HTTP
     /// tunnel request for a freshly opened TLS connection.
-    pub fn new(opts: ClientOptions, rng: Box<dyn Random + Send>, _now: Instant) -> Self {
+    pub fn new(opts: ClientOptions, rng: Box<dyn Random + Send>, now: Instant) -> Self {
         let mut s = ClientSession {
             opts,
             rng,
@@ -102,13 +113,14 @@ impl ClientSession {
             dpd: DEFAULT_DPD,
             mtu: 0,
             rekey_wait: None,
+            setup_deadline: None,
             tls_tx: VecDeque::new(),
             udp_tx: VecDeque::new(),
             ip_rx: VecDeque::new(),
             events: VecDeque::new(),
             stats: SessionStats::default(),
         };
-        s.start_connection();
+        s.start_connection(now);
         s
     }
 
@@ -121,7 +133,8 @@ impl ClientSession {
         }
     }
 
-    fn start_connection(&mut self) {
+    fn start_connection(&mut self, now: Instant) {
+        self.setup_deadline = Some(now + SETUP_TIMEOUT);
         self.tls_tx.clear();
         self.tls_tx.push_back(self.tunnel_request().to_bytes());
         self.phase = Phase::AwaitHttp(Vec::new());
@@ -290,6 +303,7 @@ impl ClientSession {
         }
         self.tls_tx.push_back(encode_record(&reply));
         self.config = Some(cfg.clone());
+        self.setup_deadline = None;
         if let Phase::Setup(d) = core::mem::replace(&mut self.phase, Phase::Closed) {
             self.phase = Phase::Data(d);
         }
@@ -459,6 +473,17 @@ impl ClientSession {
 
     /// Timers are due (see [`poll_timeout`](Self::poll_timeout)).
     pub fn handle_timeout(&mut self, now: Instant) {
+        if matches!(self.phase, Phase::AwaitHttp(_) | Phase::Setup(_)) {
+            if self.setup_deadline.is_some_and(|d| now >= d) {
+                self.setup_deadline = None;
+                if self.config.is_none() {
+                    self.fail(DisconnectReason::SetupTimeout(SETUP_TIMEOUT.as_secs()));
+                } else {
+                    self.lose_tls();
+                }
+            }
+            return;
+        }
         if !matches!(self.phase, Phase::Data(_)) {
             return;
         }
@@ -521,6 +546,9 @@ impl ClientSession {
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
+        if matches!(self.phase, Phase::AwaitHttp(_) | Phase::Setup(_)) {
+            return self.setup_deadline;
+        }
         if !matches!(self.phase, Phase::Data(_)) {
             return None;
         }
@@ -560,14 +588,14 @@ impl ClientSession {
     /// May also be called without a prior
     /// [`ClientEvent::ReconnectNeeded`] (the driver noticed the loss
     /// first): ESP is torn down the same way.
-    pub fn reconnect(&mut self, _now: Instant) {
+    pub fn reconnect(&mut self, now: Instant) {
         match self.phase {
             Phase::Closed => return,
             Phase::Reconnecting => {}
             _ => self.teardown_esp(EspDownReason::TlsLost),
         }
         self.rekey_wait = None;
-        self.start_connection();
+        self.start_connection(now);
     }
 
     /// Forgets every ESP key and state (they belong to one TLS connection).

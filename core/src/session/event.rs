@@ -55,6 +55,9 @@ pub enum DisconnectReason {
     /// The TLS connection was lost and the session cannot reconnect
     /// (gateway side).
     ConnectionLost,
+    /// The gateway accepted the connection but did not send its
+    /// configuration within this many seconds (client side).
+    SetupTimeout(u64),
 }
 
 /// Events of a [`super::ClientSession`].
@@ -164,6 +167,10 @@ impl core::fmt::Display for DisconnectReason {
             }
             DisconnectReason::Closed => f.write_str("closed"),
             DisconnectReason::ConnectionLost => f.write_str("the TLS connection was lost"),
+            DisconnectReason::SetupTimeout(s) => write!(
+                f,
+                "the gateway accepted the connection but sent no configuration within {s} s"
+            ),
         }
     }
 }

@@ -24,7 +24,7 @@ mod ip;
 mod options;
 pub mod probe;
 
-pub use client::ClientSession;
+pub use client::{ClientSession, SETUP_TIMEOUT};
 pub use event::{
     ClientEvent, DisconnectReason, EspDownReason, GatewayEvent, SessionStats, Transport,
 };

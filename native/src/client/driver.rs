@@ -303,7 +303,10 @@ impl Driver {
                         ConnEnd::Done(o) => return o,
                         ConnEnd::Lost => {
                             tracing::warn!("TLS connection to the gateway lost; reconnecting");
-                            self.outage_started = Some(tokio::time::Instant::now());
+                            // A reconnect that connected but then failed
+                            // (e.g. a silent setup) continues the outage.
+                            self.outage_started
+                                .get_or_insert_with(tokio::time::Instant::now);
                             self.notify(DriverEvent::Reconnecting);
                             self.udp = None;
                             let (setup, ctx) = self.setup_and_context();

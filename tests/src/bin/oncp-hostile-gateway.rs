@@ -4,6 +4,7 @@
 //!
 //! - `huge-head`: answers the tunnel request with an HTTP head that never
 //!   ends (header lines up to 64 MiB);
+//! - `silent-setup`: reads the tunnel request and never answers;
 //! - `bad-config`: a KMP 301 whose first TLV claims 4 GiB;
 //! - `oversized`: a valid session, then length fields that lie (an IP
 //!   packet claiming 65535 bytes, a 64 KiB KMP of an unknown type, a rekey
@@ -43,6 +44,7 @@ static TUNNELS: AtomicU32 = AtomicU32::new(0);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     HugeHead,
+    SilentSetup,
     BadConfig,
     Oversized,
     EndlessData,
@@ -53,6 +55,7 @@ enum Mode {
 fn parse_mode(s: &str) -> Option<Mode> {
     Some(match s {
         "huge-head" => Mode::HugeHead,
+        "silent-setup" => Mode::SilentSetup,
         "bad-config" => Mode::BadConfig,
         "oversized" => Mode::Oversized,
         "endless-data" => Mode::EndlessData,
@@ -207,6 +210,12 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         }
         println!("SENT {sent}");
         std::future::pending::<()>().await;
+    }
+    if mode == Mode::SilentSetup {
+        // Keep the connection open, read and ignore whatever comes.
+        let mut sink = [0u8; 4096];
+        while tls.read(&mut sink).await? > 0 {}
+        return Ok(());
     }
     let epoch = StdInstant::now();
     let now = || Instant::from_micros(epoch.elapsed().as_micros() as u64);
