@@ -129,7 +129,10 @@ impl LoginHttp {
         let copy = built.try_clone();
         if !self.tls.uses_openssl() {
             match self.client.execute(built).await {
-                Ok(resp) => return read_reqwest(resp, req).await,
+                Ok(resp) => {
+                    self.tls.note_rustls_worked();
+                    return read_reqwest(resp, req).await;
+                }
                 Err(e) if copy.is_some() && self.tls.should_fall_back(&e) => {
                     tracing::debug!("{req:?}: {}; retrying over our own stream", error_chain(&e));
                 }

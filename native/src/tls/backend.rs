@@ -6,6 +6,12 @@
 //! CBC suites (common on old Juniper/Pulse gateways). `auto` tries rustls
 //! and falls back to OpenSSL only when the handshake failed for lack of a
 //! common protocol version or cipher suite.
+//!
+//! The fallback is a downgrade an active attacker could provoke by forging
+//! a handshake_failure alert; the certificate checks still hold and the
+//! warning says what was negotiated. Within one session it is never taken
+//! once rustls has worked with the gateway, and `--tls-backend rustls`
+//! forbids it altogether.
 
 /// The `--tls-backend` choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

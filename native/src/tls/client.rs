@@ -131,6 +131,10 @@ pub struct TlsClient {
     backend: TlsBackend,
     /// `auto` found a gateway rustls cannot talk to: OpenSSL from now on.
     fell_back: Arc<AtomicBool>,
+    /// A rustls handshake succeeded in this session: never fall back
+    /// later (an attacker forging a handshake_failure alert would
+    /// otherwise downgrade the connection).
+    rustls_worked: Arc<AtomicBool>,
     #[cfg(feature = "legacy-tls")]
     legacy: Option<super::legacy_client::LegacyConnector>,
 }
@@ -222,6 +226,7 @@ impl TlsClient {
             resolve: opts.resolve.clone(),
             backend: opts.backend,
             fell_back: Arc::new(AtomicBool::new(false)),
+            rustls_worked: Arc::new(AtomicBool::new(false)),
             #[cfg(feature = "legacy-tls")]
             legacy: if opts.backend.may_use_openssl() {
                 Some(super::legacy_client::LegacyConnector::new(opts)?)
@@ -241,10 +246,20 @@ impl TlsClient {
 
     /// Whether a failed rustls handshake (`error`, anywhere in its chain)
     /// should be retried with OpenSSL.
+    /// Never once rustls has worked in this session (a gateway does not
+    /// lose TLS 1.2/1.3 between reconnects; an attacker's forged alert
+    /// could).
     pub fn should_fall_back(&self, error: &(dyn std::error::Error + 'static)) -> bool {
         self.backend == TlsBackend::Auto
             && TlsBackend::LEGACY_AVAILABLE
+            && !self.rustls_worked.load(Ordering::Relaxed)
             && chain_is_incompatibility(error)
+    }
+
+    /// Records that a rustls handshake with the gateway succeeded (the web
+    /// login's reqwest client tells us; our own connections note it).
+    pub fn note_rustls_worked(&self) {
+        self.rustls_worked.store(true, Ordering::Relaxed);
     }
 
     /// The rustls configuration (shared with the web login's HTTP client,
@@ -283,6 +298,19 @@ impl TlsClient {
         let rustls_err = match self.connect_rustls(host, port).await {
             Err(TlsConnectError::Handshake { addr, source }) if self.should_fall_back(&source) => {
                 (addr, source)
+            }
+            Err(TlsConnectError::Handshake { addr, source })
+                if self.backend == TlsBackend::Auto
+                    && self.rustls_worked.load(Ordering::Relaxed)
+                    && chain_is_incompatibility(&source) =>
+            {
+                return Err(TlsConnectError::Handshake {
+                    addr,
+                    source: std::io::Error::other(format!(
+                        "{source}; not retrying with OpenSSL: this gateway spoke modern TLS \
+                         earlier in the session (a downgrade attempt?)"
+                    )),
+                });
             }
             other => return other,
         };
@@ -338,7 +366,10 @@ impl TlsClient {
             .to_owned();
         let (tcp, addr) = self.tcp(host, port).await?;
         match self.connector.connect(name, tcp).await {
-            Ok(s) => Ok(GatewayStream::Rustls(Box::pin(s))),
+            Ok(s) => {
+                self.note_rustls_worked();
+                Ok(GatewayStream::Rustls(Box::pin(s)))
+            }
             Err(source) => {
                 let rejected = source
                     .get_ref()

@@ -263,3 +263,21 @@ async fn auto_reaches_a_tls_1_0_server_and_names_it_obsolete() {
     let rustls_only = client(TlsBackend::Rustls, &pin);
     assert!(round_trip(&rustls_only, "localhost", port).await.is_err());
 }
+
+#[tokio::test]
+async fn no_fallback_once_rustls_has_worked_in_the_session() {
+    // One client (one session) meets a modern server, then a legacy one
+    // (as if an attacker now refused every modern suite): no downgrade.
+    let modern = test_server::start(4, echo4).await;
+    let (legacy, received) = test_server::start_legacy(4, echo4).await;
+    let auto = TlsClient::new(&TlsOptions {
+        pins: vec![modern.pin.parse().unwrap(), legacy.pin.parse().unwrap()],
+        ..Default::default()
+    })
+    .unwrap();
+    round_trip(&auto, "localhost", modern.port).await.unwrap();
+    let err = auto.connect("localhost", legacy.port).await.unwrap_err();
+    assert!(err.to_string().contains("downgrade"), "{err}");
+    assert!(!auto.uses_openssl());
+    assert_eq!(received.load(Ordering::SeqCst), 0);
+}
