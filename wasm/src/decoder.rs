@@ -64,13 +64,55 @@ impl Decoder {
     }
 
     /// Every event decoded so far, as plain objects.
+    ///
+    /// Built by one `JSON.parse` of the events' JSON rather than object by
+    /// object across the wasm boundary: several times faster (one string
+    /// crossing instead of calls per field), and the same objects as
+    /// `oncp decode --json` gives (no number here exceeds 2^53: times are
+    /// µs since 1970).
     #[wasm_bindgen(js_name = takeEvents)]
     pub fn take_events(&mut self) -> Result<JsValue, JsError> {
-        let mut events = Vec::new();
-        while let Some(e) = self.inner.poll_event() {
-            events.push(e);
-        }
-        let ser = serde_wasm_bindgen::Serializer::json_compatible();
-        serde::Serialize::serialize(&events, &ser).map_err(|e| JsError::new(&e.to_string()))
+        let text = self.write_events(b"[", b",", b"]")?;
+        json_parse(&text).map_err(|_| JsError::new("JSON.parse rejected the events' JSON"))
     }
+
+    /// Every event decoded so far as JSON text: one event object per line
+    /// (the lines of `oncp decode --json`), each ending in `\n`; empty when
+    /// there is none. For consumers that keep or forward events as text
+    /// (the browser analyser's worker keeps each line as the event's
+    /// detail).
+    #[wasm_bindgen(js_name = takeEventsJson)]
+    pub fn take_events_json(&mut self) -> Result<String, JsError> {
+        let mut text = self.write_events(b"", b"\n", b"")?;
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        Ok(text)
+    }
+}
+
+impl Decoder {
+    /// The pending events as JSON objects between `open` and `close`,
+    /// separated by `sep`.
+    fn write_events(&mut self, open: &[u8], sep: &[u8], close: &[u8]) -> Result<String, JsError> {
+        let mut out = Vec::with_capacity(4096);
+        out.extend_from_slice(open);
+        let mut first = true;
+        while let Some(e) = self.inner.poll_event() {
+            if !first {
+                out.extend_from_slice(sep);
+            }
+            first = false;
+            serde_json::to_writer(&mut out, &e).map_err(|e| JsError::new(&e.to_string()))?;
+        }
+        out.extend_from_slice(close);
+        String::from_utf8(out).map_err(|e| JsError::new(&e.to_string()))
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The JavaScript `JSON.parse`.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &str) -> Result<JsValue, JsValue>;
 }

@@ -1,0 +1,178 @@
+// The browser analyser (wasm/www) in headless Chromium, driven by
+// playwright-core, served by static-server.mjs on 127.0.0.1: loads
+// testdata/oc-esp.pcap and its key log through the file inputs and checks
+// the page against `oncp decode --json` of the same files (configuration,
+// ESP SAs, decrypted ICMP echoes, event count), filters the list, checks
+// the detail pane's bytes against the capture file, and saves a
+// screenshot in target/artifacts/.
+//
+// Runs when ONCP_BROWSER_TEST=1 (scripts/test/71-browser.sh sets it, and
+// there a missing Chromium is a failure); skipped otherwise so that
+// `node --test test/` needs no browser.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const oncpBin = process.env.ONCP_BIN || join(root, 'target', 'debug', 'oncp');
+const CHROMIUM = process.env.ONCP_CHROMIUM || '/usr/bin/chromium';
+const enabled = process.env.ONCP_BROWSER_TEST === '1';
+const pcap = join(root, 'testdata', 'oc-esp.pcap');
+const keys = join(root, 'testdata', 'oc-esp.keys');
+
+let server;
+let context;
+let page;
+let profile;
+let url;
+let native;
+
+function field(e, name) { return e.fields.find((f) => f.name === name)?.value; }
+function valueText(v) { return Array.isArray(v) ? v.map(valueText).join(', ') : String(v); }
+/** The page's text filter rule: every word in the summary or a field value. */
+function matchesText(e, words) {
+  const hay = [e.summary, ...e.fields.map((f) => valueText(f.value))].join('\n').toLowerCase();
+  return words.every((w) => hay.includes(w));
+}
+
+/** Waits until the list says `n` events are visible and has rendered them (n fits the viewport). */
+function waitForRows(n) {
+  return page.waitForFunction((k) => document.getElementById('visible-count').textContent === String(k)
+    && document.querySelectorAll('#list-rows .row').length === k, n);
+}
+
+async function startServer() {
+  const child = spawn(process.execPath, [join(here, 'static-server.mjs'), '--root', join(root, 'wasm')],
+    // Without NODE_TEST_CONTEXT: the server only runs as a program outside the test runner.
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_TEST_CONTEXT: '' } });
+  const line = await new Promise((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out); if (m) ok(m[1]); });
+    child.once('exit', (code) => fail(new Error(`static server exited with ${code}`)));
+  });
+  return { child, url: line };
+}
+
+before(async () => {
+  if (!enabled) return;
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing (apt-get install chromium)`);
+  assert.ok(existsSync(join(root, 'wasm', 'pkg', 'web', 'oncp_wasm_bg.wasm')), 'build the package first (scripts/build-wasm.sh)');
+  native = execFileSync(oncpBin, ['decode', '--json', '--keylog', keys, pcap])
+    .toString().trim().split('\n').map((l) => JSON.parse(l));
+  server = await startServer();
+  url = `${server.url}www/`;
+  const { chromium } = await import('playwright-core');
+  profile = mkdtempSync(join(tmpdir(), 'oncp-browser-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1500, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = context.pages()[0] ?? await context.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e));
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (server) server.child.kill('SIGTERM');
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+test('analyser decodes oc-esp like oncp decode --json', { skip: !enabled && 'set ONCP_BROWSER_TEST=1' }, async () => {
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(url);
+  await page.setInputFiles('#keylog-input', keys);
+  await page.setInputFiles('#capture-input', pcap);
+  await page.waitForSelector('#status[data-state=done]', { timeout: 60_000 });
+  // Everything the page loaded came from our server.
+  for (const r of requests) assert.ok(r.startsWith(server.url) || r.startsWith('blob:'), `unexpected request ${r}`);
+
+  assert.equal(await page.textContent('#event-count'), native.length.toLocaleString('en'));
+  assert.equal(await page.textContent('#visible-count'), native.length.toLocaleString('en'));
+
+  // The configuration panel shows the KMP 301 values.
+  const cfg = native.find((e) => e.summary.startsWith('KMP 301 configuration'));
+  assert.ok(cfg, 'oncp decode found a configuration');
+  const dd = (key) => page.textContent(`#config-panel dd[data-key=${key}]`);
+  assert.equal(await dd('address'), field(cfg, 'address'));
+  assert.equal(await dd('netmask'), field(cfg, 'netmask'));
+  assert.equal(await dd('mtu'), String(field(cfg, 'mtu')));
+  assert.equal(await dd('split_include'), valueText(field(cfg, 'split_include')));
+  if (field(cfg, 'dns') !== undefined) assert.equal(await dd('dns'), valueText(field(cfg, 'dns')));
+  else assert.equal(await page.$('#config-panel dd[data-key=dns]'), null);
+
+  // The ESP SAs: the same SPIs, with the packets counted per SPI.
+  const sas = native.filter((e) => e.layer === 'esp' && e.summary.startsWith('SA '));
+  assert.ok(sas.length >= 2);
+  const shown = await page.$$eval('#sa-table tr[data-spi]', (trs) => trs.map((tr) => ({
+    spi: tr.dataset.spi, packets: Number(tr.children[3].textContent), dir: tr.children[1].textContent })));
+  assert.deepEqual(shown.map((s) => s.spi).sort(), sas.map((e) => field(e, 'spi')).sort());
+  for (const s of shown) {
+    const count = native.filter((e) => e.layer === 'esp' && !e.summary.startsWith('SA ') && field(e, 'spi') === s.spi).length;
+    assert.equal(s.packets, count, `packets of ${s.spi}`);
+    assert.equal(s.dir, field(sas.find((e) => field(e, 'spi') === s.spi), 'sa_direction'));
+  }
+
+  // Decrypted ICMP echoes: filter on text and direction; the list shrinks to the matching rows.
+  const echoes = native.filter((e) => e.layer === 'inner' && /ICMP .* echo (request|reply)/.test(e.summary));
+  assert.ok(echoes.some((e) => /echo request/.test(e.summary)) && echoes.some((e) => /echo reply/.test(e.summary)));
+  await page.fill('#text-filter', 'echo');
+  await page.press('#text-filter', 'Enter');
+  const expectEcho = native.filter((e) => matchesText(e, ['echo']));
+  assert.ok(expectEcho.length < native.length);
+  await waitForRows(expectEcho.length);
+  let summaries = await page.$$eval('#list-rows .row .c-summary', (s) => s.map((x) => x.textContent));
+  assert.deepEqual(summaries, expectEcho.map((e) => e.summary));
+  assert.ok(summaries.some((s) => /ICMP 10\.77\.0\.2 -> 10\.77\.0\.1 echo request/.test(s)));
+
+  await page.selectOption('#dir-filter', 's2c');
+  const replies = expectEcho.filter((e) => e.direction === 'ServerToClient');
+  await waitForRows(replies.length);
+  summaries = await page.$$eval('#list-rows .row .c-summary', (s) => s.map((x) => x.textContent));
+  assert.deepEqual(summaries, replies.map((e) => e.summary));
+  assert.ok(summaries.length > 0 && summaries.every((s) => /echo reply/.test(s)));
+
+  // The detail pane: the first reply's fields and the capture bytes it came from.
+  await page.click('#list-rows .row');
+  const ev = replies[0];
+  await page.waitForSelector('#detail-table tr[data-field=icmp_seq]');
+  assert.equal(await page.textContent('#detail-fields h3'), ev.summary);
+  assert.equal(await page.textContent('#detail-table tr[data-field=src] td:last-child'), field(ev, 'src'));
+  await page.waitForFunction(() => document.getElementById('hex').textContent.length > 0);
+  const hex = await page.textContent('#hex');
+  const file = readFileSync(pcap).subarray(ev.source.start, ev.source.end);
+  const dumped = hex.split('\n').filter(Boolean).map((l) => l.slice(10, 10 + 49).replace(/\s+/g, '')).join('');
+  assert.equal(dumped, file.toString('hex'));
+  assert.match(await page.textContent('#hex-range'), new RegExp(`${ev.source.start}–${ev.source.end}`));
+
+  // Layer chips: only ESP.
+  await page.fill('#text-filter', '');
+  await page.selectOption('#dir-filter', 'any');
+  await page.click('#layer-chips .chip[data-layer=esp]', { modifiers: ['Alt'] });
+  const esp = native.filter((e) => e.layer === 'esp');
+  await waitForRows(esp.length);
+  const layers = await page.$$eval('#list-rows .row', (rs) => rs.map((r) => r.dataset.layer));
+  assert.ok(layers.length > 0 && layers.every((l) => l === 'esp'));
+
+  // The timeline names the tunnel, the configuration and the switch to ESP.
+  const kinds = await page.$$eval('#timeline-panel li', (lis) => lis.map((li) => li.dataset.kind));
+  for (const k of ['connect', 'config', 'esp', 'transport']) assert.ok(kinds.includes(k), `timeline has ${k}`);
+
+  // Back to everything for the screenshot, the first reply selected.
+  await page.click('#layer-chips .chip[data-layer=esp]', { modifiers: ['Alt'] });
+  await page.waitForFunction((n) => document.getElementById('visible-count').textContent === n, native.length.toLocaleString('en'));
+  await page.waitForSelector('#list-rows .row.sel');
+  const artifacts = join(root, 'target', 'artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  const shot = join(artifacts, 'browser-oc-esp.png');
+  await page.screenshot({ path: shot });
+  console.log(`screenshot: ${shot}`);
+});
