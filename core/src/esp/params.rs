@@ -1,19 +1,24 @@
 //! The parameters of a security association (spec/oncp.md §6): SPI,
 //! algorithms and the 64-byte secrets block, plus outbound lifetimes.
 
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
 use super::algorithm::{Cipher, Integrity};
 use crate::rng::Random;
 use crate::time::Duration;
 
 /// The parameters of one SA: SPI, algorithms and the 64-byte secrets
-/// block (encryption key ‖ HMAC key ‖ filler, spec §6.2).
-#[derive(Clone, PartialEq, Eq)]
+/// block (encryption key ‖ HMAC key ‖ filler, spec §6.2). The secrets are
+/// zeroed when it is dropped.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct SaParams {
     /// The SPI.
     pub spi: u32,
     /// Encryption algorithm.
+    #[zeroize(skip)]
     pub cipher: Cipher,
     /// Integrity algorithm.
+    #[zeroize(skip)]
     pub integrity: Integrity,
     /// The secrets block.
     pub secrets: [u8; 64],

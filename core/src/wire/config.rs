@@ -12,6 +12,8 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::net::Ipv4Addr;
 
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
 use super::error::{WireError, WireErrorKind};
 use super::kmp::{KmpMessage, KmpType, Sender};
 use super::tlv::{Attribute, Group, TlvEvent, TlvRef, emit_groups, groups_len, walk};
@@ -81,7 +83,7 @@ pub struct UnknownTlv {
 }
 
 /// The ESP settings of a configuration (groups 7 and 8). `Debug` hides
-/// the secrets.
+/// the secrets; they are zeroed when the settings are dropped.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct EspSettings {
     /// 7/1: SPI of packets the client sends (network order, as a number).
@@ -234,6 +236,14 @@ impl fmt::Debug for Config {
     }
 }
 
+impl Drop for EspSettings {
+    fn drop(&mut self) {
+        self.secrets.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for EspSettings {}
+
 impl EspSettings {
     /// Groups 7 and 8 for these settings (empty groups omitted).
     pub fn to_groups(&self) -> Vec<Group> {
@@ -280,12 +290,25 @@ impl EspSettings {
 }
 
 /// A configuration: the TLV groups as received plus their typed values.
-/// `Debug` shows the typed values (secrets hidden).
+/// `Debug` shows the typed values (secrets hidden). The values of group 7
+/// (SPI and secrets) are zeroed when it is dropped.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Config {
     groups: Vec<Group>,
     values: ConfigValues,
 }
+
+impl Drop for Config {
+    fn drop(&mut self) {
+        for g in self.groups.iter_mut().filter(|g| g.id == 7) {
+            for a in g.attrs.iter_mut() {
+                a.value.zeroize();
+            }
+        }
+    }
+}
+
+impl ZeroizeOnDrop for Config {}
 
 impl Config {
     /// Parses the payload of a KMP 301.

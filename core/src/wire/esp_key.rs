@@ -5,14 +5,16 @@
 
 use alloc::vec::Vec;
 
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
 use super::config::{Config, ConfigValues, EspSettings};
 use super::error::{WireError, WireErrorKind};
 use super::kmp::{KMP_HEADER_LEN, KmpMessage, KmpType, Sender};
 use super::tlv::{Group, emit_groups};
 
 /// An SPI with its 64-byte secrets block (encryption key ‖ HMAC key ‖
-/// filler, spec §6.2).
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// filler, spec §6.2). Zeroed when dropped.
+#[derive(Clone, PartialEq, Eq, Hash, Zeroize, ZeroizeOnDrop)]
 pub struct EspKeys {
     /// The SPI, as a number (sent in network order).
     pub spi: u32,

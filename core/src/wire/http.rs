@@ -52,8 +52,8 @@ pub struct RequestHead {
     pub headers: Vec<(String, String)>,
 }
 
-/// A parsed HTTP response head.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A parsed HTTP response head. `Debug` hides `Set-Cookie` values.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ResponseHead {
     /// HTTP minor version (0 or 1).
     pub minor_version: u8,
@@ -65,8 +65,17 @@ pub struct ResponseHead {
     pub headers: Vec<(String, String)>,
 }
 
-/// `Debug` of a `Cookie` header value: the cookie names, values hidden.
+/// `Debug` of a `Cookie` header value: the cookie names, values hidden. A
+/// piece without `=` is a bare DSID value (spec §2.1) and is hidden whole.
 struct CookieNames<'a>(&'a str);
+
+/// How a cookie piece `name=value` (or a bare value) is shown.
+fn cookie_name_only(piece: &str) -> String {
+    match piece.split_once('=') {
+        Some((n, _)) => format!("{n}=…"),
+        None => "…".to_string(),
+    }
+}
 
 impl core::fmt::Debug for CookieNames<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -76,13 +85,14 @@ impl core::fmt::Debug for CookieNames<'_> {
                     .split(';')
                     .map(str::trim)
                     .filter(|c| !c.is_empty())
-                    .map(|c| format!("{}=…", c.split_once('=').map_or(c, |(n, _)| n))),
+                    .map(cookie_name_only),
             )
             .finish()
     }
 }
 
-/// `Debug` of header fields, with `Cookie` values hidden.
+/// `Debug` of header fields, with `Cookie` and `Set-Cookie` values hidden
+/// (a `Set-Cookie` shows its cookie name only, attributes dropped).
 struct HeadersDebug<'a>(&'a [(String, String)]);
 
 impl core::fmt::Debug for HeadersDebug<'_> {
@@ -91,6 +101,9 @@ impl core::fmt::Debug for HeadersDebug<'_> {
         for (n, v) in self.0 {
             if n.eq_ignore_ascii_case("cookie") {
                 l.entry(&(n, CookieNames(v)));
+            } else if n.eq_ignore_ascii_case("set-cookie") {
+                let first = v.split(';').next().unwrap_or("").trim();
+                l.entry(&(n, cookie_name_only(first)));
             } else {
                 l.entry(&(n, v));
             }
@@ -104,6 +117,17 @@ impl core::fmt::Debug for RequestHead {
         f.debug_struct("RequestHead")
             .field("method", &self.method)
             .field("target", &self.target)
+            .field("headers", &HeadersDebug(&self.headers))
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for ResponseHead {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ResponseHead")
+            .field("minor_version", &self.minor_version)
+            .field("status", &self.status)
+            .field("reason", &self.reason)
             .field("headers", &HeadersDebug(&self.headers))
             .finish()
     }
@@ -272,7 +296,8 @@ pub enum TunnelOutcome {
     Failed,
 }
 
-/// What the tunnel-opening request says. `Debug` shows cookie names only.
+/// What the tunnel-opening request says. `Debug` shows cookie names only;
+/// the cookie is zeroed when it is dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TunnelRequest {
     /// Host name, as sent in `Host` (with `:port` added when not 443).
@@ -285,6 +310,14 @@ pub struct TunnelRequest {
     /// no header).
     pub cookie: String,
 }
+
+impl Drop for TunnelRequest {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.cookie);
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for TunnelRequest {}
 
 impl TunnelRequest {
     /// The request head, byte for byte as OpenConnect writes it.
@@ -348,7 +381,8 @@ impl TunnelRequest {
 }
 
 /// Splits a `Host` header value into host and port (443 when absent);
-/// IPv6 literals are in brackets. `None` for an empty host or a bad port.
+/// IPv6 literals are in brackets. `None` for an empty host, a bad port, or
+/// a colon in a host outside brackets (it would not read back the same).
 fn split_host_port(v: &str) -> Option<(&str, u16)> {
     let (host, port) = if v.starts_with('[') {
         let close = v.find(']')?;
@@ -364,7 +398,7 @@ fn split_host_port(v: &str) -> Option<(&str, u16)> {
             None => (v, None),
         }
     };
-    if host.is_empty() {
+    if host.is_empty() || (!host.starts_with('[') && host.contains(':')) {
         return None;
     }
     let port = match port {
@@ -448,11 +482,8 @@ mod tests {
             ("[2001:db8::1]", 443),
             ("[::1]", 10443),
         ] {
-            let r = TunnelRequest {
-                host: host.into(),
-                port,
-                ..example()
-            };
+            let mut r = example();
+            (r.host, r.port) = (host.into(), port);
             let head = RequestHead::parse(&r.to_bytes()).unwrap();
             assert_eq!(TunnelRequest::from_head(&head).unwrap(), r);
         }
@@ -460,7 +491,9 @@ mod tests {
         let logout = RequestHead::parse(&r.logout_bytes()).unwrap();
         assert!(logout.is_logout_request());
         assert!(TunnelRequest::from_head(&logout).is_err());
-        for bad in ["", ":443", "h:x", "[::1", "[::1]x"] {
+        // ":[18]::443" (from the http_heads fuzz target) was read as host
+        // ":[18]:", which wrote a Host header that did not read back.
+        for bad in ["", ":443", "h:x", "[::1", "[::1]x", ":[18]::443", "a:b:443"] {
             let raw = alloc::format!("POST {TUNNEL_PATH} HTTP/1.1\r\nHost: {bad}\r\n\r\n");
             let head = RequestHead::parse(raw.as_bytes()).unwrap();
             assert!(TunnelRequest::from_head(&head).is_err(), "{bad}");
@@ -488,6 +521,17 @@ mod tests {
         assert!(!text.contains("1650000000"), "{text}");
         assert!(text.contains("DSID=…") && text.contains("DSFirstAccess=…"));
         assert!(text.contains("vpn.example.com"));
+        // A bare piece is a DSID value (spec §2.1): hidden whole. Found by
+        // the http_heads fuzz target.
+        let raw = b"POST / HTTP/1.1\r\nCookie: 0123456789abcdef; a=b\r\n\r\n";
+        let text = format!("{:?}", RequestHead::parse(raw).unwrap());
+        assert!(!text.contains("0123456789abcdef"), "{text}");
+        assert!(text.contains("[\"…\", \"a=…\"]"), "{text}");
+        // Set-Cookie values of a response (and of a request) are hidden too.
+        let raw = b"HTTP/1.1 302 Found\r\nSet-Cookie: DSID=fedcba9876543210; path=/; secure\r\nSet-Cookie: 0011223344556677\r\n\r\n";
+        let text = format!("{:?}", ResponseHead::parse(raw).unwrap());
+        assert!(!text.contains("fedcba9876543210") && !text.contains("0011223344556677"));
+        assert!(text.contains("DSID=…") && text.contains("302"), "{text}");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
 use nom::Parser;
 use nom::bytes::complete::take;
 use nom::number::complete::{be_u16, be_u32};
@@ -162,7 +164,8 @@ impl KmpHeader {
 }
 
 /// A whole KMP message. `Debug` hides the payload of 301 and 302
-/// messages, which carry ESP keys.
+/// messages, which carry ESP keys, and that payload is zeroed when the
+/// message is dropped.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct KmpMessage {
     /// The header (its `length` equals `payload.len()`).
@@ -173,7 +176,7 @@ pub struct KmpMessage {
 
 impl fmt::Debug for KmpMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secret = matches!(self.header.kmp_type, KmpType::CONFIG | KmpType::ESP_KEYS);
+        let secret = self.carries_secrets();
         f.debug_struct("KmpMessage")
             .field("header", &self.header)
             .field(
@@ -186,6 +189,23 @@ impl fmt::Debug for KmpMessage {
             .finish()
     }
 }
+
+impl KmpMessage {
+    /// Whether the payload carries ESP secrets (a 301 or 302).
+    fn carries_secrets(&self) -> bool {
+        matches!(self.header.kmp_type, KmpType::CONFIG | KmpType::ESP_KEYS)
+    }
+}
+
+impl Drop for KmpMessage {
+    fn drop(&mut self) {
+        if self.carries_secrets() {
+            self.payload.zeroize();
+        }
+    }
+}
+
+impl ZeroizeOnDrop for KmpMessage {}
 
 impl KmpMessage {
     /// A message of `kmp_type` from `sender` carrying `payload`.

@@ -2,9 +2,12 @@
 //! `-u`, the password from standard input (used once), `--authgroup`,
 //! `--form-entry FORM:FIELD=VALUE`, `--non-inter`.
 
+use zeroize::{Zeroize, Zeroizing};
+
 use super::form::Choice;
 
-/// A `--form-entry FORM:FIELD=VALUE`.
+/// A `--form-entry FORM:FIELD=VALUE`. The value may be a secret (a
+/// password given this way): it is zeroed when the entry is dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormEntry {
     /// The form's name or id.
@@ -13,6 +16,12 @@ pub struct FormEntry {
     pub field: String,
     /// The value.
     pub value: String,
+}
+
+impl Drop for FormEntry {
+    fn drop(&mut self) {
+        self.value.zeroize();
+    }
 }
 
 impl std::str::FromStr for FormEntry {
@@ -35,13 +44,14 @@ impl std::str::FromStr for FormEntry {
     }
 }
 
-/// The non-interactive answers.
+/// The non-interactive answers. `Debug` hides the password and the token
+/// codes, and both are zeroed when dropped.
 #[derive(Clone, Default)]
 pub struct Answers {
     /// `-u/--user`.
     pub user: Option<String>,
     /// The password (`--passwd-on-stdin`), used for the first password field only.
-    pub password: Option<String>,
+    pub password: Option<Zeroizing<String>>,
     /// `--authgroup`: the realm and the role.
     pub authgroup: Option<String>,
     /// `--form-entry`.
@@ -53,7 +63,7 @@ pub struct Answers {
     /// Software-token codes to fill token fields with, in order (the
     /// current and the next one, auth.md §6.1); when used up, token
     /// fields are asked like passwords.
-    pub token_codes: Vec<String>,
+    pub token_codes: Zeroizing<Vec<String>>,
     /// Called with the index (into the original `token_codes`) of each
     /// code as it is put into a form, before the form is sent: HOTP
     /// counters are saved here (OpenConnect writes its token file back
@@ -123,6 +133,22 @@ mod tests {
         assert_eq!(match_choice(&cs, "st").unwrap().value, "2");
         assert!(match_choice(&cs, "user").is_none(), "ambiguous prefix");
         assert!(match_choice(&cs, "x").is_none());
+    }
+
+    #[test]
+    fn debug_hides_the_password_and_codes() {
+        let a = Answers {
+            user: Some("alice".into()),
+            password: Some(String::from("hunter2-secret").into()),
+            token_codes: vec!["918273".to_string()].into(),
+            form_entries: vec!["frmLogin:password=entry-secret".parse().unwrap()],
+            ..Default::default()
+        };
+        let shown = format!("{a:?}");
+        assert!(shown.contains("alice"), "{shown}");
+        for secret in ["hunter2", "918273", "entry-secret"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use std::io::BufRead;
 
+use zeroize::Zeroizing;
+
 use super::answers::Answers;
 use super::args::AuthArgs;
 use super::flow::Success;
@@ -66,13 +68,15 @@ fn tls_options(args: &ConnectArgs) -> anyhow::Result<TlsOptions> {
 /// `stdin` with `--passwd-on-stdin`).
 pub fn answers(a: &AuthArgs, stdin: &mut dyn BufRead) -> anyhow::Result<Answers> {
     let password = if a.passwd_on_stdin {
-        let mut line = String::new();
+        let mut line = Zeroizing::new(String::new());
         stdin.read_line(&mut line)?;
-        Some(line.trim_end_matches(['\r', '\n']).to_string())
+        Some(Zeroizing::new(
+            line.trim_end_matches(['\r', '\n']).to_string(),
+        ))
     } else {
         None
     };
-    let token_codes = token_codes(a, now_secs())?;
+    let token_codes = Zeroizing::new(token_codes(a, now_secs())?);
     Ok(Answers {
         token_used: hotp_file_hook(a)?,
         token_codes,
@@ -190,7 +194,7 @@ pub async fn before_connect(args: &mut ConnectArgs) -> anyhow::Result<Option<u8>
                 reveal: args.reveal_secrets,
             }),
     };
-    let success = login(&setup, &tls, answers, &mut super::prompt::Terminal).await?;
+    let mut success = login(&setup, &tls, answers, &mut super::prompt::Terminal).await?;
     if args.authenticate {
         let host = setup.url.host_str().unwrap_or_default().to_string();
         let port = setup.url.port_or_known_default().unwrap_or(443);
@@ -213,7 +217,7 @@ pub async fn before_connect(args: &mut ConnectArgs) -> anyhow::Result<Option<u8>
             return Ok(Some(0));
         }
     }
-    args.cookie = Some(success.jar);
+    args.cookie = Some(std::mem::take(&mut success.jar));
     Ok(None)
 }
 
@@ -281,7 +285,7 @@ mod tests {
         };
         let mut input: &[u8] = b"s3cret\r\nmore\n";
         let ans = answers(&a, &mut input).unwrap();
-        assert_eq!(ans.password.as_deref(), Some("s3cret"));
+        assert_eq!(ans.password.as_deref().map(String::as_str), Some("s3cret"));
         assert!(!format!("{ans:?}").contains("s3cret"));
     }
 }

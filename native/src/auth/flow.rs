@@ -68,7 +68,8 @@ pub struct Question {
     pub kind: QuestionKind,
 }
 
-/// The login succeeded.
+/// The login succeeded. `Debug` shows the URL only; the cookie strings
+/// are zeroed when it is dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Success {
     /// OpenConnect's cookie string (`DSID=…; DSFirst=…`).
@@ -77,6 +78,13 @@ pub struct Success {
     pub jar: String,
     /// The URL the login ended on.
     pub url: Url,
+}
+
+impl Drop for Success {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.cookie);
+        zeroize::Zeroize::zeroize(&mut self.jar);
+    }
 }
 
 impl std::fmt::Debug for Success {
@@ -551,7 +559,7 @@ impl Login {
                     && let Some(p) = &self.answers.password
                 {
                     self.password_used = true;
-                    return Ok(Some(p.clone()));
+                    return Ok(Some(String::clone(p)));
                 }
                 let _ = page_error;
                 questions.push(ask(QuestionKind::Password));

@@ -10,7 +10,7 @@ const LOGIN_CGI: &str = "https://gw.test/dana-na/auth/url_default/login.cgi";
 fn answers() -> Answers {
     Answers {
         user: Some("test".into()),
-        password: Some("test".into()),
+        password: Some(String::from("test").into()),
         non_inter: true,
         ..Default::default()
     }
@@ -515,7 +515,7 @@ fn errors_and_dsid_first() {
 fn software_token_fills_token_fields_then_asks() {
     // Second password of frmLogin (case 3 of auth.md §12.3).
     let a = Answers {
-        token_codes: vec!["123456".into(), "234567".into()],
+        token_codes: vec!["123456".into(), "234567".into()].into(),
         ..answers()
     };
     let mut page_html = login_page(&[]);

@@ -3,10 +3,19 @@
 //! ignored; an empty value deletes; a new value replaces in place; the jar
 //! is emptied when a redirect goes to another host or port.
 
-/// Cookies in the order they were first set.
+use zeroize::Zeroize;
+
+/// Cookies in the order they were first set. Values are zeroed when they
+/// are replaced or deleted and when the jar is dropped.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct CookieJar {
     cookies: Vec<(String, String)>,
+}
+
+impl Drop for CookieJar {
+    fn drop(&mut self) {
+        self.clear();
+    }
 }
 
 impl std::fmt::Debug for CookieJar {
@@ -40,8 +49,14 @@ impl CookieJar {
     /// Sets (or, with an empty value, deletes) a cookie.
     pub fn set(&mut self, name: &str, value: &str) {
         if value.is_empty() {
+            for (n, v) in self.cookies.iter_mut() {
+                if n == name {
+                    v.zeroize();
+                }
+            }
             self.cookies.retain(|(n, _)| n != name);
         } else if let Some(slot) = self.cookies.iter_mut().find(|(n, _)| n == name) {
+            slot.1.zeroize();
             slot.1 = value.to_string();
         } else {
             self.cookies.push((name.to_string(), value.to_string()));
@@ -56,8 +71,11 @@ impl CookieJar {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Empties the jar.
+    /// Empties the jar (values zeroed).
     pub fn clear(&mut self) {
+        for (_, v) in self.cookies.iter_mut() {
+            v.zeroize();
+        }
         self.cookies.clear();
     }
 

@@ -95,7 +95,8 @@ pub fn read_answer(r: &mut dyn BufRead) -> anyhow::Result<TnccAnswer> {
         if l.is_empty() {
             return Ok(TnccAnswer { preauth, interval });
         }
-        tracing::debug!("Host Checker program: unexpected line {l:?}");
+        // Trace only: the line may carry a cookie.
+        tracing::trace!("Host Checker program: unexpected line {l:?}");
     }
     anyhow::bail!("the Host Checker program's answer does not end")
 }

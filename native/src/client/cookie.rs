@@ -6,6 +6,8 @@
 
 use std::io::BufRead;
 
+use zeroize::Zeroizing;
+
 /// Errors obtaining the cookie.
 #[derive(Debug, thiserror::Error)]
 pub enum CookieError {
@@ -27,10 +29,12 @@ pub fn obtain(
     from_stdin: bool,
     stdin: &mut dyn BufRead,
 ) -> Result<String, CookieError> {
+    // The raw string is zeroed once normalised; the caller holds the
+    // normalised copy for the session (it is needed to reconnect).
     let raw = match (arg, from_stdin) {
-        (Some(c), _) => c.to_string(),
+        (Some(c), _) => Zeroizing::new(c.to_string()),
         (None, true) => {
-            let mut line = String::new();
+            let mut line = Zeroizing::new(String::new());
             stdin.read_line(&mut line)?;
             line
         }

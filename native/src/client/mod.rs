@@ -17,4 +17,6 @@ pub mod target;
 #[cfg(test)]
 mod driver_tests;
 #[cfg(test)]
+mod log_secrets_tests;
+#[cfg(test)]
 mod test_gateway;

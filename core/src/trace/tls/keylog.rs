@@ -155,8 +155,9 @@ enum Line {
     Blank,
 }
 
-/// A secret from the key log. Its `Debug` output never shows the bytes.
-#[derive(Clone, PartialEq, Eq)]
+/// A secret from the key log. Its `Debug` output never shows the bytes;
+/// they are zeroed when it is dropped.
+#[derive(Clone, PartialEq, Eq, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 struct Secret(Vec<u8>);
 
 impl fmt::Debug for Secret {
