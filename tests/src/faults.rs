@@ -224,6 +224,24 @@ pub fn iperf_intervals(out: &str) -> Vec<f64> {
         .collect()
 }
 
+/// Starts an iperf3 server (port 5201) in the gateway namespace; it
+/// listens on the gateway's tunnel address too.
+pub fn iperf_server(net: &mut NetPair) -> Proc {
+    let gw_ns = net.gw.clone();
+    let mut server = net.spawn(
+        &gw_ns,
+        "iperf3-server",
+        &["iperf3", "-s", "-p", "5201", "--forceflush"],
+        None,
+    );
+    assert!(
+        server.wait_for("Server listening", Duration::from_secs(10)),
+        "{}",
+        server.output()
+    );
+    server
+}
+
 /// A vpnc-script wrapper that appends `reason=$reason` to a file, then
 /// runs Debian's vpnc-script. Returns (script, record file).
 pub fn recording_script(net: &NetPair) -> (PathBuf, PathBuf) {

@@ -7,25 +7,8 @@
 
 use oncp_tests::faults::*;
 use oncp_tests::impair::{Impairment, impair};
-use oncp_tests::netns::{NetPair, Proc, is_root};
+use oncp_tests::netns::{NetPair, is_root};
 use std::time::Duration;
-
-/// iperf3 server in the gateway namespace, on the gateway's tunnel address.
-fn iperf_server(net: &mut NetPair) -> Proc {
-    let gw_ns = net.gw.clone();
-    let mut server = net.spawn(
-        &gw_ns,
-        "iperf3-server",
-        &["iperf3", "-s", "-p", "5201", "--forceflush"],
-        None,
-    );
-    assert!(
-        server.wait_for("Server listening", Duration::from_secs(10)),
-        "{}",
-        server.output()
-    );
-    server
-}
 
 /// Runs iperf3 (TCP, client → gateway through the tunnel) for `secs`
 /// seconds with 1 s reports; returns (success, output).

@@ -9,9 +9,10 @@ use oncp_tests::faults::*;
 use oncp_tests::netns::{NetPair, is_root};
 use std::time::{Duration, Instant};
 
-/// Scenario 1. While ping runs every 100 ms, SIGUSR1 makes the gateway
+/// Scenario 1. While ping runs every 100 ms and iperf3 pushes TCP, SIGUSR1 makes the gateway
 /// close the tunnel's TLS connection without a word. The client must
-/// reconnect with the same cookie within 5 s, the ping must resume, the
+/// reconnect with the same cookie within 5 s, the ping must resume (and
+/// the TCP transfer inside the tunnel carry on to its end), the
 /// TUN device (same ifindex) and its routes must stay, and the
 /// vpnc-script must be called with reason=attempt-reconnect then
 /// reason=reconnect (never disconnect/connect again).
@@ -29,11 +30,33 @@ fn tls_dropped_mid_transfer_reconnects_with_the_same_cookie() {
     assert!(routes.contains("10.79.0.0/24"), "routes: {routes}");
     assert_eq!(fresh_counters(&gw)["cookie_attempts"], 1);
 
+    let _server = iperf_server(&mut net);
     let cl_ns = net.client.clone();
     let mut pinger = net.spawn(
         &cl_ns,
         "ping",
         &["ping", "-D", "-i", "0.1", "-w", "9", "-W", "1", TUNNEL_GW],
+        None,
+    );
+    let mut transfer = net.spawn(
+        &cl_ns,
+        "iperf3",
+        &[
+            "iperf3",
+            "-c",
+            TUNNEL_GW,
+            "-p",
+            "5201",
+            "-t",
+            "8",
+            "-i",
+            "1",
+            "-f",
+            "m",
+            "-b",
+            "20M",
+            "--forceflush",
+        ],
         None,
     );
     std::thread::sleep(Duration::from_secs(2));
@@ -63,6 +86,19 @@ fn tls_dropped_mid_transfer_reconnects_with_the_same_cookie() {
         gw.proc.output()
     );
     assert!(gap < 5.0, "traffic stalled {gap:.2} s");
+    let status = transfer.wait_exit(Duration::from_secs(20));
+    let rates = iperf_intervals(&transfer.output());
+    eprintln!("FIGURE reconnect: iperf3 Mbit/s per second across the drop {rates:?}");
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "the TCP transfer did not survive the reconnect:\n{}",
+        transfer.output()
+    );
+    assert!(
+        rates.len() >= 8 && rates[rates.len() - 2..].iter().all(|r| *r > 0.0),
+        "the TCP transfer did not resume: {rates:?}"
+    );
     assert!(
         after.len() >= 20,
         "traffic did not resume: {}",
