@@ -176,3 +176,47 @@ test('analyser decodes oc-esp like oncp decode --json', { skip: !enabled && 'set
   await page.screenshot({ path: shot });
   console.log(`screenshot: ${shot}`);
 });
+
+test('a pcapng with embedded secrets, dropped on the page, decodes without a key log', { skip: !enabled && 'set ONCP_BROWSER_TEST=1' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oncp-pcapng-'));
+  try {
+    const pcapng = join(dir, 'oc-esp-dsb.pcapng');
+    execFileSync('editcap', ['--inject-secrets', `tls,${keys}`, pcap, pcapng]);
+    const events = execFileSync(oncpBin, ['decode', '--json', pcapng])
+      .toString().trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(events.some((e) => e.summary.startsWith('decryption secrets block')));
+    const echoes = events.filter((e) => e.layer === 'inner' && /echo reply/.test(e.summary));
+    assert.ok(echoes.length > 0, 'oncp decode decrypts the pcapng with its embedded secrets');
+
+    await page.goto(url);
+    const b64 = readFileSync(pcapng).toString('base64');
+    const dt = await page.evaluateHandle((data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const t = new DataTransfer();
+      t.items.add(new File([bytes], 'oc-esp-dsb.pcapng'));
+      return t;
+    }, b64);
+    await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
+    await page.waitForSelector('#status[data-state=done]', { timeout: 60_000 });
+    assert.equal(await page.textContent('#event-count'), events.length.toLocaleString('en'));
+    assert.equal(await page.textContent('#config-panel dd[data-key=address]'),
+      field(events.find((e) => e.summary.startsWith('KMP 301')), 'address'));
+
+    // The replies, and the bytes of the first: an Enhanced Packet Block (28-byte header dimmed).
+    await page.fill('#text-filter', 'echo reply');
+    await page.press('#text-filter', 'Enter');
+    await waitForRows(echoes.length);
+    assert.deepEqual(await page.$$eval('#list-rows .row .c-summary', (s) => s.map((x) => x.textContent)),
+      echoes.map((e) => e.summary));
+    await page.click('#list-rows .row');
+    await page.waitForFunction((s) => document.querySelector('#detail-fields h3')?.textContent === s
+      && document.getElementById('hex').textContent.length > 0, echoes[0].summary);
+    const hex = await page.textContent('#hex');
+    const dumped = hex.split('\n').filter(Boolean).map((l) => l.slice(10, 10 + 49).replace(/\s+/g, '')).join('');
+    assert.equal(dumped, readFileSync(pcapng).subarray(echoes[0].source.start, echoes[0].source.end).toString('hex'));
+    const header = await page.$$eval('#hex .hdr', (s) => s.map((x) => x.textContent).join('').replace(/\s+/g, ''));
+    assert.equal(header.length / 2, 28);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
