@@ -187,6 +187,23 @@ mod tests {
     }
 
     #[test]
+    fn key_holders_zeroize_on_drop() {
+        fn zeroed_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        zeroed_on_drop::<EspKeys>();
+        zeroed_on_drop::<EspSettings>();
+        zeroed_on_drop::<Config>();
+        zeroed_on_drop::<KmpMessage>();
+        zeroed_on_drop::<crate::wire::http::TunnelRequest>();
+        zeroed_on_drop::<crate::esp::SaParams>();
+        let mut k = EspKeys {
+            spi: 7,
+            secrets: [0xa5; 64],
+        };
+        k.zeroize();
+        assert_eq!((k.spi, k.secrets), (0, [0; 64]));
+    }
+
+    #[test]
     fn missing_secret_is_named() {
         let mut p = Vec::new();
         emit_groups(&[Group::new(7).with(1, &[1, 2, 3, 4])], &mut p);
