@@ -28,11 +28,12 @@ async function captureFormat(file) {
   return null;
 }
 
-async function addFiles(files) {
+/** Takes picked or dropped files: captures by their magic number (or all of them, from the capture input), key logs otherwise. */
+async function addFiles(files, asCapture = false) {
   let capture = null;
   const keylogs = [];
   for (const f of files) {
-    if (await captureFormat(f)) capture = f; else keylogs.push(f);
+    if (asCapture || await captureFormat(f)) capture = f; else keylogs.push(f);
   }
   if (capture) { state.capture = capture; state.format = await captureFormat(capture); }
   if (keylogs.length) state.keylogs = keylogs;
@@ -49,7 +50,7 @@ function showFiles() {
   $('files').title = $('files').textContent;
 }
 
-$('capture-input').addEventListener('change', (e) => { if (e.target.files.length) addFiles([...e.target.files]); e.target.value = ''; });
+$('capture-input').addEventListener('change', (e) => { if (e.target.files.length) addFiles([...e.target.files], true); e.target.value = ''; });
 $('keylog-input').addEventListener('change', (e) => { if (e.target.files.length) addFiles([...e.target.files]); e.target.value = ''; });
 let dragDepth = 0;
 window.addEventListener('dragenter', (e) => { e.preventDefault(); dragDepth++; document.body.classList.add('dragging'); });
@@ -122,7 +123,8 @@ function onWorker(m) {
       updateChipCounts();
       $('progress').hidden = true;
       const mbs = m.bytes / 1e6 / Math.max(m.ms / 1000, 1e-3);
-      setStatus('done', `${m.events.toLocaleString('en')} events from ${m.packets.toLocaleString('en')} packets in ${(m.ms / 1000).toFixed(2)} s (${mbs.toFixed(1)} MB/s)`);
+      const speed = m.bytes >= 1e6 ? ` (${mbs.toFixed(1)} MB/s)` : '';
+      setStatus('done', `${m.events.toLocaleString('en')} events from ${m.packets.toLocaleString('en')} packets in ${(m.ms / 1000).toFixed(2)} s${speed}`);
       if (list.selected < 0 && list.count) list.select(list.view[0]);
       break;
     }

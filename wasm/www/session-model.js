@@ -49,7 +49,7 @@ export class SessionModel {
     const f = fieldMap(e);
     if (f.error !== undefined) {
       this.errors++;
-      this.note(e, index, 'error', `${e.layer}: ${f.error}`);
+      this.note(e, index, 'error', String(f.error));
     }
     switch (e.layer) {
       case 'tcp': this.tcp(e, f, index); break;

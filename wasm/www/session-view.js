@@ -39,7 +39,7 @@ export function bytes(n) {
 /** Renders a snapshot; `rel(time_us)` formats times, `jump(index)` selects an event. */
 export function renderSession(s, rel, jump) {
   const gw = document.getElementById('gateway-panel');
-  if (s.gateway || s.hostname) {
+  if (s.gateway || s.hostname || s.errors) {
     body(gw, kv([
       ['Server', s.gateway?.server, 'server'],
       ['Host', s.gateway?.host, 'host'],
