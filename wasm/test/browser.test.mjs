@@ -145,6 +145,10 @@ test('analyser decodes oc-esp like oncp decode --json', { skip: !enabled && 'set
   const ev = replies[0];
   await page.waitForSelector('#detail-table tr[data-field=icmp_seq]');
   assert.equal(await page.textContent('#detail-fields h3'), ev.summary);
+  // The worker's stored event, rebuilt for the detail pane, is the event oncp decode printed.
+  const { index, ...detail } = await page.evaluate(() => window.oncpAnalyser.state.detail);
+  assert.equal(index, native.indexOf(ev));
+  assert.deepEqual(detail, ev);
   assert.equal(await page.textContent('#detail-table tr[data-field=src] td:last-child'), field(ev, 'src'));
   await page.waitForFunction(() => document.getElementById('hex').textContent.length > 0);
   const hex = await page.textContent('#hex');

@@ -129,7 +129,7 @@ function onWorker(m) {
       break;
     }
     case 'detail':
-      if (m.seq === state.detailSeq) renderDetail(m.event);
+      if (m.seq === state.detailSeq) { state.detail = m.event; renderDetail(m.event); }
       break;
     case 'error':
       setStatus('error', m.message);

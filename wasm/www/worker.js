@@ -1,5 +1,5 @@
 // The decoding worker: reads the capture File in chunks, feeds the wasm
-// Decoder, keeps every event (its JSON line, for the detail pane and text
+// Decoder, keeps every event (compactly, for the detail pane and text
 // search) and sends the page compact rows, the session model and progress.
 // The page never holds the capture's bytes: it slices the File on demand.
 import init, { Decoder } from '../pkg/web/oncp_wasm.js';
