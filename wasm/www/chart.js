@@ -1,5 +1,6 @@
 // The throughput chart: tunnelled IP bytes per transport and direction over
-// time, drawn on a canvas from the session snapshot's bins.
+// time (client → server above the axis, server → client below), drawn on a
+// canvas from the session snapshot's bins.
 const COLORS = ['#ff8aa8', '#f0b35a', '#6cc3ff', '#5ad19a'];
 
 function niceStep(max, ticks) {
@@ -54,17 +55,24 @@ export function drawChart(canvas, throughput, t0) {
   let max = 0;
   for (let i = 0; i < n; i++) for (let s = 0; s < 4; s++) max = Math.max(max, (bins[i * 5 + 1 + s] * 8) / binUs);
   max = max || 1;
-  const step = niceStep(max, 4);
+  // Client → server above the axis, server → client mirrored below it.
+  const step = niceStep(max, 2);
   const top = Math.ceil(max / step) * step;
   const x = (t) => pad.l + ((t - t0) / span) * pw;
-  const y = (v) => pad.t + ph - (v / top) * ph;
+  const y = (v) => pad.t + ph / 2 - (v / top) * (ph / 2);
   g.strokeStyle = '#263241';
   g.lineWidth = 1;
   g.textAlign = 'right';
-  for (let v = 0; v <= top + 1e-9; v += step) {
-    g.beginPath(); g.moveTo(pad.l, Math.round(y(v)) + 0.5); g.lineTo(w - pad.r, Math.round(y(v)) + 0.5); g.stroke();
-    g.fillText(v >= 10 ? v.toFixed(0) : v.toPrecision(2), pad.l - 4, y(v) + 3);
+  for (let v = -top; v <= top + 1e-9; v += step) {
+    const yy = Math.round(y(v)) + 0.5;
+    g.strokeStyle = Math.abs(v) < 1e-9 ? '#3a4a5e' : '#263241';
+    g.beginPath(); g.moveTo(pad.l, yy); g.lineTo(w - pad.r, yy); g.stroke();
+    const a = Math.abs(v);
+    g.fillText(a >= 10 ? a.toFixed(0) : +a.toPrecision(2), pad.l - 4, y(v) + 3);
   }
+  g.textAlign = 'left';
+  g.fillText('▲ client → server', pad.l + 4, pad.t + 9);
+  g.fillText('▼ server → client', pad.l + 4, pad.t + ph - 3);
   const tStep = niceStep(span / 1e6, 5);
   g.textAlign = 'center';
   for (let s = 0; s <= span / 1e6 + 1e-9; s += tStep) {
@@ -81,7 +89,7 @@ export function drawChart(canvas, throughput, t0) {
     let prevEnd = null;
     for (let i = 0; i < n; i++) {
       const t = bins[i * 5];
-      const v = (bins[i * 5 + 1 + s] * 8) / binUs;
+      const v = ((s % 2 ? -1 : 1) * bins[i * 5 + 1 + s] * 8) / binUs;
       if (prevEnd === null) g.moveTo(x(t), y(0));
       else if (t > prevEnd) { g.lineTo(x(prevEnd), y(0)); g.lineTo(x(t), y(0)); }
       g.lineTo(x(t), y(v));
