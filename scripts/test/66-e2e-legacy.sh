@@ -9,7 +9,9 @@ cd "$(dirname "$0")/../.."
 cargo build -p oncp --no-default-features
 # The rustls-only binary: no OpenSSL linked, and the legacy options say why
 # they cannot work.
-if ldd target/debug/oncp | grep -q libssl; then
+# (ldd's output is taken first: `ldd | grep -q` under pipefail fails at
+# random when grep exits before ldd has written everything.)
+if grep -q libssl <<<"$(ldd target/debug/oncp)"; then
     echo "66-e2e-legacy: the --no-default-features binary links OpenSSL" >&2
     exit 1
 fi
@@ -19,7 +21,10 @@ if out=$(target/debug/oncp gateway --legacy-tls --echo --listen 127.0.0.1:0 2>&1
 fi
 grep -q "built without the legacy-tls feature" <<<"$out" || { echo "$out" >&2; exit 1; }
 cargo build -p oncp
-ldd target/debug/oncp | grep -q libssl
+grep -q libssl <<<"$(ldd target/debug/oncp)" || {
+    echo "66-e2e-legacy: the default binary does not link OpenSSL" >&2
+    exit 1
+}
 if [ "$(id -u)" != 0 ]; then
     echo "66-e2e-legacy: needs root (network namespaces, TUN); e2e skipped"
     exit 0
