@@ -47,31 +47,12 @@ async fn oc_cmdline(fake: &FakeJuniper, extra: &[&str]) -> Run {
 }
 
 async fn run_oncp(args: Vec<String>, input: &str) -> Run {
-    let input = input.to_string();
-    tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(oncp_bin())
-            .arg("connect")
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn oncp");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        Run {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
+    let mut argv = vec![
+        oncp_bin().to_string_lossy().into_owned(),
+        "connect".to_owned(),
+    ];
+    argv.extend(args);
+    run_program(argv, input).await
 }
 
 #[track_caller]
