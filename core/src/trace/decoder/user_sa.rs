@@ -13,6 +13,7 @@ use thiserror::Error;
 
 use crate::esp::{Cipher, Integrity, SaParams};
 use crate::trace::Direction;
+use crate::trace::tls::decode_hex;
 
 /// An ESP SA supplied by the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,17 +99,11 @@ fn parse_spi(text: &str) -> Option<u32> {
     }
 }
 
-/// Fills `out` from exactly `2 * out.len()` hex digits.
+/// Fills `out` from exactly `2 * out.len()` hex digits (an optional `0x`
+/// prefix allowed).
 fn decode_hex_into(text: &str, out: &mut [u8]) -> Option<()> {
-    let text = text.strip_prefix("0x").unwrap_or(text).as_bytes();
-    if text.len() != out.len() * 2 {
-        return None;
-    }
-    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
-        let digits = core::str::from_utf8(pair).ok()?;
-        *byte = u8::from_str_radix(digits, 16).ok()?;
-    }
-    Some(())
+    let bytes = decode_hex(text.strip_prefix("0x").unwrap_or(text))?;
+    (bytes.len() == out.len()).then(|| out.copy_from_slice(&bytes))
 }
 
 #[cfg(test)]

@@ -333,7 +333,8 @@ impl KeyLog {
     }
 }
 
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
+/// Bytes from an even number of hex digits (either case), or `None`.
+pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
     if !bytes.len().is_multiple_of(2) {
         return None;

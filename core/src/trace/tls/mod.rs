@@ -63,6 +63,7 @@ pub use error::{CannotDecrypt, TlsError};
 pub use event::{Alert, TlsEvent, TlsEventKind};
 pub use handshake::{MAX_PARSED_HANDSHAKE, handshake_type_name};
 pub use hello::{ClientHello, ServerHello};
+pub(crate) use keylog::decode_hex;
 pub use keylog::{KeyLog, KeyLogError, KeyLogReport, MAX_KEYLOG_LINE, SecretLabel};
 pub use record::{MAX_RECORD_LEN, RECORD_HEADER_LEN, looks_like_client_hello};
 pub use suite::{CipherSuite, ProtocolVersion};
