@@ -6,3 +6,4 @@ pub mod fake_juniper;
 pub mod faults;
 pub mod impair;
 pub mod netns;
+pub mod testdata;

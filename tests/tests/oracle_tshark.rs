@@ -7,22 +7,12 @@
 //!
 //! Needs `tshark` (installed by the test script); fails when it is missing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use oncp::cli::decode::{DecodeArgs, decode};
+use oncp_tests::testdata::traces;
 use serde_json::Value;
-
-fn traces() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-        .collect();
-    v.sort();
-    v
-}
 
 fn our_events(capture: &Path) -> Vec<Value> {
     let args = DecodeArgs {

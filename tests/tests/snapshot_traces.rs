@@ -2,20 +2,10 @@
 //! (text rendering, secrets redacted): any change in what the decoder
 //! shows for a real session shows up as a snapshot diff.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use oncp::cli::decode::{DecodeArgs, decode};
-
-fn traces() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-        .collect();
-    v.sort();
-    v
-}
+use oncp_tests::testdata::traces;
 
 fn decode_text(capture: &Path, json: bool) -> (String, u64) {
     let args = DecodeArgs {

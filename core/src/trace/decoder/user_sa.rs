@@ -174,9 +174,6 @@ mod tests {
     }
 
     fn hex_bytes(text: &str) -> alloc::vec::Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
+        decode_hex(text).unwrap()
     }
 }
