@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod client;
 pub mod demo;
+pub mod esp_socket;
 pub mod gateway;
 pub mod logging;
 pub mod netcfg;

@@ -9,7 +9,7 @@ pub mod ping;
 use crate::client::clock::Clock;
 use crate::client::driver::{Control, Driver, DriverEvent, DriverOptions};
 use crate::client::netsetup::NetSetup;
-use crate::client::os_rng::OsRng;
+use crate::client::os_rng::BufferedOsRng;
 use crate::client::outcome::Outcome;
 use crate::client::report::describe_config;
 use crate::gateway::{GatewayConfig, serve};
@@ -71,7 +71,7 @@ pub async fn run_userspace(count: u32) -> anyhow::Result<DemoReport> {
     let mut opts = ClientOptions::new(&host, &format!("DSID={dsid}"));
     opts.port = gw.tls_addr.port();
     let clock = Clock::new();
-    let session = ClientSession::new(opts, Box::new(OsRng), clock.now());
+    let session = ClientSession::new(opts, Box::new(BufferedOsRng::new()), clock.now());
     let (to_tunnel, from_user) = mpsc::channel(64);
     let (to_user, mut from_tunnel) = mpsc::channel(64);
     let (obs_tx, mut events) = mpsc::unbounded_channel();

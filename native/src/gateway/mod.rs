@@ -278,6 +278,10 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
     let esp_socket =
         Arc::new(UdpSocket::bind(SocketAddr::new(tls_addr.ip(), config.esp_port)).await?);
     let esp_addr = esp_socket.local_addr()?;
+    match crate::esp_socket::enlarge_buffers(&*esp_socket) {
+        Ok(sizes) => tracing::debug!("ESP socket buffers: {sizes:?}"),
+        Err(e) => tracing::debug!("ESP socket buffers: {e}"),
+    }
     let cookies = CookieStore::new(config.pool);
     for d in &config.dsids {
         cookies.insert(d, "preissued");

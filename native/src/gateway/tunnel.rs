@@ -36,7 +36,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     let mut session = GatewaySession::new(
         session_cfg,
         Box::new(move |_dsid: &str| accepted),
-        Box::new(crate::client::os_rng::OsRng),
+        Box::new(crate::client::os_rng::BufferedOsRng::new()),
         now(),
     );
     let (mut rd, mut wr) = tokio::io::split(stream);

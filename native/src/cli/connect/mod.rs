@@ -14,7 +14,7 @@ use crate::client::clock::Clock;
 use crate::client::cookie;
 use crate::client::driver::{Control, DEFAULT_MTU, Driver, DriverEvent, DriverOptions};
 use crate::client::netsetup::{NetSetup, SetupContext};
-use crate::client::os_rng::OsRng;
+use crate::client::os_rng::BufferedOsRng;
 use crate::client::packet_capture::PacketCapture;
 use crate::client::target::Target;
 use crate::tls::client::{TlsClient, TlsOptions};
@@ -230,7 +230,7 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
     tracing::info!("TUN device {}", tun.name());
 
     let clock = Clock::new();
-    let session = ClientSession::new(p.session, Box::new(OsRng), clock.now());
+    let session = ClientSession::new(p.session, Box::new(BufferedOsRng::new()), clock.now());
     let (control_tx, control_rx) = mpsc::channel(4);
     tokio::spawn(forward_signals(control_tx));
     let opts = DriverOptions {
