@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke run of every cargo-fuzz target in fuzz/fuzz_targets/ (a new target
-# needs no change here): ONCP_FUZZ_SECONDS each (default 20), one process,
+# needs no change here): ONCP_FUZZ_SECONDS each (default 30), one process,
 # seeded with fuzz/seeds/<target>/ plus, for two targets, seeds made from
 # the project's own data: tls_records from the real TLS sessions in
 # core/tests/fixtures/tls, pcap_reader from the testdata captures (first
@@ -10,7 +10,7 @@
 # RUSTC_BOOTSTRAP=1 (cargo-fuzz needs -Z flags for the sanitizer).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-seconds="${ONCP_FUZZ_SECONDS:-20}"
+seconds="${ONCP_FUZZ_SECONDS:-30}"
 
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked --version 0.13.2
 if rustup toolchain list | grep -q '^nightly'; then

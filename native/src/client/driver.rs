@@ -269,7 +269,8 @@ impl Driver {
         }
         if outcome.needs_logout() {
             let req = self.session.logout_request();
-            match logout(&self.tls, &self.opts.host, self.opts.port, &req).await {
+            let limit = outcome.logout_time_limit();
+            match logout(&self.tls, &self.opts.host, self.opts.port, &req, limit).await {
                 Ok(status) => tracing::info!("logged out (HTTP {status})"),
                 Err(e) => tracing::warn!("{e}"),
             }

@@ -9,8 +9,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Longest response head accepted.
 const MAX_HEAD: usize = 16 * 1024;
-/// How long the whole logout may take.
-pub const LOGOUT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why the logout did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -33,15 +31,17 @@ pub enum LogoutError {
 }
 
 /// Sends `request` (core's logout request for the session's cookie) to
-/// `host:port` on a new TLS connection and reads the status. A 2xx or 3xx
-/// status counts as success (redirects are not followed).
+/// `host:port` on a new TLS connection and reads the status, all within
+/// `limit`. A 2xx or 3xx status counts as success (redirects are not
+/// followed).
 pub async fn logout(
     tls: &TlsClient,
     host: &str,
     port: u16,
     request: &[u8],
+    limit: Duration,
 ) -> Result<u16, LogoutError> {
-    tokio::time::timeout(LOGOUT_TIMEOUT, logout_inner(tls, host, port, request))
+    tokio::time::timeout(limit, logout_inner(tls, host, port, request))
         .await
         .map_err(|_| LogoutError::Timeout)?
 }
@@ -99,6 +99,7 @@ mod tests {
             "localhost",
             srv.port,
             &req.logout_bytes(),
+            crate::client::outcome::LOGOUT_TIMEOUT,
         )
         .await
     }

@@ -1,6 +1,15 @@
 //! How a client run ended, and the exit status OpenConnect uses for it.
 
 use oncp_core::session::DisconnectReason;
+use std::time::Duration;
+
+/// How long the logout may take in the ordinary case.
+pub const LOGOUT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the logout may take after reconnecting failed: the gateway has
+/// just been unreachable for all of `--reconnect-timeout`, so one short
+/// try (it frees the session on the gateway if the path came back) rather
+/// than holding the user's exit another ten seconds.
+pub const LOGOUT_AFTER_OUTAGE: Duration = Duration::from_secs(2);
 
 /// Why the driver stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +61,15 @@ impl Outcome {
             self,
             Outcome::Detached | Outcome::CookieRejected(_) | Outcome::ConnectFailed(_)
         )
+    }
+
+    /// How long the logout request (when [`Outcome::needs_logout`]) may
+    /// take before the run ends without it.
+    pub fn logout_time_limit(&self) -> Duration {
+        match self {
+            Outcome::ReconnectFailed => LOGOUT_AFTER_OUTAGE,
+            _ => LOGOUT_TIMEOUT,
+        }
     }
 
     /// A one-line explanation for the user.
@@ -113,5 +131,15 @@ mod tests {
         );
         assert!(!Outcome::CookieRejected(302).needs_logout());
         assert!(!Outcome::ConnectFailed("x".into()).needs_logout());
+    }
+
+    #[test]
+    fn logout_after_a_failed_reconnect_gets_a_short_time_limit() {
+        assert_eq!(
+            Outcome::ReconnectFailed.logout_time_limit(),
+            LOGOUT_AFTER_OUTAGE
+        );
+        assert_eq!(Outcome::Closed.logout_time_limit(), LOGOUT_TIMEOUT);
+        assert!(LOGOUT_AFTER_OUTAGE < LOGOUT_TIMEOUT);
     }
 }
