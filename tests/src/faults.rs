@@ -1,13 +1,16 @@
 //! Shared set-up for the fault-injection end-to-end tests
 //! (`tests/tests/e2e_faults_*.rs`): `oncp gateway` (TUN mode) and
-//! `oncp connect` in the two namespaces of a [`NetPair`], plus readers for
-//! what they print (the gateway's COUNTERS lines, the client's log, ping
-//! and iperf3 output) and a vpnc-script wrapper that records each reason.
+//! `oncp connect` in the two namespaces of a [`NetPair`] (started with
+//! [`crate::peers`]), plus readers for what they print (the client's log,
+//! ping and iperf3 output) and a vpnc-script wrapper that records each
+//! reason.
 //!
 //! Everything started here belongs to the `NetPair`, so it is killed and
 //! the namespaces are removed when the test ends, also on a panic.
 
-use crate::netns::{NetPair, Proc, oncp_bin, printed_value};
+use crate::netns::{NetPair, Proc};
+pub use crate::peers::{Gateway, VPNC_SCRIPT};
+use crate::peers::{expect_output, oncp_connect, oncp_gateway};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -22,106 +25,45 @@ pub const TUNNEL_GW: &str = "10.79.0.1";
 pub const ESP_PORT: u16 = 4500;
 /// The client's TUN device name.
 pub const TUN: &str = "oncpfault0";
-/// Debian's vpnc-script.
-pub const VPNC_SCRIPT: &str = "/usr/share/vpnc-scripts/vpnc-script";
-
-/// A running gateway.
-#[derive(Debug)]
-pub struct Gateway {
-    /// The process (`oncp -v gateway …`).
-    pub proc: Proc,
-    /// `pin-sha256:…` of its certificate.
-    pub pin: String,
-    /// `address:port` it serves TLS on.
-    pub listen: String,
-}
 
 /// Starts `oncp gateway` in the gateway namespace (TUN data plane, the
 /// [`DSID`] accepted, COUNTERS printed every second) with `extra` flags.
+#[track_caller]
 pub fn start_gateway(net: &mut NetPair, extra: &[&str]) -> Gateway {
-    let bin = oncp_bin();
-    let listen = format!("{}:443", net.gw_addr);
-    let (gw_ns, gw_addr) = (net.gw.clone(), net.gw_addr.clone());
     let esp_port = ESP_PORT.to_string();
-    let mut args = vec![
-        bin.to_str().unwrap(),
+    let mut flags = vec![
         "-v",
-        "gateway",
-        "--listen",
-        &listen,
         "--esp-port",
         &esp_port,
         "--dsid",
         DSID,
-        "--cert-name",
-        &gw_addr,
         "--pool",
         POOL,
         "--stats",
         "1",
     ];
-    args.extend_from_slice(extra);
-    let mut proc = net.spawn(&gw_ns, "gateway", &args, None);
-    assert!(
-        proc.wait_for("PIN=", Duration::from_secs(20)),
-        "gateway did not start:\n{}",
-        proc.output()
-    );
-    let pin = printed_value(&proc.output(), "PIN").unwrap();
-    Gateway { proc, pin, listen }
+    flags.extend_from_slice(extra);
+    oncp_gateway(net, &flags)
 }
 
 /// Starts `oncp -v connect` in the client namespace against `gw` with the
 /// cookie `cookie`, TUN device [`TUN`], and `extra` flags.
 pub fn start_client(net: &mut NetPair, gw: &Gateway, cookie: &str, extra: &[&str]) -> Proc {
-    let bin = oncp_bin();
-    let cl_ns = net.client.clone();
-    let mut args = vec![
-        bin.to_str().unwrap(),
-        "-v",
-        "connect",
-        "--servercert",
-        &gw.pin,
-        "-C",
-        cookie,
-        "-i",
-        TUN,
-    ];
-    args.extend_from_slice(extra);
-    args.push(&gw.listen);
-    net.spawn(&cl_ns, "client", &args, None)
+    let mut flags = vec!["-v", "-C", cookie, "-i", TUN];
+    flags.extend_from_slice(extra);
+    oncp_connect(net, "client", gw, &flags, None)
 }
 
 /// Waits until the client says ESP carries data, panicking with both logs
 /// otherwise.
+#[track_caller]
 pub fn wait_esp(client: &mut Proc, gw: &Gateway, timeout: Duration) {
-    assert!(
-        client.wait_for("data now over ESP", timeout),
-        "ESP did not come up.\nclient:\n{}\ngateway:\n{}",
-        client.output(),
-        gw.proc.output()
-    );
+    expect_output(client, "data now over ESP", timeout, gw);
 }
 
-/// The gateway's latest COUNTERS line as name → value.
-pub fn counters(gw: &Gateway) -> HashMap<String, u64> {
-    gw.proc
-        .output()
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("COUNTERS "))
-        .map(|l| {
-            l.split_whitespace()
-                .filter_map(|kv| kv.split_once('='))
-                .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// One counter from [`counters`] (0 if not printed yet).
+/// One counter from [`Gateway::counters`] (0 if not printed yet).
 pub fn counter(gw: &Gateway, name: &str) -> u64 {
-    counters(gw).get(name).copied().unwrap_or(0)
+    gw.counters().get(name).copied().unwrap_or(0)
 }
 
 /// Waits for the gateway's next COUNTERS line (printed every second), so
@@ -132,7 +74,7 @@ pub fn fresh_counters(gw: &Gateway) -> HashMap<String, u64> {
     while Instant::now() < end && gw.proc.output().matches("COUNTERS ").count() < seen + 1 {
         std::thread::sleep(Duration::from_millis(100));
     }
-    counters(gw)
+    gw.counters()
 }
 
 /// `text` without ANSI colour sequences (the logs are coloured).

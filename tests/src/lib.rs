@@ -6,4 +6,7 @@ pub mod fake_juniper;
 pub mod faults;
 pub mod impair;
 pub mod netns;
+pub mod peers;
+pub mod program;
 pub mod testdata;
+pub mod web_login;

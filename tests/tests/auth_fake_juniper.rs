@@ -4,58 +4,20 @@
 //! through a stand-in TNCC program, an administrator's custom form
 //! answered by `--form-entry`, and a wrong password.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use oncp_tests::fake_juniper::{FakeJuniper, Scenario};
-use oncp_tests::netns::{oncp_bin, printed_value};
+use oncp_tests::netns::printed_value;
+use oncp_tests::program::{ProgramOutput, run_with_stdin};
+use oncp_tests::web_login::{LoginClient, authenticate_command};
 
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-async fn login(fake: &FakeJuniper, extra: &[&str], password: &str) -> Run {
-    let mut cmd = Command::new(oncp_bin());
-    cmd.args([
-        "connect",
-        "--authenticate",
-        "--non-inter",
-        "--servercert",
-        &fake.pin,
-    ])
-    .args(["-u", "test", "--passwd-on-stdin"])
-    .args(extra)
-    .arg(format!("https://{}", fake.addr));
-    let input = format!("{password}\n");
-    tokio::task::spawn_blocking(move || {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn oncp");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        Run {
-            ok: out.status.success(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
+async fn login(fake: &FakeJuniper, extra: &[&str], password: &str) -> ProgramOutput {
+    let url = format!("https://{}", fake.addr);
+    let cmd = authenticate_command(LoginClient::Oncp, &url, &fake.pin, "test", extra);
+    run_with_stdin(cmd, &format!("{password}\n")).await
 }
 
 #[track_caller]
-fn assert_dsid(r: &Run) {
-    assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
+fn assert_dsid(r: &ProgramOutput) {
+    assert!(r.success(), "{}\n{}", r.stdout, r.stderr);
     assert_eq!(
         printed_value(&r.stdout, "COOKIE").as_deref(),
         Some("'DSID=fakedsid0123456789; DSFirst=1700000000'")
@@ -182,7 +144,7 @@ async fn case7_confirmation_then_roles() {
 async fn wrong_password_fails_clearly() {
     let f = FakeJuniper::start(scenario()).await;
     let r = login(&f, &[], "nope").await;
-    assert!(!r.ok && r.stdout.is_empty(), "{}", r.stdout);
+    assert!(!r.success() && r.stdout.is_empty(), "{}", r.stdout);
     assert!(r.stderr.contains("--passwd-on-stdin"), "{}", r.stderr);
 }
 
@@ -194,7 +156,7 @@ async fn custom_form_answered_by_form_entry() {
     })
     .await;
     let r = login(&f, &[], "test").await;
-    assert!(!r.ok, "{}", r.stdout);
+    assert!(!r.success(), "{}", r.stdout);
     assert!(
         r.stderr.contains("--form-entry frmCustomPin:pin=VALUE"),
         "{}",
@@ -246,7 +208,11 @@ async fn host_checker_through_a_stand_in_tncc() {
     })
     .await;
     let r = login(&f, &[], "test").await;
-    assert!(!r.ok && r.stderr.contains("web form"), "{}", r.stderr);
+    assert!(
+        !r.success() && r.stderr.contains("web form"),
+        "{}",
+        r.stderr
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -4,12 +4,11 @@
 //! of spec/auth.md — plain, realm, second factor on each token form,
 //! "already signed in" confirmation, role choice, wrong password.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use oncp::gateway::login::config::{ConfirmMode, LoginConfig, TokenConfig, TokenForm};
 use oncp::gateway::{GatewayConfig, GatewayHandle};
-use oncp_tests::netns::{oncp_bin, printed_value};
+use oncp_tests::netns::printed_value;
+use oncp_tests::program::{ProgramOutput, run_with_stdin};
+use oncp_tests::web_login::{LoginClient, authenticate_command};
 
 async fn gateway(login: LoginConfig) -> GatewayHandle {
     let mut c = GatewayConfig::loopback_echo();
@@ -18,58 +17,21 @@ async fn gateway(login: LoginConfig) -> GatewayHandle {
     oncp::gateway::serve(c).await.expect("gateway")
 }
 
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
+/// A web login as alice by `client` to the in-process gateway.
+fn login_command(client: LoginClient, gw: &GatewayHandle, extra: &[&str]) -> std::process::Command {
+    let url = format!("https://127.0.0.1:{}", gw.tls_addr.port());
+    authenticate_command(client, &url, &gw.pin, "alice", extra)
 }
 
-/// Runs a command with `stdin` text, off the runtime's threads.
-async fn run(mut cmd: Command, stdin: &str) -> Run {
-    let stdin = stdin.to_string();
-    tokio::task::spawn_blocking(move || {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        Run {
-            ok: out.status.success(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
-}
-
-async fn oncp_auth(gw: &GatewayHandle, extra: &[&str], password: &str) -> Run {
-    let mut cmd = Command::new(oncp_bin());
-    cmd.args([
-        "connect",
-        "--authenticate",
-        "--non-inter",
-        "--servercert",
-        &gw.pin,
-    ])
-    .args(["-u", "alice", "--passwd-on-stdin"])
-    .args(extra)
-    .arg(format!("https://127.0.0.1:{}", gw.tls_addr.port()));
-    run(cmd, &format!("{password}\n")).await
+async fn oncp_auth(gw: &GatewayHandle, extra: &[&str], password: &str) -> ProgramOutput {
+    let cmd = login_command(LoginClient::Oncp, gw, extra);
+    run_with_stdin(cmd, &format!("{password}\n")).await
 }
 
 /// The DSID of a successful `--authenticate`, checked against the gateway.
 #[track_caller]
-fn signed_in(gw: &GatewayHandle, r: &Run) -> String {
-    assert!(r.ok, "login failed:\n{}\n{}", r.stdout, r.stderr);
+fn signed_in(gw: &GatewayHandle, r: &ProgramOutput) -> String {
+    assert!(r.success(), "login failed:\n{}\n{}", r.stdout, r.stderr);
     let cookie = printed_value(&r.stdout, "COOKIE").expect("COOKIE printed");
     let dsid = cookie
         .trim_matches('\'')
@@ -105,7 +67,7 @@ async fn plain_login_and_wrong_password() {
     let gw = gateway(LoginConfig::default()).await;
     signed_in(&gw, &oncp_auth(&gw, &[], "s3cret pass").await);
     let r = oncp_auth(&gw, &[], "wrong").await;
-    assert!(!r.ok, "{}", r.stdout);
+    assert!(!r.success(), "{}", r.stdout);
     assert!(r.stdout.is_empty(), "{}", r.stdout);
     assert!(
         r.stderr.contains("Invalid username or password"),
@@ -132,9 +94,13 @@ async fn realm_by_authgroup() {
         &oncp_auth(&gw, &["--authgroup", "Con"], "s3cret pass").await,
     );
     let r = oncp_auth(&gw, &["--authgroup", "nobody"], "s3cret pass").await;
-    assert!(!r.ok && r.stderr.contains("--authgroup"), "{}", r.stderr);
+    assert!(
+        !r.success() && r.stderr.contains("--authgroup"),
+        "{}",
+        r.stderr
+    );
     let r = oncp_auth(&gw, &[], "s3cret pass").await;
-    assert!(!r.ok && r.stderr.contains("realm"), "{}", r.stderr);
+    assert!(!r.success() && r.stderr.contains("realm"), "{}", r.stderr);
     gw.shutdown();
 }
 
@@ -158,9 +124,9 @@ async fn second_factor_on_each_token_form() {
         );
         let bad = format!("{field}=111111");
         let r = oncp_auth(&gw, &["--form-entry", &bad], "s3cret pass").await;
-        assert!(!r.ok, "{form:?} accepted a wrong code: {}", r.stdout);
+        assert!(!r.success(), "{form:?} accepted a wrong code: {}", r.stdout);
         let r = oncp_auth(&gw, &[], "s3cret pass").await;
-        assert!(!r.ok, "{form:?}");
+        assert!(!r.success(), "{form:?}");
         assert!(
             r.stderr.contains("--form-entry") && r.stderr.contains(form.form_name()),
             "{form:?}: {}",
@@ -207,23 +173,13 @@ async fn roles_by_authgroup_or_form_entry() {
         &oncp_auth(&gw, &["-F", "frmSelectRoles:role=Eng"], "s3cret pass").await,
     );
     let r = oncp_auth(&gw, &[], "s3cret pass").await;
-    assert!(!r.ok && r.stderr.contains("role"), "{}", r.stderr);
+    assert!(!r.success() && r.stderr.contains("role"), "{}", r.stderr);
     gw.shutdown();
 }
 
-async fn openconnect_auth(gw: &GatewayHandle, extra: &[&str]) -> Run {
-    let mut cmd = Command::new("openconnect");
-    cmd.args([
-        "--protocol=nc",
-        "--authenticate",
-        "--non-inter",
-        "--servercert",
-        &gw.pin,
-    ])
-    .args(["-u", "alice", "--passwd-on-stdin"])
-    .args(extra)
-    .arg(format!("https://127.0.0.1:{}", gw.tls_addr.port()));
-    run(cmd, "s3cret pass\n").await
+async fn openconnect_auth(gw: &GatewayHandle, extra: &[&str]) -> ProgramOutput {
+    let cmd = login_command(LoginClient::OpenConnect, gw, extra);
+    run_with_stdin(cmd, "s3cret pass\n").await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -14,51 +14,47 @@
 //! host name to the address given; `--dump-http-traffic` redacts secrets
 //! below `-vv`.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use oncp::auth::otp::{Secret, hotp, totp};
 use oncp_tests::fake_juniper::{FakeJuniper, Scenario};
 use oncp_tests::netns::oncp_bin;
+use oncp_tests::program::{ProgramOutput, run_with_stdin};
 
 const DSID_LINE: &str = "DSID=fakedsid0123456789; DSFirst=1700000000";
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// `oncp connect` + OpenConnect's juniper-auth arguments + `extra`.
-async fn oc_cmdline(fake: &FakeJuniper, extra: &[&str]) -> Run {
-    let mut args: Vec<String> = [
-        "-q".to_string(),
-        fake.addr.to_string(),
+/// OpenConnect's juniper-auth arguments against `server` + `extra`.
+fn juniper_auth_args(fake: &FakeJuniper, server: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "-q".into(),
+        server.into(),
         "-u".into(),
         "test".into(),
         "--protocol=nc".into(),
         format!("--servercert={}", fake.cert_sha1),
         "--cookieonly".into(),
         "--passwd-on-stdin".into(),
-    ]
-    .into();
+    ];
     args.extend(extra.iter().map(|s| s.to_string()));
-    run_oncp(args, "test\n").await
+    args
 }
 
-async fn run_oncp(args: Vec<String>, input: &str) -> Run {
-    let mut argv = vec![
-        oncp_bin().to_string_lossy().into_owned(),
-        "connect".to_owned(),
-    ];
-    argv.extend(args);
-    run_program(argv, input).await
+/// `oncp connect` + OpenConnect's juniper-auth arguments + `extra`.
+async fn oc_cmdline(fake: &FakeJuniper, extra: &[&str]) -> ProgramOutput {
+    oc_cmdline_with_server(fake, &fake.addr.to_string(), extra).await
+}
+
+/// `oncp connect ARGS` with `input` on its standard input.
+async fn run_oncp(args: Vec<String>, input: &str) -> ProgramOutput {
+    let mut cmd = Command::new(oncp_bin());
+    cmd.arg("connect").args(args);
+    run_with_stdin(cmd, input).await
 }
 
 #[track_caller]
-fn assert_cookie(r: &Run) {
+fn assert_cookie(r: &ProgramOutput) {
     assert_eq!(
-        r.code,
+        r.code(),
         Some(0),
         "stdout:\n{}\nstderr:\n{}",
         r.stdout,
@@ -263,7 +259,7 @@ async fn resolve_sends_the_host_name_to_the_given_address() {
         "test\n",
     )
     .await;
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.code(), Some(0), "{}", r.stderr);
     assert!(r.stdout.contains("HOST='127.0.0.1'"), "{}", r.stdout);
     assert!(
         r.stdout.contains("RESOLVE='vpn.oncp.invalid:127.0.0.1'"),
@@ -272,19 +268,8 @@ async fn resolve_sends_the_host_name_to_the_given_address() {
     );
 }
 
-async fn oc_cmdline_with_server(fake: &FakeJuniper, server: &str, extra: &[&str]) -> Run {
-    let mut args: Vec<String> = vec![
-        "-q".into(),
-        server.into(),
-        "-u".into(),
-        "test".into(),
-        "--protocol=nc".into(),
-        format!("--servercert={}", fake.cert_sha1),
-        "--cookieonly".into(),
-        "--passwd-on-stdin".into(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    run_oncp(args, "test\n").await
+async fn oc_cmdline_with_server(fake: &FakeJuniper, server: &str, extra: &[&str]) -> ProgramOutput {
+    run_oncp(juniper_auth_args(fake, server, extra), "test\n").await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -312,36 +297,10 @@ async fn dump_http_traffic_redacts_secrets_below_vv() {
 
 /// Runs Debian's `openconnect` with OpenConnect's juniper-auth command
 /// line against the fake (loopback only).
-async fn openconnect_cmdline(fake: &FakeJuniper, extra: &[&str]) -> Run {
-    let mut args: Vec<String> = vec![
-        "-q".into(),
-        fake.addr.to_string(),
-        "-u".into(),
-        "test".into(),
-        "--protocol=nc".into(),
-        format!("--servercert={}", fake.cert_sha1),
-        "--cookieonly".into(),
-        "--passwd-on-stdin".into(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    tokio::task::spawn_blocking(move || {
-        let mut child = Command::new("openconnect")
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn openconnect");
-        child.stdin.take().unwrap().write_all(b"test\n").unwrap();
-        let out = child.wait_with_output().unwrap();
-        Run {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
+async fn openconnect_cmdline(fake: &FakeJuniper, extra: &[&str]) -> ProgramOutput {
+    let mut cmd = Command::new("openconnect");
+    cmd.args(juniper_auth_args(fake, &fake.addr.to_string(), extra));
+    run_with_stdin(cmd, "test\n").await
 }
 
 /// The token code a frmTotpToken login posted.
@@ -380,7 +339,7 @@ async fn hotp_codes_and_file_counter_match_openconnect() {
         let f = FakeJuniper::start(scenario()).await;
         let oc_secret = format!("--token-secret=@{}", oc_file.display());
         let r = openconnect_cmdline(&f, &["--token-mode=hotp", &oc_secret]).await;
-        assert_eq!(r.code, Some(0), "openconnect: {}", r.stderr);
+        assert_eq!(r.code(), Some(0), "openconnect: {}", r.stderr);
         let oc_code = posted_code(&f);
         let f = FakeJuniper::start(scenario()).await;
         let our_secret = format!("--token-secret=@{}", our_file.display());
@@ -412,7 +371,7 @@ async fn totp_codes_match_openconnect() {
         let f = FakeJuniper::start(scenario()).await;
         let t0 = now();
         let r = openconnect_cmdline(&f, &["--token-mode=totp", &arg]).await;
-        assert_eq!(r.code, Some(0), "openconnect: {}", r.stderr);
+        assert_eq!(r.code(), Some(0), "openconnect: {}", r.stderr);
         let oc_code = posted_code(&f);
         let f = FakeJuniper::start(scenario()).await;
         assert_cookie(&oc_cmdline(&f, &["--token-mode=totp", &arg]).await);
@@ -463,9 +422,9 @@ async fn config_file_is_read_like_openconnect() {
             f.addr.to_string(),
         ];
         let r = if program == "openconnect" {
-            let mut v = vec!["openconnect".to_string()];
-            v.extend(args);
-            run_program(v, "test\n").await
+            let mut cmd = Command::new("openconnect");
+            cmd.args(args);
+            run_with_stdin(cmd, "test\n").await
         } else {
             run_oncp(args, "test\n").await
         };
@@ -480,31 +439,4 @@ async fn config_file_is_read_like_openconnect() {
         ]
     );
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-async fn run_program(argv: Vec<String>, input: &str) -> Run {
-    let input = input.to_string();
-    tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(&argv[0])
-            .args(&argv[1..])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        Run {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
 }

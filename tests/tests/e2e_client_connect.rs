@@ -7,7 +7,10 @@
 //!
 //! Root only; run by `scripts/test/61-e2e-client.sh`.
 
-use oncp_tests::netns::{NetPair, is_root, oncp_bin, printed_value};
+use oncp_tests::netns::{NetPair, is_root};
+use oncp_tests::peers::{
+    ESP_ESTABLISHED, expect_output, oncp_connect, oncp_gateway, ping_through_tunnel,
+};
 use std::time::Duration;
 
 const DSID: &str = "e2e0123456789abcdef0123456789ab";
@@ -16,11 +19,7 @@ const TUNNEL_GW: &str = "10.78.0.1";
 const ESP_PORT: u16 = 4500;
 
 fn ping(net: &NetPair) -> bool {
-    net.exec(
-        &net.client,
-        &["ping", "-c", "3", "-i", "0.3", "-W", "2", TUNNEL_GW],
-    )
-    .0
+    ping_through_tunnel(net, TUNNEL_GW).0
 }
 
 /// ESP datagrams the client's namespace has sent since the counter was set.
@@ -40,56 +39,33 @@ fn esp_sent(net: &NetPair) -> u64 {
 fn scenario(script: Option<&str>) {
     assert!(is_root(), "run as root");
     let mut net = NetPair::create();
-    let bin = oncp_bin();
-    let bin = bin.to_str().unwrap();
-    let listen = format!("{}:443", net.gw_addr);
-    let (gw_ns, cl_ns) = (net.gw.clone(), net.client.clone());
+    let cl_ns = net.client.clone();
     let esp_port = ESP_PORT.to_string();
-    let gw_addr = net.gw_addr.clone();
-    let mut gw = net.spawn(
-        &gw_ns,
-        "gateway",
+    let gw = oncp_gateway(
+        &mut net,
         &[
-            bin,
-            "gateway",
-            "--listen",
-            &listen,
             "--esp-port",
             &esp_port,
             "--dsid",
             DSID,
-            "--cert-name",
-            &gw_addr,
             "--dpd",
             "2",
             "--pool",
             POOL,
         ],
-        None,
     );
-    assert!(
-        gw.wait_for("PIN=", Duration::from_secs(20)),
-        "gateway:\n{}",
-        gw.output()
-    );
-    let pin = printed_value(&gw.output(), "PIN").unwrap();
 
-    let mut args = vec![bin, "-v", "connect", "--servercert", &pin, "-C", DSID];
+    let mut flags = vec!["-v", "-C", DSID];
     if let Some(s) = script {
-        args.extend(["--script", s]);
+        flags.extend(["--script", s]);
     }
     let pcap = net.path("inner.pcapng");
     let pcap = pcap.to_str().unwrap().to_owned();
     if script.is_none() {
-        args.extend(["--pcap", &pcap]);
+        flags.extend(["--pcap", &pcap]);
     }
-    args.push(&listen);
-    let mut client = net.spawn(&cl_ns, "client", &args, None);
-    assert!(
-        client.wait_for("ESP session established", Duration::from_secs(20)),
-        "client:\n{}",
-        client.output()
-    );
+    let mut client = oncp_connect(&mut net, "client", &gw, &flags, None);
+    expect_output(&mut client, ESP_ESTABLISHED, Duration::from_secs(20), &gw);
 
     // Count ESP datagrams leaving the client while it pings.
     let counter = net.path("count.nft");

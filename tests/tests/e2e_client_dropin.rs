@@ -14,7 +14,9 @@
 //! Root only; run by `scripts/test/61-e2e-client.sh`.
 
 use oncp_tests::fake_juniper::{FakeJuniper, Scenario};
-use oncp_tests::netns::{NetPair, is_root, oncp_bin, printed_value};
+use oncp_tests::netns::{NetPair, is_root, oncp_bin};
+use oncp_tests::peers::{oncp_connect, oncp_gateway};
+use oncp_tests::program::run_with_stdin;
 use std::time::{Duration, Instant};
 
 const DSID: &str = "e2edropin0123456789abcdef012345";
@@ -29,53 +31,23 @@ fn alive(pid: u32) -> bool {
 fn background_writes_the_daemon_pid_and_returns_once_the_tunnel_is_up() {
     assert!(is_root(), "run as root");
     let mut net = NetPair::create();
-    let bin = oncp_bin();
-    let bin = bin.to_str().unwrap();
-    let listen = format!("{}:443", net.gw_addr);
-    let (gw_ns, cl_ns) = (net.gw.clone(), net.client.clone());
-    let gw_addr = net.gw_addr.clone();
-    let mut gw = net.spawn(
-        &gw_ns,
-        "gateway",
-        &[
-            bin,
-            "gateway",
-            "--listen",
-            &listen,
-            "--dsid",
-            DSID,
-            "--cert-name",
-            &gw_addr,
-            "--pool",
-            "10.79.0.0/24",
-        ],
-        None,
-    );
-    assert!(
-        gw.wait_for("PIN=", Duration::from_secs(20)),
-        "{}",
-        gw.output()
-    );
-    let pin = printed_value(&gw.output(), "PIN").unwrap();
+    let cl_ns = net.client.clone();
+    let gw = oncp_gateway(&mut net, &["--dsid", DSID, "--pool", "10.79.0.0/24"]);
     let pid_file = net.path("oncp.pid");
     let pid_path = pid_file.to_str().unwrap().to_string();
 
-    let mut fg = net.spawn(
-        &cl_ns,
+    let mut fg = oncp_connect(
+        &mut net,
         "client",
+        &gw,
         &[
-            bin,
             "-v",
-            "connect",
             "-b",
             "--pid-file",
             &pid_path,
-            "--servercert",
-            &pin,
             "-C",
             DSID,
             "--protocol=nc",
-            &listen,
         ],
         None,
     );
@@ -136,22 +108,11 @@ async fn case8_tunnel_refused_exits_2() {
         "-i".into(),
         ifname.clone(),
     ];
-    let out = tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut child = std::process::Command::new(oncp_bin())
-            .args(&args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(b"test\n").unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let mut cmd = std::process::Command::new(oncp_bin());
+    cmd.args(&args);
+    let out = run_with_stdin(cmd, "test\n").await;
+    let err = &out.stderr;
+    assert_eq!(out.code(), Some(2), "{err}");
     assert!(err.contains("cookie was rejected"), "{err}");
     assert!(
         f.log()

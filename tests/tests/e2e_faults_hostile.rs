@@ -9,7 +9,8 @@
 //! Root only; run by `scripts/test/65-e2e-faults.sh`.
 
 use oncp_tests::faults::{memory_kib, occurrences, plain, problems};
-use oncp_tests::netns::{NetPair, Proc, is_root, oncp_bin, printed_value};
+use oncp_tests::netns::{NetPair, Proc, is_root};
+use oncp_tests::peers::{Gateway, oncp_connect, spawn_gateway};
 use std::time::{Duration, Instant};
 
 const HOSTILE: &str = env!("CARGO_BIN_EXE_oncp-hostile-gateway");
@@ -28,47 +29,25 @@ struct Run {
 fn start(mode: &str) -> Run {
     assert!(is_root(), "run as root");
     let mut net = NetPair::create();
-    let listen = format!("{}:443", net.gw_addr);
-    let gw_ns = net.gw.clone();
-    let mut gw = net.spawn(
-        &gw_ns,
+    let gw = spawn_gateway(
+        &mut net,
         "hostile",
-        &[
-            HOSTILE,
-            "--listen",
-            &listen,
-            "--esp-port",
-            "4500",
-            "--mode",
-            mode,
-        ],
-        None,
+        &[HOSTILE, "--esp-port", "4500", "--mode", mode],
     );
-    assert!(
-        gw.wait_for("PIN=", Duration::from_secs(20)),
-        "hostile gateway did not start:\n{}",
-        gw.output()
-    );
-    let pin = printed_value(&gw.output(), "PIN").unwrap();
-    let bin = oncp_bin();
-    let cl_ns = net.client.clone();
-    let client = net.spawn(
-        &cl_ns,
+    let client = oncp_connect(
+        &mut net,
         "client",
+        &gw,
         &[
-            bin.to_str().unwrap(),
             "-v",
-            "connect",
-            "--servercert",
-            &pin,
             "-C",
             "hostile0123456789abcdef01234567",
             "--reconnect-timeout",
             "10",
-            &listen,
         ],
         None,
     );
+    let Gateway { proc: gw, .. } = gw;
     Run { net, gw, client }
 }
 
