@@ -6,8 +6,9 @@ use crate::esp::{Cipher, Integrity};
 use crate::time::Duration;
 use crate::wire::ConfigValues;
 
-/// How a [`super::ClientSession`] connects.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How a [`super::ClientSession`] connects. The cookie is a credential:
+/// `Debug` shows only its length and it is wiped from memory on drop.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ClientOptions {
     /// Gateway host name (for the `Host` header).
     pub host: String,
@@ -45,6 +46,27 @@ impl ClientOptions {
     }
 }
 
+impl core::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("cookie", &format_args!("<{} bytes>", self.cookie.len()))
+            .field("user_agent", &self.user_agent)
+            .field("local_hostname", &self.local_hostname)
+            .field("esp", &self.esp)
+            .field("compress_outbound", &self.compress_outbound)
+            .field("force_dpd", &self.force_dpd)
+            .finish()
+    }
+}
+
+impl Drop for ClientOptions {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.cookie);
+    }
+}
+
 /// What a [`super::GatewaySession`] offers its client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GatewaySessionConfig {
@@ -66,4 +88,18 @@ pub struct GatewaySessionConfig {
     pub dpd: Option<Duration>,
     /// Enforce the replay window (8/10).
     pub replay_protection: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_the_cookie_length_only() {
+        let opts = ClientOptions::new("vpn.example.com", "DSID=0123456789abcdef");
+        let text = alloc::format!("{opts:?}");
+        assert!(!text.contains("0123456789abcdef"), "{text}");
+        assert!(text.contains("cookie: <21 bytes>"), "{text}");
+        assert!(text.contains("vpn.example.com"), "{text}");
+    }
 }

@@ -23,12 +23,14 @@ pub enum CookieError {
 }
 
 /// Returns the `Cookie` header value from `-C` or, with `from_stdin`, the
-/// first line of `stdin`.
+/// first line of `stdin`, normalised (see
+/// [`oncp_core::wire::http::normalize_cookie`]) and wiped from memory when
+/// dropped.
 pub fn obtain(
     arg: Option<&str>,
     from_stdin: bool,
     stdin: &mut dyn BufRead,
-) -> Result<String, CookieError> {
+) -> Result<Zeroizing<String>, CookieError> {
     // The raw string is zeroed once normalised; the caller holds the
     // normalised copy for the session (it is needed to reconnect).
     let raw = match (arg, from_stdin) {
@@ -44,7 +46,7 @@ pub fn obtain(
     if cookie.is_empty() {
         return Err(CookieError::Empty);
     }
-    Ok(cookie)
+    Ok(Zeroizing::new(cookie))
 }
 
 #[cfg(test)]
@@ -54,10 +56,13 @@ mod tests {
     #[test]
     fn bare_value_becomes_dsid_from_either_source() {
         let mut none: &[u8] = b"";
-        assert_eq!(obtain(Some("abc"), false, &mut none).unwrap(), "DSID=abc");
+        assert_eq!(
+            obtain(Some("abc"), false, &mut none).unwrap().as_str(),
+            "DSID=abc"
+        );
         let mut input: &[u8] = b"DSID=abc; DSFirstAccess=1\nignored\n";
         assert_eq!(
-            obtain(None, true, &mut input).unwrap(),
+            obtain(None, true, &mut input).unwrap().as_str(),
             "DSID=abc; DSFirstAccess=1"
         );
     }
