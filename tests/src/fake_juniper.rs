@@ -31,6 +31,45 @@ pub struct Scenario {
     pub custom_pin: bool,
 }
 
+impl Scenario {
+    /// Realms `xyz`, `abc` and `def` in `frmLogin` (OpenConnect's case 2).
+    pub fn with_realms() -> Scenario {
+        Scenario {
+            realms: vec!["xyz".into(), "abc".into(), "def".into()],
+            ..Scenario::default()
+        }
+    }
+
+    /// A token asked for on `form`: `frmLogin` (a second password, case
+    /// 3), or a page after it — `frmTotpToken` (4), `frmDefender` (5),
+    /// `frmNextToken` (6).
+    pub fn with_token_form(form: &str) -> Scenario {
+        Scenario {
+            token_form: Some(form.into()),
+            ..Scenario::default()
+        }
+    }
+
+    /// A confirmation page, then roles `foo`, `bar` and `baz` (case 7).
+    pub fn confirm_then_roles() -> Scenario {
+        Scenario {
+            confirm: true,
+            roles: vec!["foo".into(), "bar".into(), "baz".into()],
+            ..Scenario::default()
+        }
+    }
+}
+
+/// The sign-in POST of user `test`, password `test` (no realm).
+pub const LOGIN_POST: &str = "username=test&password=test&btnSubmit=Sign%20In";
+/// The sign-in POST with realm `abc` of [`Scenario::with_realms`] chosen.
+pub const LOGIN_REALM_ABC_POST: &str = "realm=1&username=test&password=test&btnSubmit=Sign%20In";
+/// The confirmation POST right after the sign-in (case 7).
+pub const CONFIRM_POST: &str = "username=test&password=test&realm=None&btnContinue=Confirm%20Login";
+/// The confirmation POST after a token page (case 5).
+pub const CONFIRM_AFTER_TOKEN_POST: &str =
+    "username=test&password=None&realm=None&btnContinue=Confirm%20Login";
+
 /// One request the fake saw.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seen {

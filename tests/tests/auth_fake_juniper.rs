@@ -4,7 +4,9 @@
 //! through a stand-in TNCC program, an administrator's custom form
 //! answered by `--form-entry`, and a wrong password.
 
-use oncp_tests::fake_juniper::{FakeJuniper, Scenario};
+use oncp_tests::fake_juniper::{
+    CONFIRM_AFTER_TOKEN_POST, CONFIRM_POST, FakeJuniper, LOGIN_POST, LOGIN_REALM_ABC_POST, Scenario,
+};
 use oncp_tests::netns::printed_value;
 use oncp_tests::program::{ProgramOutput, run_with_stdin};
 use oncp_tests::web_login::{LoginClient, authenticate_command};
@@ -32,33 +34,19 @@ fn scenario() -> Scenario {
 async fn case1_plain_login() {
     let f = FakeJuniper::start(scenario()).await;
     assert_dsid(&login(&f, &[], "test").await);
-    assert_eq!(
-        f.posts(),
-        ["username=test&password=test&btnSubmit=Sign%20In"]
-    );
+    assert_eq!(f.posts(), [LOGIN_POST]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn case2_realm_by_authgroup() {
-    let f = FakeJuniper::start(Scenario {
-        realms: vec!["xyz".into(), "abc".into(), "def".into()],
-        ..scenario()
-    })
-    .await;
+    let f = FakeJuniper::start(Scenario::with_realms()).await;
     assert_dsid(&login(&f, &["--authgroup=abc"], "test").await);
-    assert_eq!(
-        f.posts(),
-        ["realm=1&username=test&password=test&btnSubmit=Sign%20In"]
-    );
+    assert_eq!(f.posts(), [LOGIN_REALM_ABC_POST]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn case3_token_as_second_password() {
-    let f = FakeJuniper::start(Scenario {
-        token_form: Some("frmLogin".into()),
-        ..scenario()
-    })
-    .await;
+    let f = FakeJuniper::start(Scenario::with_token_form("frmLogin")).await;
     assert_dsid(
         &login(
             &f,
@@ -79,17 +67,13 @@ async fn cases4_and_6_token_pages() {
         ("frmTotpToken", "totpactionEnter"),
         ("frmNextToken", "btnAction"),
     ] {
-        let f = FakeJuniper::start(Scenario {
-            token_form: Some(form.into()),
-            ..scenario()
-        })
-        .await;
+        let f = FakeJuniper::start(Scenario::with_token_form(form)).await;
         let entry = format!("{form}:token_code=123456");
         assert_dsid(&login(&f, &["-F", &entry], "test").await);
         assert_eq!(
             f.posts(),
             [
-                "username=test&password=test&btnSubmit=Sign%20In".to_string(),
+                LOGIN_POST.to_string(),
                 format!("username=test&token_code=123456&realm=None&{button}=Sign%20In"),
             ]
         );
@@ -99,38 +83,26 @@ async fn cases4_and_6_token_pages() {
 #[tokio::test(flavor = "multi_thread")]
 async fn case5_defender_then_confirmation() {
     let f = FakeJuniper::start(Scenario {
-        token_form: Some("frmDefender".into()),
         confirm: true,
-        ..scenario()
+        ..Scenario::with_token_form("frmDefender")
     })
     .await;
     assert_dsid(&login(&f, &["-F", "frmDefender:token_code=123456"], "test").await);
     assert_eq!(
         f.posts(),
         [
-            "username=test&password=test&btnSubmit=Sign%20In",
+            LOGIN_POST,
             "username=test&token_code=123456&realm=None&btnAction=Sign%20In",
-            "username=test&password=None&realm=None&btnContinue=Confirm%20Login",
+            CONFIRM_AFTER_TOKEN_POST,
         ]
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn case7_confirmation_then_roles() {
-    let f = FakeJuniper::start(Scenario {
-        confirm: true,
-        roles: vec!["foo".into(), "bar".into(), "baz".into()],
-        ..scenario()
-    })
-    .await;
+    let f = FakeJuniper::start(Scenario::confirm_then_roles()).await;
     assert_dsid(&login(&f, &["--authgroup=bar"], "test").await);
-    assert_eq!(
-        f.posts(),
-        [
-            "username=test&password=test&btnSubmit=Sign%20In",
-            "username=test&password=test&realm=None&btnContinue=Confirm%20Login",
-        ]
-    );
+    assert_eq!(f.posts(), [LOGIN_POST, CONFIRM_POST]);
     assert!(
         f.log()
             .iter()
@@ -219,11 +191,7 @@ async fn host_checker_through_a_stand_in_tncc() {
 #[tokio::test(flavor = "multi_thread")]
 async fn software_totp_token_like_openconnects_test() {
     use oncp::auth::otp::{Secret, totp};
-    let f = FakeJuniper::start(Scenario {
-        token_form: Some("frmTotpToken".into()),
-        ..scenario()
-    })
-    .await;
+    let f = FakeJuniper::start(Scenario::with_token_form("frmTotpToken")).await;
     let before = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -17,7 +17,9 @@
 use std::process::Command;
 
 use oncp::auth::otp::{Secret, hotp, totp};
-use oncp_tests::fake_juniper::{FakeJuniper, Scenario};
+use oncp_tests::fake_juniper::{
+    CONFIRM_AFTER_TOKEN_POST, CONFIRM_POST, FakeJuniper, LOGIN_POST, LOGIN_REALM_ABC_POST, Scenario,
+};
 use oncp_tests::netns::oncp_bin;
 use oncp_tests::program::{ProgramOutput, run_with_stdin};
 
@@ -89,33 +91,19 @@ const TOKEN: &[&str] = &["--token-mode=totp", "--token-secret=ABCD"];
 async fn case1_frmlogin_username_password() {
     let f = FakeJuniper::start(Scenario::default()).await;
     assert_cookie(&oc_cmdline(&f, &[]).await);
-    assert_eq!(
-        f.posts(),
-        ["username=test&password=test&btnSubmit=Sign%20In"]
-    );
+    assert_eq!(f.posts(), [LOGIN_POST]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn case2_frmlogin_with_authgroup() {
-    let f = FakeJuniper::start(Scenario {
-        realms: vec!["xyz".into(), "abc".into(), "def".into()],
-        ..Default::default()
-    })
-    .await;
+    let f = FakeJuniper::start(Scenario::with_realms()).await;
     assert_cookie(&oc_cmdline(&f, &["--authgroup=abc"]).await);
-    assert_eq!(
-        f.posts(),
-        ["realm=1&username=test&password=test&btnSubmit=Sign%20In"]
-    );
+    assert_eq!(f.posts(), [LOGIN_REALM_ABC_POST]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn case3_token_as_second_password() {
-    let f = FakeJuniper::start(Scenario {
-        token_form: Some("frmLogin".into()),
-        ..Default::default()
-    })
-    .await;
+    let f = FakeJuniper::start(Scenario::with_token_form("frmLogin")).await;
     let t0 = now();
     assert_cookie(&oc_cmdline(&f, TOKEN).await);
     let posts = f.posts();
@@ -128,16 +116,12 @@ async fn case3_token_as_second_password() {
 
 /// Cases 4 and 6: frmLogin, then a token page.
 async fn token_page(form: &str, button: &str) {
-    let f = FakeJuniper::start(Scenario {
-        token_form: Some(form.into()),
-        ..Default::default()
-    })
-    .await;
+    let f = FakeJuniper::start(Scenario::with_token_form(form)).await;
     let t0 = now();
     assert_cookie(&oc_cmdline(&f, TOKEN).await);
     let posts = f.posts();
     assert_eq!(posts.len(), 2, "{posts:?}");
-    assert_eq!(posts[0], "username=test&password=test&btnSubmit=Sign%20In");
+    assert_eq!(posts[0], LOGIN_POST);
     let code = posts[1]
         .strip_prefix("username=test&token_code=")
         .and_then(|r| r.strip_suffix(&format!("&realm=None&{button}=Sign%20In")))
@@ -158,9 +142,8 @@ async fn case6_frmlogin_then_frmnexttoken() {
 #[tokio::test(flavor = "multi_thread")]
 async fn case5_frmdefender_then_frmconfirmation() {
     let f = FakeJuniper::start(Scenario {
-        token_form: Some("frmDefender".into()),
         confirm: true,
-        ..Default::default()
+        ..Scenario::with_token_form("frmDefender")
     })
     .await;
     let t0 = now();
@@ -172,28 +155,14 @@ async fn case5_frmdefender_then_frmconfirmation() {
         .and_then(|r| r.strip_suffix("&realm=None&btnAction=Sign%20In"))
         .unwrap_or_else(|| panic!("{posts:?}"));
     assert_abcd_totp(code, t0, now());
-    assert_eq!(
-        posts[2],
-        "username=test&password=None&realm=None&btnContinue=Confirm%20Login"
-    );
+    assert_eq!(posts[2], CONFIRM_AFTER_TOKEN_POST);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn case7_frmconfirmation_then_frmselectroles() {
-    let f = FakeJuniper::start(Scenario {
-        confirm: true,
-        roles: vec!["foo".into(), "bar".into(), "baz".into()],
-        ..Default::default()
-    })
-    .await;
+    let f = FakeJuniper::start(Scenario::confirm_then_roles()).await;
     assert_cookie(&oc_cmdline(&f, &["--authgroup=bar"]).await);
-    assert_eq!(
-        f.posts(),
-        [
-            "username=test&password=test&btnSubmit=Sign%20In",
-            "username=test&password=test&realm=None&btnContinue=Confirm%20Login",
-        ]
-    );
+    assert_eq!(f.posts(), [LOGIN_POST, CONFIRM_POST]);
     assert!(
         f.log()
             .iter()
@@ -211,11 +180,7 @@ async fn hotp_file_counter_is_written_back() {
     let secret = format!("--token-secret=@{}", file.display());
     let key = Secret::parse("12345678901234567890", true).unwrap();
     for (run, want) in [(0u64, "338314"), (1, "254676")] {
-        let f = FakeJuniper::start(Scenario {
-            token_form: Some("frmTotpToken".into()),
-            ..Default::default()
-        })
-        .await;
+        let f = FakeJuniper::start(Scenario::with_token_form("frmTotpToken")).await;
         assert_cookie(&oc_cmdline(&f, &["--token-mode=hotp", &secret]).await);
         assert_eq!(hotp(&key, 4 + run, 6), want);
         assert_eq!(
@@ -332,10 +297,7 @@ async fn hotp_codes_and_file_counter_match_openconnect() {
         let (oc_file, our_file) = (dir.join(format!("oc{i}")), dir.join(format!("oncp{i}")));
         std::fs::write(&oc_file, format!("{secret}\n")).unwrap();
         std::fs::write(&our_file, format!("{secret}\n")).unwrap();
-        let scenario = || Scenario {
-            token_form: Some("frmTotpToken".into()),
-            ..Default::default()
-        };
+        let scenario = || Scenario::with_token_form("frmTotpToken");
         let f = FakeJuniper::start(scenario()).await;
         let oc_secret = format!("--token-secret=@{}", oc_file.display());
         let r = openconnect_cmdline(&f, &["--token-mode=hotp", &oc_secret]).await;
@@ -364,10 +326,7 @@ async fn hotp_codes_and_file_counter_match_openconnect() {
 async fn totp_codes_match_openconnect() {
     for secret in ["ABCD", "sha512:0x3132333435363738393031323334353637383930"] {
         let arg = format!("--token-secret={secret}");
-        let scenario = || Scenario {
-            token_form: Some("frmTotpToken".into()),
-            ..Default::default()
-        };
+        let scenario = || Scenario::with_token_form("frmTotpToken");
         let f = FakeJuniper::start(scenario()).await;
         let t0 = now();
         let r = openconnect_cmdline(&f, &["--token-mode=totp", &arg]).await;
@@ -398,9 +357,8 @@ async fn config_file_is_read_like_openconnect() {
     let dir = std::env::temp_dir().join(format!("oncp-cfg-oc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let scenario = || Scenario {
-        realms: vec!["xyz".into(), "abc".into(), "def".into()],
         token_form: Some("frmLogin".into()),
-        ..Default::default()
+        ..Scenario::with_realms()
     };
     let mut bodies = Vec::new();
     for program in ["openconnect", "oncp"] {
