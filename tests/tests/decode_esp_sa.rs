@@ -38,6 +38,7 @@ fn args(keylog: Vec<PathBuf>, esp_sa: Vec<UserSa>) -> DecodeArgs {
         json: true,
         show_secrets: true,
         packets: false,
+        hex: false,
         esp_sa,
     }
 }

@@ -21,6 +21,7 @@ fn our_events(capture: &Path) -> Vec<Value> {
         json: true,
         show_secrets: true,
         packets: false,
+        hex: false,
         esp_sa: vec![],
     };
     let mut out = Vec::new();

@@ -14,6 +14,7 @@ fn decode_text(capture: &Path, json: bool) -> (String, u64) {
         json,
         show_secrets: false,
         packets: false,
+        hex: false,
         esp_sa: vec![],
     };
     let mut out = Vec::new();

@@ -9,6 +9,9 @@ use core::ops::Range;
 use super::Direction;
 use super::error::TraceError;
 
+/// What a redacted secret reads as in a field value.
+pub(crate) const REDACTED: &str = "<redacted>";
+
 /// The protocol layer an [`Event`] belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -143,6 +146,40 @@ pub struct Field {
     pub value: Value,
 }
 
+/// The decrypted bytes an [`Event`] was decoded from (asked for with
+/// [`DecoderOptions::plaintext`](super::DecoderOptions::plaintext)).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Plaintext {
+    /// The bytes: an oNCP message (its 20-byte KMP header and payload, the
+    /// oNCP record framing stripped), an ESP packet's decrypted payload, a
+    /// tunnelled IP packet (decompressed when LZO), an HTTP head or body,
+    /// or a TLS record's application data.
+    Bytes(Vec<u8>),
+    /// Not given: the bytes carry secrets that the event's fields redact
+    /// (decode with `show_secrets` to get them).
+    Withheld,
+}
+
+impl Plaintext {
+    /// The bytes, unless withheld.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Plaintext::Bytes(b) => Some(b),
+            Plaintext::Withheld => None,
+        }
+    }
+}
+
+/// Only the length: the bytes may be secret.
+impl fmt::Debug for Plaintext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Plaintext::Bytes(b) => write!(f, "Plaintext({} bytes)", b.len()),
+            Plaintext::Withheld => f.write_str("Plaintext(withheld)"),
+        }
+    }
+}
+
 /// One thing the decoder found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -164,6 +201,13 @@ pub struct Event {
     /// `error` field.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub error: Option<TraceError>,
+    /// The decrypted bytes this event was decoded from, for events that
+    /// come out of decryption, when [`DecoderOptions::plaintext`] asked for
+    /// them (not part of the text rendering or the JSON).
+    ///
+    /// [`DecoderOptions::plaintext`]: super::DecoderOptions::plaintext
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub plaintext: Option<Plaintext>,
 }
 
 impl Event {
@@ -177,6 +221,7 @@ impl Event {
             fields: Vec::new(),
             source: None,
             error: None,
+            plaintext: None,
         }
     }
 
@@ -212,6 +257,18 @@ impl Event {
             .iter()
             .find(|f| f.name == name)
             .map(|f| &f.value)
+    }
+
+    /// Whether a field's value was redacted (a secret not shown).
+    pub fn has_redacted_field(&self) -> bool {
+        fn redacted(v: &Value) -> bool {
+            match v {
+                Value::Text(t) => t.contains(REDACTED),
+                Value::List(items) => items.iter().any(redacted),
+                Value::Bool(_) | Value::Uint(_) => false,
+            }
+        }
+        self.fields.iter().any(|f| redacted(&f.value))
     }
 
     /// Whether this event reports an error.

@@ -18,4 +18,4 @@ pub mod tls;
 pub use decoder::{Decoder, DecoderOptions, UserSa, UserSaError};
 pub use direction::Direction;
 pub use error::TraceError;
-pub use event::{Event, Field, Layer, Value};
+pub use event::{Event, Field, Layer, Plaintext, Value};

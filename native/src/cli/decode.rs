@@ -5,7 +5,9 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use oncp_core::trace::{Decoder, DecoderOptions, UserSa};
+use oncp_core::trace::{Decoder, DecoderOptions, Plaintext, UserSa};
+
+use super::hex_dump;
 
 /// Options of `oncp decode`.
 #[derive(Debug, Clone, clap::Args)]
@@ -25,6 +27,12 @@ pub struct DecodeArgs {
     /// One event per TCP segment and UDP datagram too.
     #[arg(long)]
     pub packets: bool,
+    /// Under each event that came out of decryption, its decrypted bytes as
+    /// a hex dump (tshark -x style): the oNCP message, the ESP payload, the
+    /// inner IP packet, the HTTP head. Bytes carrying secrets are withheld
+    /// unless --show-secrets.
+    #[arg(long, conflicts_with = "json")]
+    pub hex: bool,
     /// An ESP SA to decrypt with besides those found in the oNCP stream,
     /// as SA events print it: SPI:CIPHER:ENC_KEY:MAC:MAC_KEY[:c2s|s2c]
     /// (e.g. 0x35381382:AES-128-CBC:<32 hex>:HMAC-SHA1-96:<40 hex>).
@@ -62,6 +70,7 @@ pub fn decode(args: &DecodeArgs, out: &mut impl Write) -> anyhow::Result<(u64, u
         show_secrets: args.show_secrets,
         packet_events: args.packets,
         esp_sas: args.esp_sa.clone(),
+        plaintext: args.hex,
         ..Default::default()
     });
     for k in &args.keylog {
@@ -86,6 +95,14 @@ pub fn decode(args: &DecodeArgs, out: &mut impl Write) -> anyhow::Result<(u64, u
                 out.write_all(b"\n")?;
             } else {
                 writeln!(out, "{ev}")?;
+                match &ev.plaintext {
+                    Some(Plaintext::Bytes(b)) => hex_dump::write(out, "    ", b)?,
+                    Some(Plaintext::Withheld) => writeln!(
+                        out,
+                        "    (decrypted bytes withheld: they carry secrets; see them with --show-secrets)"
+                    )?,
+                    None => {}
+                }
             }
         }
         Ok(())
@@ -103,4 +120,25 @@ pub fn decode(args: &DecodeArgs, out: &mut impl Write) -> anyhow::Result<(u64, u
     emit(&mut decoder, out)?;
     out.flush()?;
     Ok((events, errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn hex_is_for_the_text_output() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args);
+        let Command::Decode(args) = parse(&["oncp", "decode", "x.pcap", "--hex"])
+            .unwrap()
+            .command
+        else {
+            panic!("decode");
+        };
+        assert!(args.hex && !args.json);
+        let err = parse(&["oncp", "decode", "x.pcap", "--hex", "--json"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
 }

@@ -5,6 +5,7 @@ pub mod connect;
 pub mod decode;
 pub mod demo;
 pub mod gateway;
+pub mod hex_dump;
 pub mod man;
 
 use clap::{Parser, Subcommand};

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use super::Out;
 use super::http::{self, HttpState};
 use super::oncp::OncpFlow;
+use super::plaintext;
 use crate::trace::event::{Event, Layer, Value};
 use crate::trace::net::tcp::FlowId;
 use crate::trace::{Direction, TraceError};
@@ -159,7 +160,14 @@ impl AppStreams {
         if dir == Direction::ClientToServer {
             match RequestHead::parse(head) {
                 Ok(req) => {
-                    self.emit(out, dir, http::request_event(&req, show));
+                    let mut e = http::request_event(&req, show);
+                    if out.opts.plaintext {
+                        let secret = ["Authorization", "Proxy-Authorization", "Cookie"]
+                            .iter()
+                            .any(|h| req.header(h).is_some());
+                        plaintext::attach(&mut e, head, secret, show);
+                    }
+                    self.emit(out, dir, e);
                     let tunnel = req.is_tunnel_request();
                     if self.pending.len() < MAX_PENDING_REQUESTS {
                         self.pending.push_back(tunnel);
@@ -186,7 +194,12 @@ impl AppStreams {
             match ResponseHead::parse(head) {
                 Ok(resp) => {
                     let tunnel = self.pending.pop_front().unwrap_or(false);
-                    self.emit(out, dir, http::response_event(&resp, tunnel, show));
+                    let mut e = http::response_event(&resp, tunnel, show);
+                    if out.opts.plaintext {
+                        let secret = resp.header("Set-Cookie").is_some();
+                        plaintext::attach(&mut e, head, secret, show);
+                    }
+                    self.emit(out, dir, e);
                     if tunnel && resp.status == 200 {
                         self.sides[i] = Side::Oncp(StreamDecoder::new(StreamKind::ServerToClient));
                         return;
@@ -234,15 +247,23 @@ impl AppStreams {
         match kind {
             BodyKind::Form => {
                 let fields = http::form_fields(&body, show);
-                let e = Event::new(Layer::Http, "form submitted").with("form_fields", fields);
+                let mut e = Event::new(Layer::Http, "form submitted").with("form_fields", fields);
+                if out.opts.plaintext {
+                    // A login form: its values are credentials.
+                    plaintext::attach(&mut e, &body, true, show);
+                }
                 self.emit(out, dir, e);
             }
             BodyKind::Html => {
                 let (forms, inputs) = http::html_form_names(&body);
                 if !forms.is_empty() || !inputs.is_empty() {
-                    let e = Event::new(Layer::Http, format!("page with {} form(s)", forms.len()))
-                        .with("forms", Value::List(forms))
-                        .with("inputs", Value::List(inputs));
+                    let mut e =
+                        Event::new(Layer::Http, format!("page with {} form(s)", forms.len()))
+                            .with("forms", Value::List(forms))
+                            .with("inputs", Value::List(inputs));
+                    if out.opts.plaintext {
+                        plaintext::attach(&mut e, &body, false, show);
+                    }
                     self.emit(out, dir, e);
                 }
             }

@@ -9,7 +9,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 
-use super::{inner, text};
+use super::{inner, plaintext, text};
 use crate::esp::{Decrypted, InboundSa, NextHeader, ReplayVerdict, SaParams, spi_of};
 use crate::lzo;
 use crate::trace::event::{Event, Layer};
@@ -84,12 +84,14 @@ impl EspRegistry {
     }
 
     /// Decodes an ESP datagram: events for the ESP packet and the inner
-    /// packet it carries.
+    /// packet it carries (with their plaintext when `keep_plaintext`: the
+    /// decrypted ESP payload, and the inner packet decompressed).
     pub(crate) fn decode(
         &mut self,
         src: SocketAddr,
         dst: SocketAddr,
         payload: &[u8],
+        keep_plaintext: bool,
         out: &mut Vec<(Option<Direction>, Event)>,
     ) {
         let spi = spi_of(payload).unwrap_or(0);
@@ -140,9 +142,13 @@ impl EspRegistry {
                 if probe {
                     e.push("probe", true);
                 }
+                if keep_plaintext {
+                    plaintext::attach(&mut e, &buf[d.payload.clone()], false, false);
+                }
                 out.push((dir, e));
                 if !probe {
-                    inner_packet(&buf[d.payload.clone()], d.next_header, out, dir);
+                    let inner = &buf[d.payload.clone()];
+                    inner_packet(inner, d.next_header, keep_plaintext, out, dir);
                 }
             }
             Err(err) => {
@@ -191,15 +197,23 @@ fn esp_summary(spi: u32, seq: u32, d: &Decrypted, probe: bool, replay: ReplayVer
 fn inner_packet(
     payload: &[u8],
     next: NextHeader,
+    keep_plaintext: bool,
     out: &mut Vec<(Option<Direction>, Event)>,
     dir: Option<Direction>,
 ) {
+    let event = |packet: &[u8], via| {
+        let mut e = inner::summarize(packet, via);
+        if keep_plaintext {
+            plaintext::attach(&mut e, packet, false, false);
+        }
+        e
+    };
     if next == NextHeader::LZO_IPV4 {
         match lzo::decompress(payload, MAX_LZO_OUTPUT) {
-            Ok(p) => out.push((dir, inner::summarize(&p, "esp+lzo"))),
+            Ok(p) => out.push((dir, event(&p, "esp+lzo"))),
             Err(e) => out.push((dir, Event::from_error(Layer::Inner, e.into()))),
         }
     } else {
-        out.push((dir, inner::summarize(payload, "esp")));
+        out.push((dir, event(payload, "esp")));
     }
 }

@@ -8,6 +8,7 @@ use core::net::SocketAddr;
 
 use super::Out;
 use super::app::AppStreams;
+use super::plaintext;
 use crate::trace::event::{Event, Layer};
 use crate::trace::net::tcp::{FlowId, StreamChunk};
 use crate::trace::tls::{KeyLog, TlsConnection, TlsEvent, TlsEventKind, looks_like_client_hello};
@@ -152,7 +153,11 @@ impl FlowApp {
             } = &ev.kind
             {
                 if out.opts.packet_events {
-                    let e = tls_event(&ev).with("flow", self.id);
+                    let mut e = tls_event(&ev).with("flow", self.id);
+                    if out.opts.plaintext {
+                        // Any of the session's secrets may be in there.
+                        plaintext::attach(&mut e, data, true, out.opts.show_secrets);
+                    }
                     out.emit(Some(dir), e);
                 }
                 t.app.data(out, dir, *stream_offset, data);

@@ -48,7 +48,7 @@ pub(crate) fn secret(value: &str, show: bool) -> String {
     if show {
         value.into()
     } else {
-        String::from("<redacted>")
+        String::from(crate::trace::event::REDACTED)
     }
 }
 

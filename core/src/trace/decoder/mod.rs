@@ -17,6 +17,11 @@
 //! the file, [`Decoder::poll_event`] until `None` after each push, and
 //! [`Decoder::finish`] at the end of the file, then poll again. Memory is
 //! bounded by the open flows and fragment reassembly, not the file size.
+//!
+//! With [`DecoderOptions::plaintext`] each decrypted event also carries the
+//! plaintext bytes it was decoded from ([`Event::plaintext`]); they are
+//! handed out with the event and not kept, so memory stays bounded the
+//! same way.
 
 mod app;
 mod esp;
@@ -25,6 +30,7 @@ mod http;
 mod inner;
 mod oncp;
 mod packet;
+mod plaintext;
 mod text;
 mod user_sa;
 
@@ -63,6 +69,13 @@ pub struct DecoderOptions {
     /// ESP SAs supplied by the user (`--esp-sa`), used besides those found
     /// in the oNCP stream.
     pub esp_sas: alloc::vec::Vec<UserSa>,
+    /// Attach to each event that comes out of decryption the plaintext it
+    /// was decoded from ([`Event::plaintext`]): the oNCP message, the ESP
+    /// payload, the inner IP packet, the HTTP head. Off by default: it
+    /// copies every decrypted byte once more. Bytes that carry secrets the
+    /// event redacts are [`Plaintext::Withheld`](super::Plaintext::Withheld)
+    /// unless `show_secrets`.
+    pub plaintext: bool,
 }
 
 impl Default for DecoderOptions {
@@ -75,6 +88,7 @@ impl Default for DecoderOptions {
             fragments: FragmentLimits::default(),
             max_queued_events: 4096,
             esp_sas: alloc::vec::Vec::new(),
+            plaintext: false,
         }
     }
 }

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::Out;
 use super::http::secret;
-use super::inner;
+use super::{inner, plaintext};
 use crate::esp::{Cipher, Integrity, SaParams};
 use crate::trace::event::{Event, Layer, Value};
 use crate::trace::net::tcp::FlowId;
@@ -47,6 +47,28 @@ fn routes(list: &[Route]) -> Value {
     )
 }
 
+/// Gives the events of message `m` its bytes (KMP header and payload, as
+/// they stood in the stream); inner packets already have theirs. The
+/// payload of a 301 or 302 carries ESP keys: withheld unless `show`.
+fn attach_message(events: &mut [Event], m: &KmpMessage, show: bool) {
+    let mut bytes: Option<Vec<u8>> = None;
+    let secret = matches!(m.kmp_type(), KmpType::CONFIG | KmpType::ESP_KEYS);
+    for e in events.iter_mut().filter(|e| e.plaintext.is_none()) {
+        let b = bytes.get_or_insert_with(|| {
+            let mut b = Vec::with_capacity(m.header.to_bytes().len() + m.payload.len());
+            b.extend_from_slice(&m.header.to_bytes());
+            b.extend_from_slice(&m.payload);
+            b
+        });
+        plaintext::attach(e, b, secret, show);
+    }
+    if let Some(mut b) = bytes
+        && secret
+    {
+        zeroize::Zeroize::zeroize(&mut b);
+    }
+}
+
 impl OncpFlow {
     pub(crate) fn new(flow: FlowId) -> Self {
         OncpFlow {
@@ -63,25 +85,33 @@ impl OncpFlow {
         dir: Direction,
         item: StreamItem,
     ) -> Vec<Event> {
+        let keep = out.opts.plaintext;
+        let show = out.opts.show_secrets;
         match item {
             StreamItem::Hostname(h) => {
                 let name = h.hostname_lossy();
-                alloc::vec![
-                    Event::new(Layer::Oncp, format!("hostname packet {name}"))
-                        .with("hostname", &*name)
-                ]
+                let mut e = Event::new(Layer::Oncp, format!("hostname packet {name}"))
+                    .with("hostname", &*name);
+                if keep {
+                    plaintext::attach(&mut e, &h.to_payload(), false, show);
+                }
+                alloc::vec![e]
             }
-            StreamItem::Status(s) => alloc::vec![
-                Event::new(
+            StreamItem::Status(s) => {
+                let mut e = Event::new(
                     Layer::Oncp,
                     format!(
                         "status {} ({})",
                         s.0,
                         if s.is_ok() { "ok" } else { "refused" }
-                    )
+                    ),
                 )
-                .with("status", s.0)
-            ],
+                .with("status", s.0);
+                if keep {
+                    plaintext::attach(&mut e, &[s.0], false, show);
+                }
+                alloc::vec![e]
+            }
             StreamItem::Terminated(r) => alloc::vec![
                 Event::new(Layer::Oncp, format!("termination notice: {}", r.describe()))
                     .with("reason", r.0)
@@ -91,7 +121,13 @@ impl OncpFlow {
                 start,
                 end,
                 interleaved,
-            } => self.message(out, dir, &message, start, end, interleaved),
+            } => {
+                let mut events = self.message(out, dir, &message, start, end, interleaved);
+                if keep {
+                    attach_message(&mut events, &message, show);
+                }
+                events
+            }
         }
     }
 
@@ -140,7 +176,13 @@ impl OncpFlow {
                         .with("packets", packets.len());
                         events.push(decorate(e));
                     }
-                    events.extend(packets.iter().map(|p| inner::summarize(p, "tls")));
+                    events.extend(packets.iter().map(|p| {
+                        let mut e = inner::summarize(p, "tls");
+                        if out.opts.plaintext {
+                            plaintext::attach(&mut e, p, false, out.opts.show_secrets);
+                        }
+                        e
+                    }));
                 }
                 Err(e) => events.push(fail(e)),
             },

@@ -100,7 +100,8 @@ impl State {
         let dst = SocketAddr::new(h.dst, udp.dst_port);
         if self.esp.claims(src, dst, payload) {
             let mut found = Vec::new();
-            self.esp.decode(src, dst, payload, &mut found);
+            self.esp
+                .decode(src, dst, payload, self.opts.plaintext, &mut found);
             for (dir, e) in found {
                 self.emit(ctx, dir, e);
             }
