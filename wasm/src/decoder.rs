@@ -1,8 +1,9 @@
 //! The streaming trace decoder for JavaScript: the same `oncp-core`
 //! decoder as `oncp decode`, events returned as the same JSON objects as
-//! `oncp decode --json`.
+//! `oncp decode --json`; with `plaintext: true`, the decrypted bytes of
+//! each event beside them ([`Decoder::take_plaintexts`]).
 
-use oncp_core::trace::{Decoder as CoreDecoder, DecoderOptions};
+use oncp_core::trace::{Decoder as CoreDecoder, DecoderOptions, Event, Plaintext};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
@@ -12,6 +13,7 @@ use wasm_bindgen::prelude::*;
 struct JsOptions {
     show_secrets: bool,
     packet_events: bool,
+    plaintext: bool,
 }
 
 /// A streaming capture decoder: `push` chunks of a pcap/pcapng file,
@@ -20,12 +22,74 @@ struct JsOptions {
 #[wasm_bindgen]
 pub struct Decoder {
     inner: CoreDecoder,
+    /// Events taken so far (the number of the next one).
+    taken: u64,
+    /// The decrypted bytes of the events taken since `takePlaintexts`.
+    plain: Plaintexts,
+}
+
+/// The decrypted bytes of some events (see [`Decoder::take_plaintexts`]):
+/// for the `k`-th of them, event number `events[k]` (counted from 0 over
+/// every event this decoder gave), `lengths[k]` bytes in `bytes` after
+/// those of the ones before, or a length of -1 when they are withheld
+/// (they carry secrets and `showSecrets` is off).
+#[wasm_bindgen]
+#[derive(Debug, Default)]
+pub struct Plaintexts {
+    events: Vec<f64>,
+    lengths: Vec<i32>,
+    bytes: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl Plaintexts {
+    /// The event numbers (a `Float64Array`); taken: a second call gives none.
+    #[wasm_bindgen(js_name = takeEvents)]
+    pub fn take_events(&mut self) -> Vec<f64> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The lengths (an `Int32Array`; -1: withheld); taken.
+    #[wasm_bindgen(js_name = takeLengths)]
+    pub fn take_lengths(&mut self) -> Vec<i32> {
+        std::mem::take(&mut self.lengths)
+    }
+
+    /// The bytes, one event's after the other's (a `Uint8Array`); taken.
+    #[wasm_bindgen(js_name = takeBytes)]
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.bytes)
+    }
+
+    /// How many events have plaintext here.
+    #[wasm_bindgen(getter)]
+    pub fn count(&self) -> usize {
+        self.events.len()
+    }
+}
+
+impl Plaintexts {
+    fn add(&mut self, event: u64, p: &Plaintext) {
+        self.events.push(event as f64);
+        match p {
+            Plaintext::Bytes(b) => {
+                // One event's bytes are at most a 64 KiB KMP message, an IP
+                // packet or a 256 KiB scanned HTTP body.
+                self.lengths
+                    .push(i32::try_from(b.len()).unwrap_or(i32::MAX));
+                self.bytes.extend_from_slice(b);
+            }
+            Plaintext::Withheld => self.lengths.push(-1),
+        }
+    }
 }
 
 #[wasm_bindgen]
 impl Decoder {
     /// A decoder; `options` may be `undefined` or
-    /// `{ showSecrets?: boolean, packetEvents?: boolean }`.
+    /// `{ showSecrets?: boolean, packetEvents?: boolean, plaintext?: boolean }`
+    /// (`plaintext`: keep each decrypted event's bytes for
+    /// [`Decoder::take_plaintexts`]).
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Decoder, JsError> {
         let o: JsOptions = if options.is_undefined() || options.is_null() {
@@ -37,8 +101,11 @@ impl Decoder {
             inner: CoreDecoder::new(DecoderOptions {
                 show_secrets: o.show_secrets,
                 packet_events: o.packet_events,
+                plaintext: o.plaintext,
                 ..Default::default()
             }),
+            taken: 0,
+            plain: Plaintexts::default(),
         })
     }
 
@@ -61,6 +128,15 @@ impl Decoder {
     /// Packets read so far.
     pub fn packets(&self) -> f64 {
         self.inner.packets() as f64
+    }
+
+    /// The decrypted bytes of the events taken (by `takeEvents` or
+    /// `takeEventsJson`) since the last call; none unless the decoder was
+    /// made with `plaintext: true`. Kept only until taken: a caller that
+    /// wants them later stores them itself.
+    #[wasm_bindgen(js_name = takePlaintexts)]
+    pub fn take_plaintexts(&mut self) -> Plaintexts {
+        std::mem::take(&mut self.plain)
     }
 
     /// Every event decoded so far, as plain objects.
@@ -104,9 +180,20 @@ impl Decoder {
             }
             first = false;
             serde_json::to_writer(&mut out, &e).map_err(|e| JsError::new(&e.to_string()))?;
+            self.keep_plaintext(&e);
         }
         out.extend_from_slice(close);
         String::from_utf8(out).map_err(|e| JsError::new(&e.to_string()))
+    }
+}
+
+impl Decoder {
+    /// Notes event `e` (the next one taken) and its plaintext, if any.
+    fn keep_plaintext(&mut self, e: &Event) {
+        if let Some(p) = &e.plaintext {
+            self.plain.add(self.taken, p);
+        }
+        self.taken += 1;
     }
 }
 

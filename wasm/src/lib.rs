@@ -6,7 +6,7 @@ mod codecs;
 mod decoder;
 
 pub use codecs::*;
-pub use decoder::Decoder;
+pub use decoder::{Decoder, Plaintexts};
 use wasm_bindgen::prelude::*;
 
 /// The version of this package.

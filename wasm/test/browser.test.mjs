@@ -3,8 +3,9 @@
 // testdata/oc-esp.pcap and its key log through the file inputs and checks
 // the page against `oncp decode --json` of the same files (configuration,
 // ESP SAs, decrypted ICMP echoes, event count), filters the list, checks
-// the detail pane's bytes against the capture file, and saves a
-// screenshot in target/artifacts/.
+// the detail pane's bytes (by default a decrypted event's plaintext, equal
+// to `oncp decode --hex`'s dump; on the "Captured frame" tab the capture
+// file's bytes), and saves a screenshot in target/artifacts/.
 //
 // Runs when ONCP_BROWSER_TEST=1 (scripts/test/71-browser.sh sets it, and
 // there a missing Chromium is a failure); skipped otherwise so that
@@ -31,6 +32,7 @@ let page;
 let profile;
 let url;
 let native;
+let nativeHex;
 
 function field(e, name) { return e.fields.find((f) => f.name === name)?.value; }
 function valueText(v) { return Array.isArray(v) ? v.map(valueText).join(', ') : String(v); }
@@ -38,6 +40,24 @@ function valueText(v) { return Array.isArray(v) ? v.map(valueText).join(', ') : 
 function matchesText(e, words) {
   const hay = [e.summary, ...e.fields.map((f) => valueText(f.value))].join('\n').toLowerCase();
   return words.every((w) => hay.includes(w));
+}
+
+/** The bytes of a hex dump in #hex (either view). */
+async function dumpedHex() {
+  const hex = await page.textContent('#hex');
+  return hex.split('\n').filter(Boolean).map((l) => l.slice(10, 10 + 49).replace(/\s+/g, '')).join('');
+}
+
+/** `oncp decode --hex` of a capture: per event, its dump as hex text, 'withheld', or null. */
+function decodeHex(args) {
+  const out = [];
+  for (const line of execFileSync(oncpBin, ['decode', '--hex', ...args]).toString().split('\n')) {
+    if (!line) continue;
+    if (!line.startsWith('    ')) out.push(null);
+    else if (line.includes('withheld')) out[out.length - 1] = 'withheld';
+    else out[out.length - 1] = (out[out.length - 1] ?? '') + line.slice(10, 10 + 47).replace(/\s+/g, '');
+  }
+  return out;
 }
 
 /** Waits until the list says `n` events are visible and has rendered them (n fits the viewport). */
@@ -64,6 +84,8 @@ before(async () => {
   assert.ok(existsSync(join(root, 'wasm', 'pkg', 'web', 'oncp_wasm_bg.wasm')), 'build the package first (scripts/build-wasm.sh)');
   native = execFileSync(oncpBin, ['decode', '--json', '--keylog', keys, pcap])
     .toString().trim().split('\n').map((l) => JSON.parse(l));
+  nativeHex = decodeHex(['--keylog', keys, pcap]);
+  assert.equal(nativeHex.length, native.length);
   server = await startServer();
   url = `${server.url}www/`;
   const { chromium } = await import('playwright-core');
@@ -150,12 +172,49 @@ test('analyser decodes oc-esp like oncp decode --json', { skip: !enabled && 'set
   assert.equal(index, native.indexOf(ev));
   assert.deepEqual(detail, ev);
   assert.equal(await page.textContent('#detail-table tr[data-field=src] td:last-child'), field(ev, 'src'));
-  await page.waitForFunction(() => document.getElementById('hex').textContent.length > 0);
-  const hex = await page.textContent('#hex');
+  // Kept on disk (OPFS), not in the worker's memory.
+  assert.equal(await page.evaluate(() => window.oncpAnalyser.state.plaintextStore), 'opfs');
+  // By default: the decrypted inner packet, as `oncp decode --hex` dumps it (IPv4: 0x45 first).
+  await page.waitForFunction(() => document.getElementById('hex').dataset.view === 'decrypted'
+    && document.getElementById('hex').textContent.length > 0);
+  assert.equal(await page.isVisible('#bytes-tabs'), true);
+  assert.equal(await page.getAttribute('#tab-decrypted', 'aria-selected'), 'true');
+  const plain = await dumpedHex();
+  assert.equal(plain, nativeHex[index]);
+  assert.ok(plain.startsWith('45'), plain);
+  assert.equal(plain.length / 2, field(ev, 'length'));
+  assert.equal(plain.slice(24, 40), field(ev, 'src').split('.').concat(field(ev, 'dst').split('.'))
+    .map((n) => Number(n).toString(16).padStart(2, '0')).join(''));
+  assert.match(await page.textContent('#hex-range'), new RegExp(`IP packet, ${field(ev, 'length')} bytes`));
+  // The toggle: the captured (encrypted) frame, from the capture file.
+  await page.click('#tab-captured');
+  await page.waitForFunction(() => document.getElementById('hex').dataset.view === 'captured'
+    && /file offset/.test(document.getElementById('hex-range').textContent));
+  assert.equal(await page.getAttribute('#tab-captured', 'aria-selected'), 'true');
   const file = readFileSync(pcap).subarray(ev.source.start, ev.source.end);
-  const dumped = hex.split('\n').filter(Boolean).map((l) => l.slice(10, 10 + 49).replace(/\s+/g, '')).join('');
-  assert.equal(dumped, file.toString('hex'));
+  assert.equal(await dumpedHex(), file.toString('hex'));
+  assert.notEqual(await dumpedHex(), plain);
   assert.match(await page.textContent('#hex-range'), new RegExp(`${ev.source.start}–${ev.source.end}`));
+  // And back.
+  await page.click('#tab-decrypted');
+  await page.waitForFunction(() => document.getElementById('hex').dataset.view === 'decrypted');
+  assert.equal(await dumpedHex(), plain);
+
+  // The KMP 301 carries the ESP keys: its decrypted bytes are withheld. A TCP event has only its frame.
+  await page.evaluate((i) => window.oncpAnalyser.list.select(i, true), native.indexOf(cfg));
+  await page.waitForFunction((s) => document.querySelector('#detail-fields h3')?.textContent === s
+    && /carry secrets/.test(document.getElementById('hex').textContent), cfg.summary);
+  assert.equal(nativeHex[native.indexOf(cfg)], 'withheld');
+  const tcp = native.find((e) => e.layer === 'tcp' && e.source);
+  await page.evaluate((i) => window.oncpAnalyser.list.select(i, true), native.indexOf(tcp));
+  await page.waitForFunction((s) => document.querySelector('#detail-fields h3')?.textContent === s
+    && /file offset/.test(document.getElementById('hex-range').textContent), tcp.summary);
+  assert.equal(await page.isVisible('#bytes-tabs'), false);
+  assert.equal(await dumpedHex(), readFileSync(pcap).subarray(tcp.source.start, tcp.source.end).toString('hex'));
+  // The reply again (for the screenshot): its decrypted bytes.
+  await page.evaluate((i) => window.oncpAnalyser.list.select(i, true), index);
+  await page.waitForFunction((s) => document.querySelector('#detail-fields h3')?.textContent === s
+    && document.getElementById('hex').dataset.view === 'decrypted', ev.summary);
 
   // Layer chips: only ESP.
   await page.fill('#text-filter', '');
@@ -215,8 +274,12 @@ test('a pcapng with embedded secrets, dropped on the page, decodes without a key
     await page.click('#list-rows .row');
     await page.waitForFunction((s) => document.querySelector('#detail-fields h3')?.textContent === s
       && document.getElementById('hex').textContent.length > 0, echoes[0].summary);
-    const hex = await page.textContent('#hex');
-    const dumped = hex.split('\n').filter(Boolean).map((l) => l.slice(10, 10 + 49).replace(/\s+/g, '')).join('');
+    // Decrypted first (the inner IPv4 packet), then the Enhanced Packet Block as captured.
+    assert.equal(await dumpedHex(), decodeHex([pcapng])[events.indexOf(echoes[0])]);
+    assert.ok((await dumpedHex()).startsWith('45'));
+    await page.click('#tab-captured');
+    await page.waitForFunction(() => /file offset/.test(document.getElementById('hex-range').textContent));
+    const dumped = await dumpedHex();
     assert.equal(dumped, readFileSync(pcapng).subarray(echoes[0].source.start, echoes[0].source.end).toString('hex'));
     const header = await page.$$eval('#hex .hdr', (s) => s.map((x) => x.textContent).join('').replace(/\s+/g, ''));
     assert.equal(header.length / 2, 28);

@@ -2,7 +2,7 @@
 // and wires the filters, list, detail pane, session panel and chart.
 import { LAYERS } from './event-store.js';
 import { Rows, PacketList } from './packet-list.js';
-import { renderFields, renderBytes } from './detail.js';
+import { renderFields, renderBytes, renderPlaintext } from './detail.js';
 import { renderSession, bytes } from './session-view.js';
 import { drawChart, renderLegend } from './chart.js';
 
@@ -13,6 +13,8 @@ const PCAPNG_MAGIC = 0x0a0d0d0a;
 const state = {
   capture: null, format: null, keylogs: [], worker: null, filterSeq: 0, detailSeq: 0,
   layers: new Set(LAYERS), layerCounts: new Uint32Array(LAYERS.length), session: null, done: false,
+  // The selected event, its plaintext (from the worker; null if not decrypted) and which bytes to show.
+  detail: null, plaintext: null, bytesView: 'decrypted', plaintextStore: null, bytesSeq: 0,
 };
 const rows = new Rows();
 const list = new PacketList($('list'), $('list-spacer'), $('list-rows'), rows, showDetail);
@@ -77,6 +79,11 @@ function start() {
   state.filterSeq++;
   $('list-empty').hidden = true;
   renderFields($('detail-fields'), null);
+  state.detail = null;
+  state.plaintext = null;
+  state.bytesSeq++;
+  $('bytes-tabs').hidden = true;
+  $('bytes-title').hidden = false;
   $('hex').replaceChildren();
   $('hex-range').textContent = '';
   $('progress').hidden = false;
@@ -124,12 +131,13 @@ function onWorker(m) {
       $('progress').hidden = true;
       const mbs = m.bytes / 1e6 / Math.max(m.ms / 1000, 1e-3);
       const speed = m.bytes >= 1e6 ? ` (${mbs.toFixed(1)} MB/s)` : '';
+      state.plaintextStore = m.plaintextStore;
       setStatus('done', `${m.events.toLocaleString('en')} events from ${m.packets.toLocaleString('en')} packets in ${(m.ms / 1000).toFixed(2)} s${speed}`);
       if (list.selected < 0 && list.count) list.select(list.view[0]);
       break;
     }
     case 'detail':
-      if (m.seq === state.detailSeq) { state.detail = m.event; renderDetail(m.event); }
+      if (m.seq === state.detailSeq) { state.detail = m.event; state.plaintext = m.plaintext; renderDetail(m.event); }
       break;
     case 'error':
       setStatus('error', m.message);
@@ -228,7 +236,33 @@ function recordHeaderLen(event, bytesOfEvent) {
 
 function renderDetail(event) {
   renderFields($('detail-fields'), event, event ? rows.relTime(event.index) : '');
-  renderBytes($('hex'), $('hex-range'), state.capture, event, recordHeaderLen);
+  renderBytesPane();
+}
+
+/**
+ * The bytes pane: for a decrypted event, tabs between its decrypted bytes
+ * (the default) and the captured frame; the choice stays for the next
+ * decrypted event. Other events show their captured bytes.
+ */
+function renderBytesPane() {
+  const event = state.detail;
+  const plain = event ? state.plaintext : null;
+  const seq = ++state.bytesSeq;
+  $('bytes-tabs').hidden = !plain;
+  $('bytes-title').hidden = Boolean(plain);
+  const view = plain ? state.bytesView : 'captured';
+  for (const t of $('bytes-tabs').children) t.setAttribute('aria-selected', String(t.dataset.view === view));
+  $('hex').dataset.view = view;
+  if (view === 'decrypted') renderPlaintext($('hex'), $('hex-range'), event, plain);
+  else renderBytes($('hex'), $('hex-range'), state.capture, event, recordHeaderLen, () => seq === state.bytesSeq);
+}
+
+for (const tab of $('bytes-tabs').children) {
+  tab.addEventListener('click', () => {
+    if (state.bytesView === tab.dataset.view) return;
+    state.bytesView = tab.dataset.view;
+    renderBytesPane();
+  });
 }
 
 /** Selects event `i`; clears the filters first when they hide it. */

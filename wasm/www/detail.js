@@ -1,6 +1,7 @@
-// The detail pane: the selected event's fields, and the bytes of the capture
-// file it came from as a hex dump (read from the File on demand, so the page
-// never holds the capture in memory).
+// The detail pane: the selected event's fields, and its bytes as a hex dump:
+// for a decrypted event the plaintext it was decoded from (from the worker),
+// and for any event the bytes of the capture file it came from (read from
+// the File on demand, so the page never holds the capture in memory).
 import { valueText } from './event-store.js';
 
 const MAX_HEX = 64 * 1024;
@@ -69,8 +70,11 @@ export function hexDump(pre, bytes, base, headerLen) {
   pre.append(frag);
 }
 
-/** Loads and dumps the event's source range from `file`. */
-export async function renderBytes(pre, rangeEl, file, event, recordHeaderLen) {
+/**
+ * Loads and dumps the event's source range from `file`; `isCurrent()` says
+ * whether the pane still wants it once the bytes are read.
+ */
+export async function renderBytes(pre, rangeEl, file, event, recordHeaderLen, isCurrent = () => true) {
   pre.replaceChildren();
   rangeEl.textContent = '';
   if (!event || !event.source || !file) {
@@ -79,7 +83,37 @@ export async function renderBytes(pre, rangeEl, file, event, recordHeaderLen) {
   }
   const { start, end } = event.source;
   const shown = Math.min(end, start + MAX_HEX);
-  rangeEl.textContent = `file offset ${start}–${end} (${end - start} bytes${shown < end ? `, first ${MAX_HEX} shown` : ''})`;
   const bytes = new Uint8Array(await file.slice(start, shown).arrayBuffer());
+  if (!isCurrent()) return;
+  rangeEl.textContent = `file offset ${start}–${end} (${end - start} bytes${shown < end ? `, first ${MAX_HEX} shown` : ''})`;
   hexDump(pre, bytes, start, recordHeaderLen(event, bytes));
+}
+
+const PLAIN_WHAT = {
+  oncp: 'oNCP message: KMP header + payload', inner: 'IP packet', esp: 'decrypted ESP payload',
+  http: 'HTTP', tls: 'TLS application data',
+};
+
+/**
+ * Dumps a decrypted event's plaintext as the worker gave it
+ * (`{ state: 'bytes', bytes }`, `'withheld'` or `'dropped'`), offsets from 0.
+ */
+export function renderPlaintext(pre, rangeEl, event, plaintext) {
+  pre.replaceChildren();
+  rangeEl.textContent = '';
+  if (plaintext.state === 'withheld') {
+    pre.append(el('span', 'note', 'These decrypted bytes carry secrets (ESP keys, cookies or passwords), '
+      + 'so they are not shown; the fields show what can be. `oncp decode --hex --show-secrets` prints them.'));
+    return;
+  }
+  if (plaintext.state !== 'bytes') {
+    pre.append(el('span', 'note', 'These decrypted bytes are no longer held: this browser gave the analyser no '
+      + 'disk storage (OPFS), and the capture\'s plaintext is larger than the memory kept for it. '
+      + 'The captured frame is still here; `oncp decode --hex` prints every event\'s bytes.'));
+    return;
+  }
+  const { bytes } = plaintext;
+  const what = PLAIN_WHAT[event.layer] ?? 'plaintext';
+  rangeEl.textContent = `${what}, ${bytes.length} bytes${bytes.length > MAX_HEX ? `, first ${MAX_HEX} shown` : ''}`;
+  hexDump(pre, bytes.subarray(0, MAX_HEX), 0, 0);
 }

@@ -1,16 +1,20 @@
 // The decoding worker: reads the capture File in chunks, feeds the wasm
 // Decoder, keeps every event (compactly, for the detail pane and text
-// search) and sends the page compact rows, the session model and progress.
-// The page never holds the capture's bytes: it slices the File on demand.
+// search) and each decrypted event's plaintext (in an OPFS file when it
+// can, see plaintext-store.js), and sends the page compact rows, the
+// session model and progress. The page never holds the capture's bytes: it
+// slices the File on demand.
 import init, { Decoder } from '../pkg/web/oncp_wasm.js';
 import { EventStore } from './event-store.js';
 import { SessionModel } from './session-model.js';
+import { openPlaintextStore } from './plaintext-store.js';
 
 const CHUNK = 1 << 20;
 const SESSION_EVERY_MS = 250;
 
 let store = new EventStore();
 let session = new SessionModel();
+let plain = null;
 let filter = { layers: null, dir: 'any', text: '' };
 let filterSeq = 0;
 
@@ -24,7 +28,9 @@ self.onmessage = async (msg) => {
       const indices = store.matching(filter, 0, store.length);
       self.postMessage({ type: 'filtered', seq: m.seq, indices }, [indices.buffer]);
     } else if (m.type === 'detail') {
-      self.postMessage({ type: 'detail', seq: m.seq, index: m.index, event: store.event(m.index) });
+      const plaintext = plain ? plain.get(m.index) : null;
+      self.postMessage({ type: 'detail', seq: m.seq, index: m.index, event: store.event(m.index), plaintext },
+        plaintext?.bytes ? [plaintext.bytes.buffer] : []);
     }
   } catch (e) {
     self.postMessage({ type: 'error', message: String(e && e.message ? e.message : e) });
@@ -35,13 +41,18 @@ async function decode(capture, keylogs) {
   await init();
   store = new EventStore();
   session = new SessionModel();
-  const decoder = new Decoder({});
+  if (plain) plain.close();
+  plain = await openPlaintextStore();
+  const decoder = new Decoder({ plaintext: true });
   for (const k of keylogs) decoder.addKeylog(await k.text());
   const started = performance.now();
   let lastSession = 0;
   const take = () => {
     const from = store.length;
     const summaries = store.addLines(decoder.takeEventsJson(), session);
+    const p = decoder.takePlaintexts();
+    if (p.count) plain.add(p.takeEvents(), p.takeLengths(), p.takeBytes());
+    p.free();
     if (store.length > from) {
       const rows = store.rows(from, store.length, summaries);
       rows.match = store.matching(filter, from, store.length);
@@ -68,5 +79,5 @@ async function decode(capture, keylogs) {
   decoder.free();
   self.postMessage({ type: 'session', session: session.snapshot() });
   self.postMessage({ type: 'done', events: store.length, packets, bytes: capture.size,
-    ms: performance.now() - started });
+    ms: performance.now() - started, plaintextStore: plain.kind });
 }
