@@ -31,15 +31,24 @@ pub struct Decoder {
 /// The decrypted bytes of some events (see [`Decoder::take_plaintexts`]):
 /// for the `k`-th of them, event number `events[k]` (counted from 0 over
 /// every event this decoder gave), `lengths[k]` bytes in `bytes` after
-/// those of the ones before, or a length of -1 when they are withheld
-/// (they carry secrets and `showSecrets` is off).
+/// those of the ones before; a length of -1 when they are withheld (they
+/// carry secrets and `showSecrets` is off), -2 when they are the same bytes
+/// as the `k-1`-th's (an ESP packet's payload and the inner packet after
+/// it), which are not repeated.
 #[wasm_bindgen]
 #[derive(Debug, Default)]
 pub struct Plaintexts {
     events: Vec<f64>,
     lengths: Vec<i32>,
     bytes: Vec<u8>,
+    /// Where the last bytes added are in `bytes`.
+    last: Option<core::ops::Range<usize>>,
 }
+
+/// [`Plaintexts`]' length for withheld bytes.
+const WITHHELD: i32 = -1;
+/// [`Plaintexts`]' length for the same bytes as the previous event's.
+const SAME_AS_PREVIOUS: i32 = -2;
 
 #[wasm_bindgen]
 impl Plaintexts {
@@ -49,7 +58,8 @@ impl Plaintexts {
         std::mem::take(&mut self.events)
     }
 
-    /// The lengths (an `Int32Array`; -1: withheld); taken.
+    /// The lengths (an `Int32Array`; -1: withheld, -2: as the one before);
+    /// taken.
     #[wasm_bindgen(js_name = takeLengths)]
     pub fn take_lengths(&mut self) -> Vec<i32> {
         std::mem::take(&mut self.lengths)
@@ -58,6 +68,7 @@ impl Plaintexts {
     /// The bytes, one event's after the other's (a `Uint8Array`); taken.
     #[wasm_bindgen(js_name = takeBytes)]
     pub fn take_bytes(&mut self) -> Vec<u8> {
+        self.last = None;
         std::mem::take(&mut self.bytes)
     }
 
@@ -72,14 +83,22 @@ impl Plaintexts {
     fn add(&mut self, event: u64, p: &Plaintext) {
         self.events.push(event as f64);
         match p {
+            Plaintext::Bytes(b) if self.last.clone().is_some_and(|r| self.bytes[r] == **b) => {
+                self.lengths.push(SAME_AS_PREVIOUS);
+            }
             Plaintext::Bytes(b) => {
                 // One event's bytes are at most a 64 KiB KMP message, an IP
                 // packet or a 256 KiB scanned HTTP body.
                 self.lengths
                     .push(i32::try_from(b.len()).unwrap_or(i32::MAX));
+                let start = self.bytes.len();
                 self.bytes.extend_from_slice(b);
+                self.last = Some(start..self.bytes.len());
             }
-            Plaintext::Withheld => self.lengths.push(-1),
+            Plaintext::Withheld => {
+                self.lengths.push(WITHHELD);
+                self.last = None;
+            }
         }
     }
 }

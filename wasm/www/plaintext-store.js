@@ -108,6 +108,7 @@ function grow(array, need) {
 const NONE = 0;
 const WITHHELD = 1;
 const SHIFT = 2; // code = length + SHIFT
+const SAME_AS_PREVIOUS = -2; // a length from the decoder
 
 /** Event number → where its plaintext is, over a backend. */
 export class PlaintextStore {
@@ -121,7 +122,8 @@ export class PlaintextStore {
 
   /**
    * Adds what `Decoder.takePlaintexts()` gave: event numbers, lengths (-1:
-   * withheld) and the bytes one after the other.
+   * withheld; -2: the same bytes as the one before) and the bytes one after
+   * the other.
    */
   add(events, lengths, bytes) {
     if (!events.length) return;
@@ -133,6 +135,13 @@ export class PlaintextStore {
     for (let k = 0; k < events.length; k++) {
       const i = events[k];
       const len = lengths[k];
+      if (len === SAME_AS_PREVIOUS) {
+        const prev = events[k - 1];
+        if (k === 0 || this.code[prev] < SHIFT) throw new Error(`plaintext of event ${i}: no bytes before to repeat`);
+        this.start[i] = this.start[prev];
+        this.code[i] = this.code[prev];
+        continue;
+      }
       if (len < 0) { this.code[i] = WITHHELD; continue; }
       this.start[i] = base + off;
       this.code[i] = len + SHIFT;
