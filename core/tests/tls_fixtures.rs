@@ -2,13 +2,15 @@
 //! `scripts/make-tls-fixtures.sh`) and checks the plaintext against what was
 //! sent: the client's lines, and the server's answers (each line reversed).
 
-use std::path::PathBuf;
+#[path = "common/tls_sessions.rs"]
+mod tls_sessions;
 
 use oncp_core::trace::Direction;
 use oncp_core::trace::tls::{
     CannotDecrypt, CipherSuite, KeyLog, ProtocolVersion, SecretLabel, TlsConnection, TlsEvent,
     TlsEventKind,
 };
+use tls_sessions::{parse_keylog, read_keylog_text, read_transcript, session_dir};
 
 struct Fixture {
     name: &'static str,
@@ -18,40 +20,17 @@ struct Fixture {
 }
 
 fn load(name: &'static str) -> Fixture {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/tls")
-        .join(name);
-    let transcript = std::fs::read(dir.join("transcript.bin")).unwrap();
-    let mut chunks = Vec::new();
-    let mut rest = &transcript[..];
-    while !rest.is_empty() {
-        let direction = match rest[0] {
-            0 => Direction::ClientToServer,
-            1 => Direction::ServerToClient,
-            other => panic!("{name}: bad direction {other}"),
-        };
-        let len = u32::from_be_bytes(rest[1..5].try_into().unwrap()) as usize;
-        chunks.push((direction, rest[5..5 + len].to_vec()));
-        rest = &rest[5 + len..];
-    }
     Fixture {
         name,
-        chunks,
-        keylog: std::fs::read(dir.join("keylog.txt")).unwrap(),
-        input: std::fs::read_to_string(dir.join("input.txt")).unwrap(),
+        chunks: read_transcript(name),
+        keylog: read_keylog_text(name),
+        input: std::fs::read_to_string(session_dir(name).join("input.txt")).unwrap(),
     }
 }
 
 impl Fixture {
     fn keys(&self) -> KeyLog {
-        let (keys, report) = KeyLog::from_text(&self.keylog);
-        assert!(
-            report.errors.is_empty(),
-            "{}: {:?}",
-            self.name,
-            report.errors
-        );
-        keys
+        parse_keylog(self.name, &self.keylog)
     }
 
     /// The lines the client sent as data (s_client consumes `k`/`K`/`R`).

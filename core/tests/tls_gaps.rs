@@ -1,34 +1,13 @@
 //! TCP gaps in real sessions: the TLS layer finds the next record, recovers
 //! the sequence number and goes on decrypting.
 
-use std::path::PathBuf;
+#[path = "common/tls_sessions.rs"]
+mod tls_sessions;
 
 use oncp_core::trace::Direction;
 use oncp_core::trace::tls::{KeyLog, TlsConnection, TlsEvent, TlsEventKind};
 use proptest::prelude::*;
-
-type Chunks = Vec<(Direction, Vec<u8>)>;
-
-fn load(name: &str) -> (Chunks, KeyLog) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/tls")
-        .join(name);
-    let transcript = std::fs::read(dir.join("transcript.bin")).unwrap();
-    let mut chunks = Vec::new();
-    let mut rest = &transcript[..];
-    while !rest.is_empty() {
-        let direction = if rest[0] == 0 {
-            Direction::ClientToServer
-        } else {
-            Direction::ServerToClient
-        };
-        let len = u32::from_be_bytes(rest[1..5].try_into().unwrap()) as usize;
-        chunks.push((direction, rest[5..5 + len].to_vec()));
-        rest = &rest[5 + len..];
-    }
-    let keys = KeyLog::from_text(&std::fs::read(dir.join("keylog.txt")).unwrap()).0;
-    (chunks, keys)
-}
+use tls_sessions::{Chunks, load};
 
 /// Sessions with at least three client records after the first data line.
 const MULTI_RECORD: &[&str] = &[

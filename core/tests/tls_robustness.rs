@@ -1,11 +1,13 @@
 //! Property tests: garbage, record-shaped garbage, truncated and mutated real
 //! sessions never panic, and decrypted data offsets stay consistent.
 
-use std::path::PathBuf;
+#[path = "common/tls_sessions.rs"]
+mod tls_sessions;
 
 use oncp_core::trace::Direction;
 use oncp_core::trace::tls::{KeyLog, TlsConnection, TlsEvent, TlsEventKind};
 use proptest::prelude::*;
+use tls_sessions::load;
 
 const FIXTURES: &[&str] = &[
     "tls13_aes128gcm",
@@ -16,29 +18,6 @@ const FIXTURES: &[&str] = &[
     "tls12_ecdhe_aes128cbc_sha256_mte",
     "tls10_ecdhe_aes256cbc_sha",
 ];
-
-type Chunks = Vec<(Direction, Vec<u8>)>;
-
-fn load(name: &str) -> (Chunks, KeyLog) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/tls")
-        .join(name);
-    let transcript = std::fs::read(dir.join("transcript.bin")).unwrap();
-    let mut chunks = Vec::new();
-    let mut rest = &transcript[..];
-    while !rest.is_empty() {
-        let direction = if rest[0] == 0 {
-            Direction::ClientToServer
-        } else {
-            Direction::ServerToClient
-        };
-        let len = u32::from_be_bytes(rest[1..5].try_into().unwrap()) as usize;
-        chunks.push((direction, rest[5..5 + len].to_vec()));
-        rest = &rest[5 + len..];
-    }
-    let keys = KeyLog::from_text(&std::fs::read(dir.join("keylog.txt")).unwrap()).0;
-    (chunks, keys)
-}
 
 fn direction(client: bool) -> Direction {
     if client {
