@@ -11,6 +11,13 @@ use oncp_core::session::*;
 use oncp_core::time::{Duration, Instant};
 use oncp_core::wire::TerminationReason;
 
+#[path = "common/spec_dumps.rs"]
+mod spec_dumps;
+// §11.2 configuration, §11.3 client reply (303 + 302), §11.4 client data,
+// §11.5 two packets in one KMP 300 cut across two records; `hex` reads the
+// dumps below and the short byte strings of the tests.
+use spec_dumps::{client_data, client_reply, config_record, hex, split_data};
+
 /// Hands out scripted bytes first, then deterministic filler.
 struct ScriptedRng(VecDeque<u8>, TestRng);
 
@@ -29,51 +36,9 @@ impl Random for ScriptedRng {
     }
 }
 
-fn hex(s: &str) -> Vec<u8> {
-    let digits: Vec<u8> = s
-        .split_whitespace()
-        .filter(|w| !w.ends_with(':'))
-        .flat_map(|w| w.bytes())
-        .collect();
-    digits
-        .chunks(2)
-        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-        .collect()
-}
-
 fn range(from: u8, to: u8) -> Vec<u8> {
     (from..=to).collect()
 }
-
-/// §11.2: status-less configuration record, 235 bytes.
-const CONFIG_301: &str = "
-0000: e9 00 00 00 00 00 00 00 01 2d 01 00 00 00 00 00
-0010: 00 00 00 00 00 d5 00 01 00 00 00 14 00 01 00 00
-0020: 00 04 0a 0a 01 02 00 02 00 00 00 04 ff ff ff 00
-0030: 00 03 00 00 00 0e 00 03 00 00 00 08 0a 00 00 00
-0040: ff 00 00 00 00 06 00 00 00 0a 00 02 00 00 00 04
-0050: 00 00 05 78 00 07 00 00 00 50 00 01 00 00 00 04
-0060: 11 22 33 44 00 02 00 00 00 40 00 01 02 03 04 05
-0070: 06 07 08 09 0a 0b 0c 0d 0e 0f 20 21 22 23 24 25
-0080: 26 27 28 29 2a 2b 2c 2d 2e 2f 30 31 32 33 00 00
-0090: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-00a0: 00 00 00 00 00 00 00 00 00 00 00 08 00 00 00 3b
-00b0: 00 01 00 00 00 01 02 00 02 00 00 00 01 02 00 03
-00c0: 00 00 00 01 00 00 04 00 00 00 02 11 94 00 06 00
-00d0: 00 00 04 00 00 0e 10 00 09 00 00 00 04 00 00 00
-00e0: 0f 00 0a 00 00 00 04 00 00 00 01";
-
-/// §11.3: the client's 303 + 302 reply, 144 bytes.
-const REPLY_303_302: &str = "
-0000: 8e 00 00 00 00 00 00 00 01 2f 01 00 00 00 01 00
-0010: 00 00 00 00 00 10 00 06 00 00 00 0a 00 02 00 00
-0020: 00 04 00 00 05 78 00 00 00 00 00 00 01 2e 01 00
-0030: 00 00 01 00 00 00 00 00 00 56 00 07 00 00 00 50
-0040: 00 01 00 00 00 04 a1 b2 c3 d4 00 02 00 00 00 40
-0050: 40 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f
-0060: 60 61 62 63 64 65 66 67 68 69 6a 6b 6c 6d 6e 6f
-0070: 70 71 72 73 00 00 00 00 00 00 00 00 00 00 00 00
-0080: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00";
 
 /// §11.6: the client's first probe (sequence 0).
 const PROBE: &str = "
@@ -98,19 +63,6 @@ const LZO_ESP: &str = "
 0030: c8 97 7c 02 ee df d6 74 ab a5 47 de f5 f6 c1 84
 0040: 5f 8b 4b f5";
 
-/// §11.4: the 20-byte IPv4 packet, as KMP 300 from the client.
-const DATA_KMP: &str = "
-0000: 28 00 00 00 00 00 00 00 01 2c 01 00 00 00 01 00
-0010: 00 00 00 00 00 14 45 00 00 14 00 01 00 00 40 fd
-0020: 64 e0 0a 0a 01 02 0a 00 00 01";
-
-/// §11.5: two packets in one KMP 300 cut across two records.
-const TWO_PACKETS: &str = "
-0000: 1e 00 00 00 00 00 00 00 01 2c 01 00 00 00 00 00
-0010: 00 00 00 00 00 28 45 00 00 14 11 11 00 00 40 fd
-0020: 1e 00 53 d0 0a 00 00 01 0a 0a 01 02 45 00 00 14
-0030: 22 22 00 00 40 fd 42 bf 0a 00 00 01 0a 0a 01 02";
-
 /// §5: ESP enable.
 const ESP_ENABLE: &str = "
 0000: 21 00 00 00 00 00 00 00 01 2f 01 00 00 00 01 00
@@ -118,7 +70,7 @@ const ESP_ENABLE: &str = "
 0020: 00 01 01";
 
 fn ipv4_packet() -> Vec<u8> {
-    hex(DATA_KMP)[22..].to_vec()
+    client_data()[22..].to_vec()
 }
 
 fn client() -> ClientSession {
@@ -174,20 +126,20 @@ fn client_output_matches_the_spec_byte_for_byte() {
     // §2.4 + §11.2: status record, then the configuration.
     c.handle_tls(t, &hex("01 00 00"));
     assert!(c.poll_event().is_none());
-    c.handle_tls(t, &hex(CONFIG_301));
+    c.handle_tls(t, &config_record());
     let Some(ClientEvent::Configured(cfg)) = c.poll_event() else {
         panic!("not configured")
     };
     assert_eq!(cfg.values().mtu, Some(1400));
     // §11.3: one record holding 303 + 302, then the first probe (§11.6).
-    assert_eq!(drain_tls(&mut c), [hex(REPLY_303_302)]);
+    assert_eq!(drain_tls(&mut c), [client_reply()]);
     assert_eq!(c.esp_port(), Some(4500));
     assert_eq!(c.poll_udp_transmit(), Some(hex(PROBE)));
     assert_eq!(c.poll_udp_transmit(), None);
     assert_eq!(c.transport(), Transport::Tls);
     // Before ESP is up, data goes over TLS as §11.4.
     c.send_ip(t, &ipv4_packet());
-    assert_eq!(drain_tls(&mut c), [hex(DATA_KMP)]);
+    assert_eq!(drain_tls(&mut c), [client_data()]);
     // §11.6: an LZO-compressed packet from the gateway decrypts and
     // decompresses to the §11.4 packet; it also proves ESP works, so the
     // client sends the §5 ESP enable and moves data to ESP.
@@ -206,7 +158,7 @@ fn client_output_matches_the_spec_byte_for_byte() {
     assert_eq!(c.poll_ip(), None);
     assert_eq!(c.stats().esp_dropped, 1);
     // §11.5: a KMP 300 split over two records yields exactly two packets.
-    let two = hex(TWO_PACKETS);
+    let two = split_data();
     c.handle_tls(t, &two[..32]);
     c.handle_tls(t, &two[32..]);
     let ids: Vec<_> = std::iter::from_fn(|| c.poll_ip())
@@ -235,12 +187,12 @@ fn status_combined_with_the_config_and_byte_by_byte_delivery() {
     c.handle_tls(t, b"HTTP/1.1 200 OK\r\nNCP-Version: 3\r\n\r\n");
     drain_tls(&mut c);
     let mut combined = hex("ea 00 00");
-    combined.extend_from_slice(&hex(CONFIG_301)[2..]);
+    combined.extend_from_slice(&config_record()[2..]);
     for b in &combined {
         c.handle_tls(t, std::slice::from_ref(b));
     }
     assert!(matches!(c.poll_event(), Some(ClientEvent::Configured(_))));
-    assert_eq!(drain_tls(&mut c), [hex(REPLY_303_302)]);
+    assert_eq!(drain_tls(&mut c), [client_reply()]);
 }
 
 #[test]
@@ -298,7 +250,7 @@ fn configured_client(esp: bool) -> ClientSession {
     drain_tls(&mut c);
     c.handle_tls(Instant(0), b"HTTP/1.1 200 OK\r\n\r\n");
     c.handle_tls(Instant(0), &hex("01 00 00"));
-    c.handle_tls(Instant(0), &hex(CONFIG_301));
+    c.handle_tls(Instant(0), &config_record());
     assert!(matches!(c.poll_event(), Some(ClientEvent::Configured(_))));
     c
 }
@@ -306,7 +258,7 @@ fn configured_client(esp: bool) -> ClientSession {
 #[test]
 fn without_esp_the_reply_is_the_303_alone_and_rekeys_are_ignored() {
     let mut c = configured_client(false);
-    let mut reply = hex(REPLY_303_302)[..38].to_vec();
+    let mut reply = client_reply()[..38].to_vec();
     reply[0] = 0x24;
     assert_eq!(drain_tls(&mut c).last(), Some(&reply), "§11.3 without ESP");
     assert_eq!(c.poll_udp_transmit(), None);
@@ -387,10 +339,10 @@ fn response_head_status_and_config_in_one_read() {
     drain_tls(&mut c);
     let mut all = b"HTTP/1.1 200 OK\r\nNCP-Version: 3\r\n\r\n".to_vec();
     all.extend(hex("01 00 00"));
-    all.extend(hex(CONFIG_301));
+    all.extend(config_record());
     c.handle_tls(Instant(0), &all);
     assert!(matches!(c.poll_event(), Some(ClientEvent::Configured(_))));
     let out = drain_tls(&mut c);
     assert_eq!(out.len(), 2, "hostname packet, then 303+302");
-    assert_eq!(out[1], hex(REPLY_303_302));
+    assert_eq!(out[1], client_reply());
 }

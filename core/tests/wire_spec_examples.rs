@@ -11,6 +11,9 @@ use oncp_core::wire::*;
 #[path = "common/spec_dumps.rs"]
 mod spec_dumps;
 use spec_dumps::*;
+#[path = "common/stream_pieces.rs"]
+mod stream_pieces;
+use stream_pieces::decode;
 
 fn example_values() -> ConfigValues {
     let mut secrets = [0u8; 64];
@@ -86,21 +89,6 @@ fn data_example_11_4_is_emitted_exactly() {
     let expected = client_data();
     let msg = data::data_message(&expected[22..], Sender::Client).unwrap();
     assert_eq!(encode_record(&msg.to_vec()), expected);
-}
-
-/// Decodes `stream` fed in the pieces given by `cuts` and returns the items.
-fn decode(kind: StreamKind, stream: &[u8], cuts: &[usize]) -> Vec<StreamItem> {
-    let mut d = StreamDecoder::new(kind);
-    let mut items = Vec::new();
-    let mut prev = 0;
-    for &c in cuts.iter().chain(std::iter::once(&stream.len())) {
-        d.feed(&stream[prev..c]).unwrap();
-        prev = c;
-        while let Some(i) = d.poll_item() {
-            items.push(i);
-        }
-    }
-    items
 }
 
 fn server_stream() -> Vec<u8> {

@@ -10,29 +10,9 @@ use oncp_core::wire::*;
 #[path = "common/spec_dumps.rs"]
 mod spec_dumps;
 use spec_dumps::*;
-
-/// Feeds `stream` in pieces ending at `cuts` (ascending) and collects the
-/// items; panics on an error or if bytes are left over.
-fn decode(kind: StreamKind, stream: &[u8], cuts: &[usize]) -> Vec<StreamItem> {
-    let (items, partial) = decode_partial(kind, stream, cuts);
-    assert!(!partial, "bytes left over");
-    items
-}
-
-/// As [`decode`], also returning whether an incomplete message is left.
-fn decode_partial(kind: StreamKind, stream: &[u8], cuts: &[usize]) -> (Vec<StreamItem>, bool) {
-    let mut d = StreamDecoder::new(kind);
-    let mut items = Vec::new();
-    let mut prev = 0;
-    for &c in cuts.iter().chain(std::iter::once(&stream.len())) {
-        d.feed(&stream[prev..c]).unwrap();
-        prev = c;
-        while let Some(i) = d.poll_item() {
-            items.push(i);
-        }
-    }
-    (items, d.has_partial())
-}
+#[path = "common/stream_pieces.rs"]
+mod stream_pieces;
+use stream_pieces::{decode, decode_partial};
 
 /// Asserts that every way of cutting `stream` gives `expected`.
 fn assert_same_items_for_every_split(kind: StreamKind, stream: &[u8], expected: &[StreamItem]) {
