@@ -10,38 +10,34 @@ use oncp_core::session::*;
 use oncp_core::time::{Duration, Instant};
 use proptest::prelude::*;
 
+/// Empties every output queue of a session (client or gateway: the same
+/// `poll_*` methods on two types) and returns the bytes plus events taken.
+macro_rules! drain_counting {
+    ($session:expr) => {{
+        let session = $session;
+        let mut n = 0;
+        while let Some(b) = session.poll_tls_transmit() {
+            n += b.len();
+        }
+        while let Some(b) = session.poll_udp_transmit() {
+            n += b.len();
+        }
+        while let Some(b) = session.poll_ip() {
+            n += b.len();
+        }
+        while session.poll_event().is_some() {
+            n += 1;
+        }
+        n
+    }};
+}
+
 fn drain_client(c: &mut ClientSession) -> usize {
-    let mut n = 0;
-    while let Some(b) = c.poll_tls_transmit() {
-        n += b.len();
-    }
-    while let Some(b) = c.poll_udp_transmit() {
-        n += b.len();
-    }
-    while let Some(b) = c.poll_ip() {
-        n += b.len();
-    }
-    while c.poll_event().is_some() {
-        n += 1;
-    }
-    n
+    drain_counting!(c)
 }
 
 fn drain_gateway(g: &mut GatewaySession) -> usize {
-    let mut n = 0;
-    while let Some(b) = g.poll_tls_transmit() {
-        n += b.len();
-    }
-    while let Some(b) = g.poll_udp_transmit() {
-        n += b.len();
-    }
-    while let Some(b) = g.poll_ip() {
-        n += b.len();
-    }
-    while g.poll_event().is_some() {
-        n += 1;
-    }
-    n
+    drain_counting!(g)
 }
 
 /// A pair set up to `phase_ms` milliseconds into the connection (0: the

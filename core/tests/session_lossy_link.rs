@@ -14,8 +14,6 @@ use harness::*;
 use oncp_core::session::Transport;
 use oncp_core::time::Duration;
 
-const C: [u8; 4] = [10, 10, 1, 2];
-const S: [u8; 4] = [10, 0, 0, 1];
 const N: u32 = 10_000;
 
 fn check(

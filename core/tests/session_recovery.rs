@@ -9,9 +9,6 @@ use harness::*;
 use oncp_core::session::*;
 use oncp_core::time::{Duration, Instant};
 
-const C: [u8; 4] = [10, 10, 1, 2];
-const S: [u8; 4] = [10, 0, 0, 1];
-
 fn event_time(p: &Pair, f: impl Fn(&ClientEvent) -> bool) -> Option<Instant> {
     p.client_events.iter().find(|(_, e)| f(e)).map(|(t, _)| *t)
 }
@@ -52,10 +49,7 @@ fn expired_keys_with_a_dead_tls_path_force_a_reconnect() {
     let now = p.now;
     p.client.reconnect(now);
     p.run_for(Duration::from_secs(3));
-    assert_eq!(p.client.transport(), Transport::Esp);
-    assert!(matches!(p.client_send(&packet(99, C, S, 100)), Via::Udp(_)));
-    p.run_for(Duration::from_secs(1));
-    assert_eq!(p.gateway_rx.last().map(|x| packet_id(x)), Some(99));
+    p.assert_esp_carries(99);
 }
 
 #[test]
@@ -97,11 +91,7 @@ fn udp_error_falls_back_and_probing_brings_esp_back() {
     // Probing restarts one second later and ESP comes back.
     p.run_for(Duration::from_millis(1000));
     assert_eq!(p.client.transport(), Transport::Esp);
-    let ups = p
-        .client_events
-        .iter()
-        .filter(|(_, e)| *e == ClientEvent::EspUp);
-    assert_eq!(ups.count(), 2);
+    assert_eq!(p.client_event_count(|e| *e == ClientEvent::EspUp), 2);
     // While probing, a UDP error changes nothing.
     let mut q = Pair::new(gateway_config(), client_options(), 34);
     q.blocked.insert(Dir::S2C);
@@ -163,10 +153,7 @@ fn reconnect_without_being_asked_tears_esp_down_first() {
     assert_eq!(p.client.esp_port(), None);
     assert_eq!(p.client_send(&packet(1, C, S, 100)), Via::NotSent);
     p.run_for(Duration::from_secs(3));
-    assert_eq!(p.client.transport(), Transport::Esp);
-    assert!(matches!(p.client_send(&packet(2, C, S, 100)), Via::Udp(_)));
-    p.run_for(Duration::from_secs(1));
-    assert_eq!(p.gateway_rx.last().map(|x| packet_id(x)), Some(2));
+    p.assert_esp_carries(2);
 }
 
 #[test]

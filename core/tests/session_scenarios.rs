@@ -9,9 +9,6 @@ use oncp_core::session::*;
 use oncp_core::time::{Duration, Instant};
 use oncp_core::wire::{TerminationReason, UnknownTlv};
 
-const C: [u8; 4] = [10, 10, 1, 2];
-const S: [u8; 4] = [10, 0, 0, 1];
-
 fn up(p: &mut Pair) {
     p.run_for(Duration::from_secs(3));
     assert!(
@@ -109,11 +106,7 @@ fn esp_loss_falls_back_to_tls_then_recovers() {
     // attempt period.
     p.blocked.clear();
     p.run_for(Duration::from_secs(61));
-    let ups = p
-        .client_events
-        .iter()
-        .filter(|(_, e)| *e == ClientEvent::EspUp)
-        .count();
+    let ups = p.client_event_count(|e| *e == ClientEvent::EspUp);
     assert_eq!(ups, 2);
     assert_eq!(p.client.transport(), Transport::Esp);
     assert!(matches!(p.client_send(&packet(9, C, S, 200)), Via::Udp(_)));
@@ -145,11 +138,7 @@ fn rekey_under_traffic_loses_nothing() {
         p.run_for(Duration::from_millis(7));
     }
     p.run_for(Duration::from_secs(1));
-    let rekeys = p
-        .client_events
-        .iter()
-        .filter(|(_, e)| *e == ClientEvent::Rekeyed)
-        .count();
+    let rekeys = p.client_event_count(|e| *e == ClientEvent::Rekeyed);
     assert!(rekeys >= 3, "{rekeys} rekeys");
     assert_eq!(p.gateway.stats().rekeys as usize, rekeys);
     let ids = |v: &Vec<Vec<u8>>| v.iter().map(|x| packet_id(x)).collect::<Vec<_>>();
@@ -276,17 +265,10 @@ fn reconnect_restores_tunnel_and_esp() {
     let now = p.now;
     p.client.reconnect(now);
     p.run_for(Duration::from_secs(3));
-    let configured = p
-        .client_events
-        .iter()
-        .filter(|(_, e)| matches!(e, ClientEvent::Configured(_)))
-        .count();
+    let configured = p.client_event_count(|e| matches!(e, ClientEvent::Configured(_)));
     assert_eq!(configured, 2);
     // Unlike OpenConnect 9.01, ESP is probed again and comes back.
-    assert_eq!(p.client.transport(), Transport::Esp);
-    assert!(matches!(p.client_send(&packet(5, C, S, 100)), Via::Udp(_)));
-    p.run_for(Duration::from_secs(1));
-    assert_eq!(p.gateway_rx.last().map(|x| packet_id(x)), Some(5));
+    p.assert_esp_carries(5);
 }
 
 #[test]

@@ -15,6 +15,11 @@ use oncp_core::wire::{ConfigValues, Route};
 
 pub const DSID: &str = "0123456789abcdef0123456789abcdef";
 
+/// The client's tunnel address (what [`gateway_config`] assigns).
+pub const C: [u8; 4] = [10, 10, 1, 2];
+/// An address behind the gateway (inside the split-include route).
+pub const S: [u8; 4] = [10, 0, 0, 1];
+
 pub fn gateway_config() -> GatewaySessionConfig {
     GatewaySessionConfig {
         values: ConfigValues {
@@ -332,6 +337,23 @@ impl Pair {
         } else {
             Via::NotSent
         }
+    }
+
+    /// How many of the client's events so far match `f`.
+    pub fn client_event_count(&self, f: impl Fn(&ClientEvent) -> bool) -> usize {
+        self.client_events.iter().filter(|(_, e)| f(e)).count()
+    }
+
+    /// Asserts that the client is on ESP and that its packet `id` leaves
+    /// over UDP and is the last one the gateway has received a second later.
+    pub fn assert_esp_carries(&mut self, id: u32) {
+        assert_eq!(self.client.transport(), Transport::Esp);
+        assert!(matches!(
+            self.client_send(&packet(id, C, S, 100)),
+            Via::Udp(_)
+        ));
+        self.run_for(Duration::from_secs(1));
+        assert_eq!(self.gateway_rx.last().map(|x| packet_id(x)), Some(id));
     }
 
     pub fn client_saw(&self, f: impl Fn(&ClientEvent) -> bool) -> bool {
