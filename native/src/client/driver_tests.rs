@@ -2,7 +2,7 @@
 //! `GatewaySession`: ESP, fallback to TLS, reconnect, logout, rejection.
 
 use crate::client::clock::Clock;
-use crate::client::driver::{Control, Driver, DriverEvent, DriverOptions};
+use crate::client::driver::{Control, Driver, DriverEvent, DriverOptions, RunReport};
 use crate::client::netsetup::NetSetup;
 use crate::client::outcome::Outcome;
 use crate::client::test_gateway::{self, CLIENT_INNER, GATEWAY_INNER, GOOD_DSID, TestGateway};
@@ -18,13 +18,17 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
-struct Harness {
-    gw: TestGateway,
+/// A driver spawned against the loopback test gateway, with the channels a
+/// test drives and watches it by.
+pub(super) struct Harness {
+    /// The gateway and its knobs (block UDP, cut TLS, counters).
+    pub(super) gw: TestGateway,
     to_tunnel: mpsc::Sender<Vec<u8>>,
     from_tunnel: mpsc::Receiver<Vec<u8>>,
     events: mpsc::UnboundedReceiver<DriverEvent>,
-    control: mpsc::Sender<Control>,
-    run: JoinHandle<crate::client::driver::RunReport>,
+    /// Sends `Close` / `Detach` to the driver.
+    pub(super) control: mpsc::Sender<Control>,
+    run: JoinHandle<RunReport>,
 }
 
 async fn start(cookie: &str) -> Harness {
@@ -32,17 +36,24 @@ async fn start(cookie: &str) -> Harness {
 }
 
 async fn start_with(cookie: &str, setup: NetSetup) -> Harness {
+    let cookie = oncp_core::wire::http::normalize_cookie(cookie);
+    launch(&cookie, 7, setup).await
+}
+
+/// Starts the test gateway (DPD every second) and spawns a driver on it:
+/// `cookie` as the session sends it, the session's `TestRng` seeded with
+/// `seed`, `setup` for the network configuration.
+pub(super) async fn launch(cookie: &str, seed: u64, setup: NetSetup) -> Harness {
     let gw = test_gateway::start(CoreDuration::from_secs(1)).await;
     let tls = TlsClient::new(&TlsOptions {
         pins: vec![gw.pin.parse().unwrap()],
         ..Default::default()
     })
     .unwrap();
-    let cookie = oncp_core::wire::http::normalize_cookie(cookie);
-    let mut opts = ClientOptions::new("localhost", &cookie);
+    let mut opts = ClientOptions::new("localhost", cookie);
     opts.port = gw.port;
     let clock = Clock::new();
-    let session = ClientSession::new(opts, Box::new(TestRng::new(7)), clock.now());
+    let session = ClientSession::new(opts, Box::new(TestRng::new(seed)), clock.now());
     let (to_tunnel, from_user) = mpsc::channel(64);
     let (to_user, from_tunnel) = mpsc::channel(64);
     let (obs_tx, events) = mpsc::unbounded_channel();
@@ -74,7 +85,9 @@ async fn start_with(cookie: &str, setup: NetSetup) -> Harness {
 }
 
 impl Harness {
-    async fn expect(&mut self, what: &str, pred: impl Fn(&DriverEvent) -> bool) {
+    /// Waits (15 s at most) for an event matching `pred`; panics naming
+    /// `what` if the driver ends or time runs out first.
+    pub(super) async fn expect(&mut self, what: &str, pred: impl Fn(&DriverEvent) -> bool) {
         let wait = async {
             while let Some(ev) = self.events.recv().await {
                 if pred(&ev) {
@@ -86,6 +99,14 @@ impl Harness {
         timeout(Duration::from_secs(15), wait)
             .await
             .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+    }
+
+    /// Waits (15 s at most) for the driver to end and returns its report.
+    pub(super) async fn report(&mut self) -> RunReport {
+        timeout(Duration::from_secs(15), &mut self.run)
+            .await
+            .unwrap()
+            .unwrap()
     }
 
     /// Pings the gateway through the tunnel until one answer comes back.
@@ -152,10 +173,7 @@ async fn esp_fallback_reconnect_and_logout() {
     assert_eq!(h.gw.knobs.tunnels.load(Ordering::SeqCst), 2);
 
     h.control.send(Control::Close).await.unwrap();
-    let report = timeout(Duration::from_secs(15), h.run)
-        .await
-        .unwrap()
-        .unwrap();
+    let report = h.report().await;
     assert_eq!(report.outcome, Outcome::Closed);
     assert_eq!(h.gw.knobs.logouts.load(Ordering::SeqCst), 1);
     assert!(report.stats.esp_packets_out >= 1 && report.stats.tls_packets_out >= 1);
@@ -163,11 +181,8 @@ async fn esp_fallback_reconnect_and_logout() {
 
 #[tokio::test]
 async fn rejected_cookie_ends_with_status_2_and_no_logout() {
-    let h = start("DSID=wrong").await;
-    let report = timeout(Duration::from_secs(15), h.run)
-        .await
-        .unwrap()
-        .unwrap();
+    let mut h = start("DSID=wrong").await;
+    let report = h.report().await;
     assert!(
         matches!(report.outcome, Outcome::CookieRejected(_)),
         "{:?}",
@@ -185,10 +200,7 @@ async fn detach_skips_the_logout() {
     })
     .await;
     h.control.send(Control::Detach).await.unwrap();
-    let report = timeout(Duration::from_secs(15), h.run)
-        .await
-        .unwrap()
-        .unwrap();
+    let report = h.report().await;
     assert_eq!(report.outcome, Outcome::Detached);
     assert_eq!(h.gw.knobs.logouts.load(Ordering::SeqCst), 0);
 }
@@ -222,10 +234,7 @@ async fn vpnc_script_sees_connect_attempt_reconnect_reconnect_disconnect() {
     })
     .await;
     h.control.send(Control::Close).await.unwrap();
-    let report = timeout(Duration::from_secs(15), h.run)
-        .await
-        .unwrap()
-        .unwrap();
+    let report = h.report().await;
     assert_eq!(report.outcome, Outcome::Closed);
     let reasons = std::fs::read_to_string(&log).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();

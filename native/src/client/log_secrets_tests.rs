@@ -2,21 +2,13 @@
 //! session (configuration, ESP, a reconnect, the logout) against the
 //! loopback test gateway, logged at `debug`, never shows the DSID.
 
-use crate::client::clock::Clock;
-use crate::client::driver::{Control, Driver, DriverEvent, DriverOptions};
+use crate::client::driver::{Control, DriverEvent};
+use crate::client::driver_tests::launch;
 use crate::client::netsetup::NetSetup;
 use crate::client::outcome::Outcome;
-use crate::client::test_gateway::{self, GOOD_DSID};
-use crate::tls::client::{TlsClient, TlsOptions};
-use crate::tun::IpSide;
-use oncp_core::rng::TestRng;
-use oncp_core::session::{ClientOptions, ClientSession};
-use oncp_core::time::Duration as CoreDuration;
+use crate::client::test_gateway::GOOD_DSID;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::sync::mpsc;
-use tokio::time::timeout;
 use tracing_subscriber::fmt::MakeWriter;
 
 /// A log sink shared with the test.
@@ -57,63 +49,17 @@ async fn session_log(cookie: &str, level: tracing::Level) -> String {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let gw = test_gateway::start(CoreDuration::from_secs(1)).await;
-    let tls = TlsClient::new(&TlsOptions {
-        pins: vec![gw.pin.parse().unwrap()],
-        ..Default::default()
-    })
-    .unwrap();
     let mut stdin: &[u8] = b"";
     let cookie = crate::client::cookie::obtain(Some(cookie), false, &mut stdin).unwrap();
-    let mut opts = ClientOptions::new("localhost", &cookie);
-    opts.port = gw.port;
-    let clock = Clock::new();
-    let session = ClientSession::new(opts, Box::new(TestRng::new(9)), clock.now());
-    let (_to_tunnel, from_user) = mpsc::channel(8);
-    let (to_user, _from_tunnel) = mpsc::channel(8);
-    let (obs_tx, mut events) = mpsc::unbounded_channel();
-    let (control, control_rx) = mpsc::channel(4);
-    let driver = Driver::new(
-        session,
-        tls,
-        DriverOptions {
-            host: "localhost".into(),
-            port: gw.port,
-            mtu: None,
-            reconnect_timeout: Duration::from_secs(20),
-            status_every: None,
-        },
-        IpSide::Channel { from_user, to_user },
-        NetSetup::None,
-        Some(obs_tx),
-        clock,
-    );
-    let run = tokio::spawn(driver.run(control_rx));
-    let mut expect = async |what: &str, pred: &dyn Fn(&DriverEvent) -> bool| {
-        let wait = async {
-            while let Some(ev) = events.recv().await {
-                if pred(&ev) {
-                    return;
-                }
-            }
-            panic!("driver ended while waiting for {what}");
-        };
-        timeout(Duration::from_secs(15), wait)
-            .await
-            .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
-    };
-    expect("ESP up", &|e| *e == DriverEvent::EspUp).await;
-    gw.knobs.cut_tls.notify_one();
-    expect("reconfigured", &|e| {
+    let mut h = launch(&cookie, 9, NetSetup::None).await;
+    h.expect("ESP up", |e| *e == DriverEvent::EspUp).await;
+    h.gw.knobs.cut_tls.notify_one();
+    h.expect("reconfigured", |e| {
         matches!(e, DriverEvent::Configured { first: false, .. })
     })
     .await;
-    control.send(Control::Close).await.unwrap();
-    let report = timeout(Duration::from_secs(15), run)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(report.outcome, Outcome::Closed);
+    h.control.send(Control::Close).await.unwrap();
+    assert_eq!(h.report().await.outcome, Outcome::Closed);
     sink.text()
 }
 

@@ -103,15 +103,7 @@ mod tests {
         assert!(id.pin.starts_with("pin-sha256:"));
         let dir = std::env::temp_dir().join(format!("oncp-legacy-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
-        let pkcs8 =
-            rustls::pki_types::PrivatePkcs8KeyDer::from(key.private_key_to_pkcs8().unwrap());
-        let signer =
-            rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8, &rcgen::PKCS_RSA_SHA256).unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
-            .unwrap()
-            .self_signed(&signer)
-            .unwrap();
+        let (key, cert) = crate::tls::test_server::rsa_localhost_cert();
         std::fs::write(dir.join("k.pem"), key.private_key_to_pem_pkcs8().unwrap()).unwrap();
         std::fs::write(dir.join("c.pem"), cert.pem()).unwrap();
         let loaded = from_files(&dir.join("c.pem"), &dir.join("k.pem")).unwrap();

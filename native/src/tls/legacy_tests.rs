@@ -212,14 +212,7 @@ async fn web_login_requests_reach_a_legacy_server_over_our_own_stream() {
 /// level 0) that echoes 4 bytes; returns its port and pin.
 async fn tls10_server() -> (u16, String) {
     use openssl::ssl::{SslAcceptor, SslMethod, SslVersion};
-    let key = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
-    let pkcs8 = rustls::pki_types::PrivatePkcs8KeyDer::from(key.private_key_to_pkcs8().unwrap());
-    let signer =
-        rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8, &rcgen::PKCS_RSA_SHA256).unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
-        .unwrap()
-        .self_signed(&signer)
-        .unwrap();
+    let (key, cert) = test_server::rsa_localhost_cert();
     let pin = super::pin::pin_sha256_of_der(cert.der()).unwrap();
     let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).unwrap();
     // The Mozilla profile disables TLS 1.0/1.1 by option: undo that.

@@ -48,6 +48,25 @@ pub fn acceptor() -> (tokio_rustls::TlsAcceptor, String, String) {
     )
 }
 
+/// A fresh 2048-bit RSA key (as OpenSSL holds it) and a self-signed
+/// certificate for `localhost` made with it: what RSA key exchange needs.
+#[cfg(feature = "legacy-tls")]
+pub fn rsa_localhost_cert() -> (
+    openssl::pkey::PKey<openssl::pkey::Private>,
+    rcgen::Certificate,
+) {
+    let rsa = openssl::rsa::Rsa::generate(2048).unwrap();
+    let key = openssl::pkey::PKey::from_rsa(rsa).unwrap();
+    let pkcs8 = rustls::pki_types::PrivatePkcs8KeyDer::from(key.private_key_to_pkcs8().unwrap());
+    let signer =
+        rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8, &rcgen::PKCS_RSA_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
+        .unwrap()
+        .self_signed(&signer)
+        .unwrap();
+    (key, cert)
+}
+
 /// Starts a server; for each connection it reads until the request head
 /// ends (`\r\n\r\n`) or `min_read` bytes arrived, whichever is first, and
 /// writes `answer(request)`.
