@@ -177,22 +177,46 @@ fn http_error(e: httparse::Error) -> WireError {
     )
 }
 
+/// The outcome of an `httparse` run over a head that [`head_len`] delimited:
+/// a syntax error, or `incomplete` (e.g. "incomplete request head") at the
+/// head's end if `httparse` still wants more.
+fn require_complete(
+    status: httparse::Result<usize>,
+    head: &[u8],
+    incomplete: &'static str,
+) -> Result<(), WireError> {
+    match status.map_err(http_error)? {
+        httparse::Status::Complete(_) => Ok(()),
+        httparse::Status::Partial => Err(WireError::new(
+            head.len() as u64,
+            WireErrorKind::Http(incomplete),
+        )),
+    }
+}
+
+/// Parses the head at the start of `buf` with `parse` once [`head_len`]
+/// finds its end: `Ok(None)` until then, otherwise the head and its length.
+fn parse_head_prefix<H>(
+    buf: &[u8],
+    parse: fn(&[u8]) -> Result<H, WireError>,
+) -> Result<Option<(H, usize)>, WireError> {
+    match head_len(buf)? {
+        Some(n) => Ok(Some((parse(&buf[..n])?, n))),
+        None => Ok(None),
+    }
+}
+
 impl RequestHead {
     /// Parses a complete request head (as delimited by [`head_len`]).
     pub fn parse(head: &[u8]) -> Result<RequestHead, WireError> {
         let mut hdrs = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut req = httparse::Request::new(&mut hdrs);
-        match req.parse(head).map_err(http_error)? {
-            httparse::Status::Complete(_) => Ok(RequestHead {
-                method: req.method.unwrap_or_default().to_string(),
-                target: req.path.unwrap_or_default().to_string(),
-                headers: collect_headers(req.headers),
-            }),
-            httparse::Status::Partial => Err(WireError::new(
-                head.len() as u64,
-                WireErrorKind::Http("incomplete request head"),
-            )),
-        }
+        require_complete(req.parse(head), head, "incomplete request head")?;
+        Ok(RequestHead {
+            method: req.method.unwrap_or_default().to_string(),
+            target: req.path.unwrap_or_default().to_string(),
+            headers: collect_headers(req.headers),
+        })
     }
 
     /// Parses the request head at the start of `buf` if it is complete:
@@ -200,10 +224,7 @@ impl RequestHead {
     /// and its length (what follows belongs to the body or the oNCP
     /// stream). Bounded by [`MAX_HEAD_LEN`] and [`MAX_HEADERS`].
     pub fn parse_prefix(buf: &[u8]) -> Result<Option<(RequestHead, usize)>, WireError> {
-        match head_len(buf)? {
-            Some(n) => Ok(Some((Self::parse(&buf[..n])?, n))),
-            None => Ok(None),
-        }
+        parse_head_prefix(buf, Self::parse)
     }
 
     /// The value of header `name` (case-insensitive), first occurrence.
@@ -245,18 +266,13 @@ impl ResponseHead {
     pub fn parse(head: &[u8]) -> Result<ResponseHead, WireError> {
         let mut hdrs = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut resp = httparse::Response::new(&mut hdrs);
-        match resp.parse(head).map_err(http_error)? {
-            httparse::Status::Complete(_) => Ok(ResponseHead {
-                minor_version: resp.version.unwrap_or(1),
-                status: resp.code.unwrap_or(0),
-                reason: resp.reason.unwrap_or_default().to_string(),
-                headers: collect_headers(resp.headers),
-            }),
-            httparse::Status::Partial => Err(WireError::new(
-                head.len() as u64,
-                WireErrorKind::Http("incomplete response head"),
-            )),
-        }
+        require_complete(resp.parse(head), head, "incomplete response head")?;
+        Ok(ResponseHead {
+            minor_version: resp.version.unwrap_or(1),
+            status: resp.code.unwrap_or(0),
+            reason: resp.reason.unwrap_or_default().to_string(),
+            headers: collect_headers(resp.headers),
+        })
     }
 
     /// Parses the response head at the start of `buf` if it is complete:
@@ -264,10 +280,7 @@ impl ResponseHead {
     /// and its length (the oNCP stream starts right after it for the
     /// tunnel request). Bounded by [`MAX_HEAD_LEN`] and [`MAX_HEADERS`].
     pub fn parse_prefix(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, WireError> {
-        match head_len(buf)? {
-            Some(n) => Ok(Some((Self::parse(&buf[..n])?, n))),
-            None => Ok(None),
-        }
+        parse_head_prefix(buf, Self::parse)
     }
 
     /// The value of header `name` (case-insensitive), first occurrence.
