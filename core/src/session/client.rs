@@ -9,11 +9,12 @@ use super::esp_link::{EspLink, Opened};
 use super::event::{ClientEvent, DisconnectReason, EspDownReason, SessionStats, Transport};
 use super::options::ClientOptions;
 use super::probe::{DEFAULT_DPD, EspState, ProbeAction};
+use super::tls_data;
 use crate::esp::{Cipher, Integrity, SaLifetime, SaParams};
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
-use crate::wire::data::{MIN_PACKET_LIMIT, data_message, split_ip_packets};
-use crate::wire::http::{ResponseHead, TunnelOutcome, TunnelRequest, head_len};
+use crate::wire::data::MIN_PACKET_LIMIT;
+use crate::wire::http::{ResponseHead, TunnelOutcome, TunnelRequest};
 use crate::wire::record::encode_record;
 use crate::wire::{
     Config, Control, EspKeys, HostnamePacket, KmpMessage, KmpType, Sender, StreamDecoder,
@@ -184,13 +185,9 @@ impl ClientSession {
         match &mut self.phase {
             Phase::AwaitHttp(buf) => {
                 buf.extend_from_slice(data);
-                let n = match head_len(buf) {
-                    Ok(Some(n)) => n,
+                let (head, n) = match ResponseHead::parse_prefix(buf) {
+                    Ok(Some(h)) => h,
                     Ok(None) => return,
-                    Err(e) => return self.fail(DisconnectReason::Protocol(e)),
-                };
-                let head = match ResponseHead::parse(&buf[..n]) {
-                    Ok(h) => h,
                     Err(e) => return self.fail(DisconnectReason::Protocol(e)),
                 };
                 let rest = buf[n..].to_vec();
@@ -356,14 +353,7 @@ impl ClientSession {
 
     fn handle_data(&mut self, message: &KmpMessage) {
         let limit = MIN_PACKET_LIMIT.max(self.mtu as usize);
-        // A malformed data message is dropped; the stream stays in sync.
-        if let Ok(packets) = split_ip_packets(&message.payload, limit) {
-            for p in packets {
-                self.stats.tls_packets_in += 1;
-                self.stats.tls_bytes_in += p.len() as u64;
-                self.ip_rx.push_back(p.to_vec());
-            }
-        }
+        tls_data::receive_data(message, limit, &mut self.stats, &mut self.ip_rx);
     }
 
     fn handle_rekey(&mut self, now: Instant, message: &KmpMessage) {
@@ -446,16 +436,12 @@ impl ClientSession {
         if self.esp_state.is_established()
             && let Ok(d) = self.esp.seal(packet, &mut *self.rng, &mut self.stats)
         {
-            self.stats.esp_packets_out += 1;
-            self.stats.esp_bytes_out += packet.len() as u64;
             self.udp_tx.push_back(d);
             self.check_lifetime(now);
             return;
         }
-        if let Ok(m) = data_message(packet, Sender::Client) {
-            self.stats.tls_packets_out += 1;
-            self.stats.tls_bytes_out += packet.len() as u64;
-            self.tls_tx.push_back(encode_record(&m.to_vec()));
+        if let Some(r) = tls_data::data_record(packet, Sender::Client, &mut self.stats) {
+            self.tls_tx.push_back(r);
         }
     }
 
@@ -490,8 +476,7 @@ impl ClientSession {
         match self.esp_state.on_timer(now, self.dpd) {
             ProbeAction::Wait => {}
             ProbeAction::SendProbe => {
-                if let Some(p) = self.esp.probe(&mut *self.rng) {
-                    self.stats.probes_out += 1;
+                if let Some(p) = self.esp.probe(&mut *self.rng, &mut self.stats) {
                     self.udp_tx.push_back(p);
                 }
             }

@@ -126,7 +126,8 @@ impl EspLink {
         )
     }
 
-    /// Encrypts an IP packet (LZO-compressed when enabled and smaller).
+    /// Encrypts an IP packet (LZO-compressed when enabled and smaller),
+    /// counting it in `stats` once sealed.
     pub(crate) fn seal(
         &mut self,
         packet: &[u8],
@@ -134,17 +135,24 @@ impl EspLink {
         stats: &mut SessionStats,
     ) -> Result<Vec<u8>, EspError> {
         let sa = self.outbound.as_mut().ok_or(EspError::WrongSpi(0))?;
-        if let Some(c) = self.compressor.as_mut()
-            && packet.first().map(|b| b >> 4) == Some(4)
-        {
-            let mut z = Vec::with_capacity(packet.len());
-            c.compress(packet, &mut z);
-            if z.len() < packet.len() {
-                stats.lzo_out += 1;
-                return sa.encrypt(&z, NextHeader::LZO_IPV4, rng);
+        let compressed = match self.compressor.as_mut() {
+            Some(c) if packet.first().map(|b| b >> 4) == Some(4) => {
+                let mut z = Vec::with_capacity(packet.len());
+                c.compress(packet, &mut z);
+                Some(z).filter(|z| z.len() < packet.len())
             }
-        }
-        sa.encrypt(packet, NextHeader::for_packet(packet), rng)
+            _ => None,
+        };
+        let sealed = match compressed {
+            Some(z) => {
+                stats.lzo_out += 1;
+                sa.encrypt(&z, NextHeader::LZO_IPV4, rng)
+            }
+            None => sa.encrypt(packet, NextHeader::for_packet(packet), rng),
+        }?;
+        stats.esp_packets_out += 1;
+        stats.esp_bytes_out += packet.len() as u64;
+        Ok(sealed)
     }
 
     /// Whether either SA is close to running out of sequence numbers.
@@ -157,9 +165,15 @@ impl EspLink {
         inbound || outbound
     }
 
-    /// A probe on the outbound SA.
-    pub(crate) fn probe(&mut self, rng: &mut dyn Random) -> Option<Vec<u8>> {
-        self.outbound.as_mut()?.probe(rng).ok()
+    /// A probe on the outbound SA, counted in `stats`.
+    pub(crate) fn probe(
+        &mut self,
+        rng: &mut dyn Random,
+        stats: &mut SessionStats,
+    ) -> Option<Vec<u8>> {
+        let probe = self.outbound.as_mut()?.probe(rng).ok()?;
+        stats.probes_out += 1;
+        Some(probe)
     }
 
     /// Verifies, decrypts and (if marked) decompresses a datagram.

@@ -8,11 +8,12 @@ use alloc::vec::Vec;
 use super::esp_link::{EspLink, Opened};
 use super::event::{DisconnectReason, EspDownReason, GatewayEvent, SessionStats};
 use super::options::GatewaySessionConfig;
+use super::tls_data;
 use crate::esp::{SaLifetime, SaParams};
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
-use crate::wire::data::{MIN_PACKET_LIMIT, data_message, split_ip_packets};
-use crate::wire::http::{RequestHead, TUNNEL_ACCEPTED_RESPONSE, head_len};
+use crate::wire::data::MIN_PACKET_LIMIT;
+use crate::wire::http::{RequestHead, TUNNEL_ACCEPTED_RESPONSE};
 use crate::wire::record::{
     MAX_RECORD_PAYLOAD_IN_ONE_TLS_RECORD, encode_record, termination_record,
 };
@@ -159,13 +160,9 @@ impl GatewaySession {
         match &mut self.phase {
             Phase::AwaitRequest(buf) => {
                 buf.extend_from_slice(data);
-                let n = match head_len(buf) {
-                    Ok(Some(n)) => n,
+                let (head, n) = match RequestHead::parse_prefix(buf) {
+                    Ok(Some(h)) => h,
                     Ok(None) => return,
-                    Err(e) => return self.end(DisconnectReason::Protocol(e)),
-                };
-                let head = match RequestHead::parse(&buf[..n]) {
-                    Ok(h) => h,
                     Err(e) => return self.end(DisconnectReason::Protocol(e)),
                 };
                 let rest = buf[n..].to_vec();
@@ -269,13 +266,7 @@ impl GatewaySession {
     }
 
     fn handle_data(&mut self, message: &KmpMessage) {
-        if let Ok(packets) = split_ip_packets(&message.payload, MIN_PACKET_LIMIT) {
-            for p in packets {
-                self.stats.tls_packets_in += 1;
-                self.stats.tls_bytes_in += p.len() as u64;
-                self.ip_rx.push_back(p.to_vec());
-            }
-        }
+        tls_data::receive_data(message, MIN_PACKET_LIMIT, &mut self.stats, &mut self.ip_rx);
     }
 
     fn handle_control(&mut self, message: &KmpMessage) {
@@ -331,11 +322,8 @@ impl GatewaySession {
     }
 
     fn answer_probe(&mut self) {
-        match self.esp.probe(&mut *self.rng) {
-            Some(p) => {
-                self.stats.probes_out += 1;
-                self.udp_tx.push_back(p);
-            }
+        match self.esp.probe(&mut *self.rng, &mut self.stats) {
+            Some(p) => self.udp_tx.push_back(p),
             // The probe overtook the client's keys (UDP is faster than
             // TLS): answer once they arrive.
             None => self.probe_unanswered = true,
@@ -388,16 +376,12 @@ impl GatewaySession {
         if self.esp_active()
             && let Ok(d) = self.esp.seal(packet, &mut *self.rng, &mut self.stats)
         {
-            self.stats.esp_packets_out += 1;
-            self.stats.esp_bytes_out += packet.len() as u64;
             self.udp_tx.push_back(d);
             self.check_exhaustion(now);
             return;
         }
-        if let Ok(m) = data_message(packet, Sender::Server) {
-            self.stats.tls_packets_out += 1;
-            self.stats.tls_bytes_out += packet.len() as u64;
-            self.tls_tx.push_back(encode_record(&m.to_vec()));
+        if let Some(r) = tls_data::data_record(packet, Sender::Server, &mut self.stats) {
+            self.tls_tx.push_back(r);
         }
     }
 

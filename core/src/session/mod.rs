@@ -23,6 +23,7 @@ mod gateway;
 mod ip;
 mod options;
 pub mod probe;
+mod tls_data;
 
 pub use client::{ClientSession, SETUP_TIMEOUT};
 pub use event::{
