@@ -40,6 +40,15 @@ impl Clock {
     pub fn to_tokio(&self, t: CoreInstant) -> Instant {
         self.start + Duration::from_micros(t.as_micros())
     }
+
+    /// Sleeps until `deadline` (a session's `poll_timeout`), or for ever
+    /// when there is none: the timer arm of a session driver's `select!`.
+    pub async fn sleep_until(self, deadline: Option<CoreInstant>) {
+        match deadline {
+            Some(t) => tokio::time::sleep_until(self.to_tokio(t)).await,
+            None => std::future::pending().await,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -179,13 +179,6 @@ fn poll_once<F: std::future::Future>(fut: F) -> Option<F::Output> {
     }
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
-    }
-}
-
 async fn tick(interval: Option<&mut tokio::time::Interval>) {
     match interval {
         Some(i) => {
@@ -393,7 +386,7 @@ impl Driver {
             if let Some(end) = self.flush(tx).await {
                 return end;
             }
-            let deadline = self.session.poll_timeout().map(|t| self.clock.to_tokio(t));
+            let deadline = self.session.poll_timeout();
             // Back-pressure: while the TLS writer is congested, leave IP
             // packets in the TUN queue instead of piling them up here.
             let congested = tx.capacity() < WRITE_HEADROOM;
@@ -439,7 +432,7 @@ impl Driver {
                         }
                     }
                 }
-                _ = sleep_until(deadline) => self.session.handle_timeout(self.clock.now()),
+                _ = self.clock.sleep_until(deadline) => self.session.handle_timeout(self.clock.now()),
                 _ = tx.reserve_many(WRITE_HEADROOM), if congested => {}
                 c = control.recv() => match c {
                     Some(Control::Detach) => return ConnEnd::Done(Outcome::Detached),

@@ -2,11 +2,12 @@
 //! loopback TLS listener and a UDP socket, answering ICMP echo itself.
 //! Knobs let a test drop UDP, cut the TLS connection and count logouts.
 
+use crate::client::clock::Clock;
 use oncp_core::esp::{Cipher, Integrity};
 use oncp_core::netpkt::echo_reply;
 use oncp_core::rng::TestRng;
 use oncp_core::session::{GatewaySession, GatewaySessionConfig};
-use oncp_core::time::{Duration as CoreDuration, Instant as CoreInstant};
+use oncp_core::time::Duration as CoreDuration;
 use oncp_core::wire::config::ConfigValues;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -57,7 +58,7 @@ pub async fn start(dpd: CoreDuration) -> TestGateway {
     let esp_port = udp.local_addr().unwrap().port();
     let knobs = Arc::new(Knobs::default());
     let k = knobs.clone();
-    let epoch = tokio::time::Instant::now();
+    let clock = Clock::new();
     tokio::spawn(async move {
         let mut seed = 1;
         while let Ok((tcp, _)) = listener.accept().await {
@@ -81,7 +82,7 @@ pub async fn start(dpd: CoreDuration) -> TestGateway {
                 dpd: Some(dpd),
                 replay_protection: true,
             };
-            tokio::spawn(serve(tls, cfg, udp.clone(), k.clone(), epoch, seed));
+            tokio::spawn(serve(tls, cfg, udp.clone(), k.clone(), clock, seed));
         }
     });
     TestGateway { port, pin, knobs }
@@ -92,10 +93,10 @@ async fn serve(
     cfg: GatewaySessionConfig,
     udp: Arc<UdpSocket>,
     knobs: Arc<Knobs>,
-    epoch: tokio::time::Instant,
+    clock: Clock,
     seed: u64,
 ) {
-    let now = || CoreInstant::from_micros(epoch.elapsed().as_micros() as u64);
+    let now = || clock.now();
     let mut buf = vec![0u8; 65536];
     let n = match tls.read(&mut buf).await {
         Ok(0) | Err(_) => return,
@@ -139,9 +140,7 @@ async fn serve(
             let _ = tls.shutdown().await;
             return;
         }
-        let deadline = s
-            .poll_timeout()
-            .map(|t| epoch + std::time::Duration::from_micros(t.as_micros()));
+        let deadline = s.poll_timeout();
         tokio::select! {
             r = tls.read(&mut buf) => match r {
                 Ok(0) | Err(_) => return,
@@ -158,7 +157,7 @@ async fn serve(
                     knobs.esp_in.fetch_add(s.stats().esp_packets_in - before, Ordering::SeqCst);
                 }
             }
-            _ = async { match deadline { Some(d) => tokio::time::sleep_until(d).await, None => std::future::pending().await } } => {
+            _ = clock.sleep_until(deadline) => {
                 s.handle_timeout(now());
             }
             _ = knobs.cut_tls.notified() => return,

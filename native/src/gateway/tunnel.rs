@@ -1,13 +1,12 @@
 //! One client's tunnel: drives a core `GatewaySession` with the TLS
 //! stream, the shared ESP socket, the data plane and the clock.
 
+use crate::client::clock::Clock;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant as StdInstant;
 
 use oncp_core::session::{GatewayEvent, GatewaySession, SessionStats};
-use oncp_core::time::Instant;
 use oncp_core::wire::TerminationReason;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -23,8 +22,8 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     peer: SocketAddr,
     shared: Arc<Shared>,
 ) {
-    let epoch = StdInstant::now();
-    let now = || Instant::from_micros(epoch.elapsed().as_micros() as u64);
+    let clock = Clock::new();
+    let now = || clock.now();
     let login = req
         .head
         .cookie("DSID")
@@ -143,16 +142,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         if ended || session.is_closed() {
             break;
         }
-        let deadline = session.poll_timeout();
-        let sleep = async {
-            match deadline {
-                Some(t) => {
-                    let wait = t.as_micros().saturating_sub(now().as_micros());
-                    tokio::time::sleep(std::time::Duration::from_micros(wait)).await
-                }
-                None => std::future::pending().await,
-            }
-        };
+        let sleep = clock.sleep_until(session.poll_timeout());
         tokio::select! {
             r = rd.read(&mut buf) => match r {
                 Ok(0) | Err(_) => session.handle_tls_closed(now()),

@@ -22,14 +22,14 @@
 //! when listening, `TUNNEL n` per tunnel request, `LOGOUT` per logout
 //! request and `SENT n` after a flood.
 
+use oncp::client::clock::Clock;
 use oncp_core::esp::{Cipher, Integrity};
 use oncp_core::session::{GatewaySession, GatewaySessionConfig};
-use oncp_core::time::{Duration, Instant};
+use oncp_core::time::Duration;
 use oncp_core::wire::{ConfigValues, Route};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Instant as StdInstant;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
 
@@ -217,8 +217,8 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         while tls.read(&mut sink).await? > 0 {}
         return Ok(());
     }
-    let epoch = StdInstant::now();
-    let now = || Instant::from_micros(epoch.elapsed().as_micros() as u64);
+    let clock = Clock::new();
+    let now = || clock.now();
     let mut session = GatewaySession::new(
         session_config(esp_port),
         Box::new(|_| true),
@@ -325,16 +325,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                 _ => {}
             }
         }
-        let deadline = session.poll_timeout();
-        let sleep = async {
-            match deadline {
-                Some(t) => {
-                    let wait = t.as_micros().saturating_sub(now().as_micros());
-                    tokio::time::sleep(std::time::Duration::from_micros(wait)).await
-                }
-                None => std::future::pending().await,
-            }
-        };
+        let sleep = clock.sleep_until(session.poll_timeout());
         tokio::select! {
             r = tls.read(&mut buf) => match r {
                 Ok(0) | Err(_) => session.handle_tls_closed(now()),
