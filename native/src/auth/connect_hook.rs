@@ -9,9 +9,8 @@ use super::answers::Answers;
 use super::args::AuthArgs;
 use super::flow::Success;
 use super::{LoginSetup, login, start_url};
-use crate::cli::connect::ConnectArgs;
-use crate::tls::client::{TlsClient, TlsOptions};
-use crate::tls::pin::Pin;
+use crate::cli::connect::{ConnectArgs, tls_options};
+use crate::tls::client::TlsClient;
 
 /// Quotes a value for a POSIX shell assignment.
 pub fn shell_quote(v: &str) -> String {
@@ -39,29 +38,6 @@ pub fn authenticate_output(
         shell_quote(fingerprint),
         shell_quote(&format!("{host}:{host_ip}")),
     )
-}
-
-fn tls_options(args: &ConnectArgs) -> anyhow::Result<TlsOptions> {
-    let pins = args
-        .servercert
-        .iter()
-        .map(|p| {
-            p.parse::<Pin>()
-                .map_err(|e| anyhow::anyhow!("--servercert {p}: {e}"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(TlsOptions {
-        cafile: args.cafile.clone(),
-        system_trust: !args.no_system_trust,
-        pins,
-        keylog: args.keylog.clone(),
-        backend: args.tls_backend,
-        resolve: args
-            .resolve
-            .iter()
-            .map(|r| (r.host.clone(), r.ip))
-            .collect(),
-    })
 }
 
 /// The answers the command line gives (reads the password line from

@@ -115,6 +115,24 @@ fn pins(args: &ConnectArgs) -> anyhow::Result<Vec<Pin>> {
         .collect()
 }
 
+/// The TLS client settings of the command line (CA file, system trust,
+/// `--servercert` pins, key log, backend, `--resolve`), for the tunnel and
+/// for the web login alike.
+pub fn tls_options(args: &ConnectArgs) -> anyhow::Result<TlsOptions> {
+    Ok(TlsOptions {
+        cafile: args.cafile.clone(),
+        system_trust: !args.no_system_trust,
+        pins: pins(args)?,
+        keylog: args.keylog.clone(),
+        backend: args.tls_backend,
+        resolve: args
+            .resolve
+            .iter()
+            .map(|r| (r.host.clone(), r.ip))
+            .collect(),
+    })
+}
+
 /// Parses an `oncp connect …` command line the way the `oncp` binary does
 /// (config files merged, then clap) and makes [`check`]'s checks: what
 /// OpenConnect would reject at this stage is an error, everything else is
@@ -142,7 +160,7 @@ pub fn prepare(args: &ConnectArgs, stdin: &mut dyn std::io::BufRead) -> anyhow::
     check(args)?;
     let target: Target = args.gateway()?.parse()?;
     let cookie = cookie::obtain(args.cookie.as_deref(), args.cookie_on_stdin, stdin)?;
-    let pins = pins(args)?;
+    let tls = tls_options(args)?;
     let mut session = ClientOptions::new(&target.host, &cookie);
     session.port = target.port;
     session.esp = !args.no_dtls;
@@ -154,18 +172,6 @@ pub fn prepare(args: &ConnectArgs, stdin: &mut dyn std::io::BufRead) -> anyhow::
         None => local_hostname(),
     };
     session.force_dpd = args.force_dpd.map(oncp_core::time::Duration::from_secs);
-    let tls = TlsOptions {
-        cafile: args.cafile.clone(),
-        system_trust: !args.no_system_trust,
-        pins,
-        keylog: args.keylog.clone(),
-        backend: args.tls_backend,
-        resolve: args
-            .resolve
-            .iter()
-            .map(|r| (r.host.clone(), r.ip))
-            .collect(),
-    };
     Ok(Prepared {
         target,
         session,
