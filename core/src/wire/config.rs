@@ -16,7 +16,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::error::{WireError, WireErrorKind};
 use super::kmp::{KmpMessage, KmpType, Sender};
-use super::tlv::{Attribute, Group, TlvEvent, TlvRef, emit_groups, groups_len, walk};
+use super::tlv::{Attribute, Group, TlvEvent, TlvRef, emit_groups, groups_len, parse_groups_with};
 
 /// ESP encryption algorithm code (TLV 8/1). Open: unknown codes are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -373,33 +373,16 @@ fn parse_config(
     payload: &[u8],
     only_esp: Option<KmpType>,
 ) -> Result<(Vec<Group>, ConfigValues), WireError> {
-    let mut groups: Vec<Group> = Vec::new();
     let mut c = ConfigValues::default();
-    walk(payload, 0, |ev| {
-        match ev {
-            TlvEvent::Group { id, offset, .. } => {
-                if let Some(kmp) = only_esp
-                    && id != 7
-                    && id != 8
-                {
-                    return Err(WireError::new(
-                        offset,
-                        WireErrorKind::GroupNotAllowed { group: id, kmp },
-                    ));
-                }
-                groups.push(Group::new(id));
-            }
-            TlvEvent::Attribute(a) => {
-                interpret(&mut c, &a)?;
-                if let Some(g) = groups.last_mut() {
-                    g.attrs.push(Attribute {
-                        id: a.attr,
-                        value: a.value.to_vec(),
-                    });
-                }
-            }
-        }
-        Ok(())
+    let groups = parse_groups_with(payload, 0, |ev| match ev {
+        TlvEvent::Group { id, offset, .. } => match only_esp {
+            Some(kmp) if id != 7 && id != 8 => Err(WireError::new(
+                offset,
+                WireErrorKind::GroupNotAllowed { group: id, kmp },
+            )),
+            _ => Ok(()),
+        },
+        TlvEvent::Attribute(a) => interpret(&mut c, &a),
     })?;
     Ok((groups, c))
 }

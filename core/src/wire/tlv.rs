@@ -236,8 +236,20 @@ fn tlv_fields(input: &[u8]) -> PResult<'_, (u16, &[u8])> {
 /// `base` is added to error offsets (the position of `buf` in the
 /// caller's message). Errors as for [`walk`].
 pub fn parse_groups(buf: &[u8], base: u64) -> Result<Vec<Group>, WireError> {
+    parse_groups_with(buf, base, |_| Ok(()))
+}
+
+/// [`parse_groups`] that first shows `visit` each group header and
+/// attribute, in wire order, so a caller can check or interpret them in
+/// the same walk; an error from `visit` stops the walk and is returned.
+pub(crate) fn parse_groups_with<'a>(
+    buf: &'a [u8],
+    base: u64,
+    mut visit: impl FnMut(TlvEvent<'a>) -> Result<(), WireError>,
+) -> Result<Vec<Group>, WireError> {
     let mut groups: Vec<Group> = Vec::new();
     walk(buf, base, |ev| {
+        visit(ev)?;
         match ev {
             TlvEvent::Group { id, .. } => groups.push(Group::new(id)),
             TlvEvent::Attribute(a) => {
