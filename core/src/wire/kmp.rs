@@ -207,21 +207,27 @@ impl Drop for KmpMessage {
 
 impl ZeroizeOnDrop for KmpMessage {}
 
+/// A KMP payload length as its 16-bit header field, or an error when it
+/// is longer than [`MAX_KMP_PAYLOAD`].
+pub(crate) fn kmp_payload_len(length: usize) -> Result<u16, WireError> {
+    u16::try_from(length).map_err(|_| {
+        WireError::new(
+            0,
+            WireErrorKind::TooLong {
+                what: "KMP payload",
+                length,
+                limit: MAX_KMP_PAYLOAD,
+            },
+        )
+    })
+}
+
 impl KmpMessage {
     /// A message of `kmp_type` from `sender` carrying `payload`.
     ///
     /// Returns an error if the payload is longer than [`MAX_KMP_PAYLOAD`].
     pub fn new(kmp_type: KmpType, sender: Sender, payload: Vec<u8>) -> Result<Self, WireError> {
-        let len = u16::try_from(payload.len()).map_err(|_| {
-            WireError::new(
-                0,
-                WireErrorKind::TooLong {
-                    what: "KMP payload",
-                    length: payload.len(),
-                    limit: MAX_KMP_PAYLOAD,
-                },
-            )
-        })?;
+        let len = kmp_payload_len(payload.len())?;
         Ok(KmpMessage {
             header: KmpHeader::new(kmp_type, sender, len),
             payload,

@@ -9,8 +9,10 @@ use nom::bytes::streaming::take;
 use nom::combinator::map;
 use nom::number::streaming::{le_u16, u8};
 
-use super::error::{WireError, WireErrorKind};
-use super::kmp::{KMP_HEADER_LEN, KmpHeader, KmpType, MAX_KMP_PAYLOAD, Sender};
+use super::error::WireError;
+#[cfg(test)]
+use super::error::WireErrorKind;
+use super::kmp::{KMP_HEADER_LEN, KmpHeader, KmpType, Sender, kmp_payload_len};
 use super::parse::PResult;
 use super::preamble::TerminationReason;
 
@@ -57,7 +59,8 @@ pub const fn termination_record(reason: TerminationReason) -> [u8; 3] {
 /// first: one copy of the payload. The usual case (a message that fits one
 /// record) is one record.
 ///
-/// Errors: a payload longer than [`MAX_KMP_PAYLOAD`].
+/// Errors: a payload longer than
+/// [`MAX_KMP_PAYLOAD`](super::kmp::MAX_KMP_PAYLOAD).
 pub fn append_kmp_records(
     kmp_type: KmpType,
     sender: Sender,
@@ -65,17 +68,7 @@ pub fn append_kmp_records(
     max_payload: usize,
     out: &mut Vec<u8>,
 ) -> Result<(), WireError> {
-    let len = u16::try_from(payload.len()).map_err(|_| {
-        WireError::new(
-            0,
-            WireErrorKind::TooLong {
-                what: "KMP payload",
-                length: payload.len(),
-                limit: MAX_KMP_PAYLOAD,
-            },
-        )
-        .in_kmp(kmp_type)
-    })?;
+    let len = kmp_payload_len(payload.len()).map_err(|e| e.in_kmp(kmp_type))?;
     let header = KmpHeader::new(kmp_type, sender, len).to_bytes();
     let max = max_payload.clamp(1, MAX_RECORD_PAYLOAD);
     let total = KMP_HEADER_LEN + payload.len();
