@@ -90,6 +90,24 @@ pub struct GatewaySessionConfig {
     pub replay_protection: bool,
 }
 
+impl Default for GatewaySessionConfig {
+    /// An empty configuration and no ESP (`esp_port` `None`; once a port
+    /// is set: AES-128-CBC with HMAC-SHA1-96, no compression), no periodic
+    /// rekey, no DPD interval announced, replay window enforced.
+    fn default() -> Self {
+        GatewaySessionConfig {
+            values: ConfigValues::default(),
+            cipher: Cipher::Aes128Cbc,
+            integrity: Integrity::HmacSha1_96,
+            esp_port: None,
+            compression: false,
+            rekey_after: None,
+            dpd: None,
+            replay_protection: true,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,6 @@
 //! Knobs let a test drop UDP, cut the TLS connection and count logouts.
 
 use crate::client::clock::Clock;
-use oncp_core::esp::{Cipher, Integrity};
 use oncp_core::netpkt::echo_reply;
 use oncp_core::rng::TestRng;
 use oncp_core::session::{GatewaySession, GatewaySessionConfig};
@@ -74,13 +73,9 @@ pub async fn start(dpd: CoreDuration) -> TestGateway {
                     mtu: Some(1400),
                     ..Default::default()
                 },
-                cipher: Cipher::Aes128Cbc,
-                integrity: Integrity::HmacSha1_96,
                 esp_port: Some(esp_port),
-                compression: false,
-                rekey_after: None,
                 dpd: Some(dpd),
-                replay_protection: true,
+                ..Default::default()
             };
             tokio::spawn(serve(tls, cfg, udp.clone(), k.clone(), clock, seed));
         }

@@ -23,7 +23,6 @@
 //! request and `SENT n` after a flood.
 
 use oncp::client::clock::Clock;
-use oncp_core::esp::{Cipher, Integrity};
 use oncp_core::session::{GatewaySession, GatewaySessionConfig};
 use oncp_core::time::Duration;
 use oncp_core::wire::{ConfigValues, Route};
@@ -137,13 +136,9 @@ fn session_config(esp_port: u16) -> GatewaySessionConfig {
             mtu: Some(1400),
             ..Default::default()
         },
-        cipher: Cipher::Aes128Cbc,
-        integrity: Integrity::HmacSha1_96,
         esp_port: Some(esp_port),
-        compression: false,
-        rekey_after: None,
         dpd: Some(Duration::from_secs(10)),
-        replay_protection: true,
+        ..Default::default()
     }
 }
 
