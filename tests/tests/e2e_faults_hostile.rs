@@ -63,6 +63,23 @@ fn exited(run: &mut Run, limit: Duration) -> (i32, String) {
     (status.code().unwrap_or(-1), plain(&run.client.output()))
 }
 
+/// Waits (20 s at most) for the client to say ESP carries data; panics
+/// with its log otherwise.
+fn wait_client_esp(run: &mut Run) {
+    assert!(
+        run.client
+            .wait_for("data now over ESP", Duration::from_secs(20)),
+        "client:\n{}",
+        run.client.output()
+    );
+}
+
+/// Sends the client SIGINT and asserts that it exits with status 0.
+fn interrupt_exits_cleanly(run: &mut Run) {
+    let status = run.client.interrupt().expect("exits on SIGINT");
+    assert_eq!(status.code(), Some(0), "{}", run.client.output());
+}
+
 fn ping(net: &NetPair, count: u32) -> (u32, String) {
     let c = count.to_string();
     let (_, out) = net.exec(
@@ -169,8 +186,7 @@ fn lying_length_fields_leave_the_tunnel_working() {
     assert_eq!(got, 5, "{out}\nclient:\n{}", run.client.output());
     assert_memory_bounded(&run, "oversized");
     assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "reconnected");
-    let status = run.client.interrupt().expect("exits on SIGINT");
-    assert_eq!(status.code(), Some(0), "{}", run.client.output());
+    interrupt_exits_cleanly(&mut run);
 }
 
 /// After a valid setup, 64 MiB of well-formed data over TLS as fast as
@@ -198,8 +214,7 @@ fn data_flood_over_tls_keeps_memory_bounded() {
     assert_eq!(got, 3, "{out}");
     let at_end = assert_memory_bounded(&run, "endless-data");
     assert!(peak.max(at_end) < RSS_LIMIT_KIB);
-    let status = run.client.interrupt().expect("exits on SIGINT");
-    assert_eq!(status.code(), Some(0), "{}", run.client.output());
+    interrupt_exits_cleanly(&mut run);
 }
 
 /// After a valid setup, a record announcing 65535 bytes of which 100
@@ -209,18 +224,12 @@ fn data_flood_over_tls_keeps_memory_bounded() {
 #[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
 fn a_record_that_never_ends_does_not_stop_esp_or_sigint() {
     let mut run = start("stalled-record");
-    assert!(
-        run.client
-            .wait_for("data now over ESP", Duration::from_secs(20)),
-        "client:\n{}",
-        run.client.output()
-    );
+    wait_client_esp(&mut run);
     assert!(run.gw.wait_for("SENT stalled", Duration::from_secs(5)));
     let (got, out) = ping(&run.net, 5);
     assert_eq!(got, 5, "{out}\nclient:\n{}", run.client.output());
     assert_memory_bounded(&run, "stalled-record");
-    let status = run.client.interrupt().expect("exits on SIGINT");
-    assert_eq!(status.code(), Some(0), "{}", run.client.output());
+    interrupt_exits_cleanly(&mut run);
 }
 
 /// ESP abuse: 20 000 random datagrams, then every genuine ESP datagram
@@ -231,12 +240,7 @@ fn a_record_that_never_ends_does_not_stop_esp_or_sigint() {
 #[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
 fn esp_replays_and_bad_icvs_are_dropped() {
     let mut run = start("esp-abuse");
-    assert!(
-        run.client
-            .wait_for("data now over ESP", Duration::from_secs(20)),
-        "client:\n{}",
-        run.client.output()
-    );
+    wait_client_esp(&mut run);
     assert!(
         run.gw.wait_for("SENT junk", Duration::from_secs(20)),
         "{}",
@@ -249,6 +253,5 @@ fn esp_replays_and_bad_icvs_are_dropped() {
     let log = plain(&run.client.output());
     assert!(!log.contains("data now over TLS"), "{log}");
     assert_memory_bounded(&run, "esp-abuse");
-    let status = run.client.interrupt().expect("exits on SIGINT");
-    assert_eq!(status.code(), Some(0), "{}", run.client.output());
+    interrupt_exits_cleanly(&mut run);
 }
