@@ -7,11 +7,10 @@
 //! and in the browser (`oncp-wasm`).
 //!
 //! Layers, bottom up:
-//! - [`wire`]: the oNCP byte stream inside TLS — records, KMP messages,
-//!   configuration TLVs, the tunnel-opening HTTP exchange.
 //! - [`esp`]: ESP over UDP (AES-CBC + HMAC-96), replay window, probes.
 //! - [`lzo`]: LZO1X decompression and compression.
-//! - [`session`]: the client and gateway state machines.
+//! - [`oncp`]: the oNCP protocol — its wire format ([`oncp::wire`]) and
+//!   its client and gateway state machines ([`oncp::session`]).
 //! - [`trace`]: decoding a capture (pcap/pcapng + TLS key log) into oNCP
 //!   events.
 #![no_std]
@@ -25,8 +24,7 @@ extern crate std;
 pub mod esp;
 pub mod lzo;
 pub mod netpkt;
+pub mod oncp;
 pub mod rng;
-pub mod session;
 pub mod time;
 pub mod trace;
-pub mod wire;

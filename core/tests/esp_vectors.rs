@@ -300,7 +300,7 @@ fn generated_params_avoid_reserved_spis_and_algorithms_map_codes() {
         assert!(p.spi >= 256);
         assert!(p.secrets[48..].iter().all(|&b| b == 0));
     }
-    use oncp_core::wire::{CipherCode, MacCode};
+    use oncp_core::oncp::wire::{CipherCode, MacCode};
     assert_eq!(Cipher::from_code(CipherCode(5)), Ok(Cipher::Aes256Cbc));
     assert_eq!(
         Cipher::from_code(CipherCode(3)),

@@ -9,11 +9,11 @@ mod harness;
 use std::net::Ipv4Addr;
 
 use harness::*;
-use oncp_core::session::*;
+use oncp_core::oncp::session::*;
+use oncp_core::oncp::wire::kmp::KMP_HEADER_LEN;
+use oncp_core::oncp::wire::record::MAX_RECORD_PAYLOAD_IN_ONE_TLS_RECORD;
+use oncp_core::oncp::wire::{Config, KmpMessage, KmpType, Route, TerminationReason};
 use oncp_core::time::{Duration, Instant};
-use oncp_core::wire::kmp::KMP_HEADER_LEN;
-use oncp_core::wire::record::MAX_RECORD_PAYLOAD_IN_ONE_TLS_RECORD;
-use oncp_core::wire::{Config, KmpMessage, KmpType, Route, TerminationReason};
 
 const REQUEST: &str = "POST /dana/js?prot=1&svc=4 HTTP/1.1\r\nConnection: close\r\n\
     Host: vpn.example.com\r\nCookie: DSID=0123456789abcdef0123456789abcdef\r\n\

@@ -11,7 +11,7 @@ mod harness;
 use std::collections::{BTreeSet, HashMap};
 
 use harness::*;
-use oncp_core::session::Transport;
+use oncp_core::oncp::session::Transport;
 use oncp_core::time::Duration;
 
 const N: u32 = 10_000;

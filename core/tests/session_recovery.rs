@@ -6,7 +6,7 @@
 mod harness;
 
 use harness::*;
-use oncp_core::session::*;
+use oncp_core::oncp::session::*;
 use oncp_core::time::{Duration, Instant};
 
 fn event_time(p: &Pair, f: impl Fn(&ClientEvent) -> bool) -> Option<Instant> {

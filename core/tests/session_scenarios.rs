@@ -5,9 +5,9 @@
 mod harness;
 
 use harness::*;
-use oncp_core::session::*;
+use oncp_core::oncp::session::*;
+use oncp_core::oncp::wire::{TerminationReason, UnknownTlv};
 use oncp_core::time::{Duration, Instant};
-use oncp_core::wire::{TerminationReason, UnknownTlv};
 
 fn up(p: &mut Pair) {
     p.run_for(Duration::from_secs(3));

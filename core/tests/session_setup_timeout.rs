@@ -7,8 +7,8 @@
 mod harness;
 
 use harness::*;
+use oncp_core::oncp::session::*;
 use oncp_core::rng::TestRng;
-use oncp_core::session::*;
 use oncp_core::time::{Duration, Instant};
 
 #[test]

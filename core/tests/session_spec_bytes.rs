@@ -6,10 +6,10 @@
 use std::collections::VecDeque;
 
 use oncp_core::esp::{Cipher, Integrity, NextHeader, OutboundSa, SaLifetime, SaParams};
+use oncp_core::oncp::session::*;
+use oncp_core::oncp::wire::TerminationReason;
 use oncp_core::rng::{Random, TestRng};
-use oncp_core::session::*;
 use oncp_core::time::{Duration, Instant};
-use oncp_core::wire::TerminationReason;
 
 #[path = "common/spec_dumps.rs"]
 mod spec_dumps;
@@ -110,7 +110,7 @@ fn client_output_matches_the_spec_byte_for_byte() {
     );
     assert_eq!(
         c.poll_timeout(),
-        Some(t + oncp_core::session::SETUP_TIMEOUT),
+        Some(t + oncp_core::oncp::session::SETUP_TIMEOUT),
         "only the setup timer before the tunnel is up"
     );
     // §2.3: the hostname packet, only after the 200.

@@ -2,10 +2,10 @@
 //! structures give typed errors that say where (offset), in which message
 //! (KMP type) and which TLV.
 
-use oncp_core::wire::http::{self, MAX_HEAD_LEN, MAX_HEADERS, RequestHead, ResponseHead};
-use oncp_core::wire::record::encode_record;
-use oncp_core::wire::tlv::{Group, emit_groups};
-use oncp_core::wire::*;
+use oncp_core::oncp::wire::http::{self, MAX_HEAD_LEN, MAX_HEADERS, RequestHead, ResponseHead};
+use oncp_core::oncp::wire::record::encode_record;
+use oncp_core::oncp::wire::tlv::{Group, emit_groups};
+use oncp_core::oncp::wire::*;
 
 fn groups_bytes(groups: &[Group]) -> Vec<u8> {
     let mut v = Vec::new();

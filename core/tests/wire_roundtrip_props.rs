@@ -3,10 +3,10 @@
 
 use std::net::Ipv4Addr;
 
-use oncp_core::wire::http::{RequestHead, TunnelRequest};
-use oncp_core::wire::record::{encode_records, termination_record};
-use oncp_core::wire::tlv::{Group, emit_groups};
-use oncp_core::wire::*;
+use oncp_core::oncp::wire::http::{RequestHead, TunnelRequest};
+use oncp_core::oncp::wire::record::{encode_records, termination_record};
+use oncp_core::oncp::wire::tlv::{Group, emit_groups};
+use oncp_core::oncp::wire::*;
 use proptest::prelude::*;
 
 fn ip() -> impl Strategy<Value = Ipv4Addr> {

@@ -3,10 +3,10 @@
 
 use std::net::Ipv4Addr;
 
-use oncp_core::wire::data::split_ip_packets;
-use oncp_core::wire::http::TUNNEL_ACCEPTED_RESPONSE;
-use oncp_core::wire::record::{encode_record, encode_records};
-use oncp_core::wire::*;
+use oncp_core::oncp::wire::data::split_ip_packets;
+use oncp_core::oncp::wire::http::TUNNEL_ACCEPTED_RESPONSE;
+use oncp_core::oncp::wire::record::{encode_record, encode_records};
+use oncp_core::oncp::wire::*;
 
 #[path = "common/spec_dumps.rs"]
 mod spec_dumps;

@@ -4,8 +4,8 @@
 //! whole, split at every point, split at every pair of points (sampled)
 //! and byte by byte.
 
-use oncp_core::wire::record::{encode_record, encode_records, termination_record};
-use oncp_core::wire::*;
+use oncp_core::oncp::wire::record::{encode_record, encode_records, termination_record};
+use oncp_core::oncp::wire::*;
 
 #[path = "common/spec_dumps.rs"]
 mod spec_dumps;

@@ -11,9 +11,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oncp_core::wire::control::Control;
-use oncp_core::wire::tlv::{emit_groups, groups_len, parse_groups};
-use oncp_core::wire::{Config, ConfigValues, EspKeys, HostnamePacket, ServerRekey, WireError};
+use oncp_core::oncp::wire::control::Control;
+use oncp_core::oncp::wire::tlv::{emit_groups, groups_len, parse_groups};
+use oncp_core::oncp::wire::{
+    Config, ConfigValues, EspKeys, HostnamePacket, ServerRekey, WireError,
+};
 
 fn check_error<T>(r: &Result<T, WireError>, input: &[u8]) {
     if let Err(e) = r {

@@ -16,10 +16,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oncp_core::wire::kmp::KMP_HEADER_LEN;
-use oncp_core::wire::record::MAX_RECORD_PAYLOAD;
-use oncp_core::wire::stream::DEFAULT_MAX_MESSAGE_LEN;
-use oncp_core::wire::{StreamDecoder, StreamItem, StreamKind, WireError};
+use oncp_core::oncp::wire::kmp::KMP_HEADER_LEN;
+use oncp_core::oncp::wire::record::MAX_RECORD_PAYLOAD;
+use oncp_core::oncp::wire::stream::DEFAULT_MAX_MESSAGE_LEN;
+use oncp_core::oncp::wire::{StreamDecoder, StreamItem, StreamKind, WireError};
 
 struct Run {
     items: Vec<StreamItem>,

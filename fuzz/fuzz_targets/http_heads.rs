@@ -12,7 +12,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oncp_core::wire::http::{
+use oncp_core::oncp::wire::http::{
     MAX_HEAD_LEN, MAX_HEADERS, RequestHead, ResponseHead, TunnelRequest, head_len, normalize_cookie,
 };
 

@@ -7,7 +7,7 @@
 //! touches the host's resolv.conf.
 
 use oncp::netcfg::script::{Reason, ScriptInputs, script_env};
-use oncp_core::wire::config::{ConfigValues, Route};
+use oncp_core::oncp::wire::config::{ConfigValues, Route};
 use std::net::Ipv4Addr;
 use std::process::Command;
 

@@ -2,7 +2,7 @@
 //! decryption with a given SA, LZO. Thin conversions around `oncp-core`.
 
 use oncp_core::esp::{Cipher, InboundSa, Integrity, SaParams};
-use oncp_core::wire::{Config, StreamDecoder, StreamItem, StreamKind};
+use oncp_core::oncp::wire::{Config, StreamDecoder, StreamItem, StreamKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -16,7 +16,7 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
 pub(crate) fn config_json(cfg: &Config) -> Value {
     let v = cfg.values();
     let ip = |a: &Option<std::net::Ipv4Addr>| a.map(|a| a.to_string());
-    let routes = |r: &[oncp_core::wire::Route]| {
+    let routes = |r: &[oncp_core::oncp::wire::Route]| {
         r.iter()
             .map(|r| json!({"address": r.addr.to_string(), "netmask": r.mask.to_string(), "prefix": r.prefix_len()}))
             .collect::<Vec<_>>()

@@ -14,7 +14,7 @@ use md5::Md5;
 use sha1::Sha1;
 
 use super::EspError;
-use crate::wire::{CipherCode, MacCode};
+use crate::oncp::wire::{CipherCode, MacCode};
 
 /// AES block size, also the IV length.
 pub const BLOCK_LEN: usize = 16;

@@ -12,7 +12,7 @@
 //! [`InboundSa::decrypt_in_place`] returns where the payload is.
 //!
 //! The grace period of the previous inbound SA after a rekey (spec §6.3)
-//! is kept by the session (`session::esp_link`) around two [`InboundSa`]s.
+//! is kept by the session (`oncp::session::esp_link`) around two [`InboundSa`]s.
 
 mod algorithm;
 mod error;

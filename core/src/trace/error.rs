@@ -13,7 +13,7 @@ use super::net::udp::UdpError;
 use super::tls::{KeyLogError, TlsError};
 use crate::esp::EspError;
 use crate::lzo::LzoError;
-use crate::wire::WireError;
+use crate::oncp::wire::WireError;
 
 /// An error found while decoding a capture.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

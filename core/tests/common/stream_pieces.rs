@@ -2,7 +2,7 @@
 //! wire tests.
 #![allow(dead_code)] // each test binary uses a subset
 
-use oncp_core::wire::{StreamDecoder, StreamItem, StreamKind};
+use oncp_core::oncp::wire::{StreamDecoder, StreamItem, StreamKind};
 
 /// Feeds `stream` in pieces ending at `cuts` (ascending) and collects the
 /// items; panics on an error or if bytes are left over.

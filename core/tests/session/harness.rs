@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::net::Ipv4Addr;
 
 use oncp_core::esp::{Cipher, Integrity};
+use oncp_core::oncp::session::*;
+use oncp_core::oncp::wire::{ConfigValues, Route};
 use oncp_core::rng::{Random, TestRng};
-use oncp_core::session::*;
 use oncp_core::time::{Duration, Instant};
-use oncp_core::wire::{ConfigValues, Route};
 
 pub const DSID: &str = "0123456789abcdef0123456789abcdef";
 

@@ -1,7 +1,7 @@
 //! The session cookie given on the command line or standard input.
 //!
 //! The string rules (split at `;`, a piece without `=` is the DSID) are
-//! core's [`oncp_core::wire::http::normalize_cookie`]; this module only
+//! core's [`oncp_core::oncp::wire::http::normalize_cookie`]; this module only
 //! obtains the string.
 
 use std::io::BufRead;
@@ -24,7 +24,7 @@ pub enum CookieError {
 
 /// Returns the `Cookie` header value from `-C` or, with `from_stdin`, the
 /// first line of `stdin`, normalised (see
-/// [`oncp_core::wire::http::normalize_cookie`]) and wiped from memory when
+/// [`oncp_core::oncp::wire::http::normalize_cookie`]) and wiped from memory when
 /// dropped.
 pub fn obtain(
     arg: Option<&str>,
@@ -42,7 +42,7 @@ pub fn obtain(
         }
         (None, false) => return Err(CookieError::Missing),
     };
-    let cookie = oncp_core::wire::http::normalize_cookie(raw.trim_end_matches(['\r', '\n']));
+    let cookie = oncp_core::oncp::wire::http::normalize_cookie(raw.trim_end_matches(['\r', '\n']));
     if cookie.is_empty() {
         return Err(CookieError::Empty);
     }

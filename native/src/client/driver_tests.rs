@@ -9,8 +9,8 @@ use crate::client::test_gateway::{self, CLIENT_INNER, GATEWAY_INNER, GOOD_DSID, 
 use crate::tls::client::{TlsClient, TlsOptions};
 use crate::tun::IpSide;
 use oncp_core::netpkt::{icmp_echo_request, parse_icmp_echo_reply};
+use oncp_core::oncp::session::{ClientOptions, ClientSession};
 use oncp_core::rng::TestRng;
-use oncp_core::session::{ClientOptions, ClientSession};
 use oncp_core::time::Duration as CoreDuration;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -36,7 +36,7 @@ async fn start(cookie: &str) -> Harness {
 }
 
 async fn start_with(cookie: &str, setup: NetSetup) -> Harness {
-    let cookie = oncp_core::wire::http::normalize_cookie(cookie);
+    let cookie = oncp_core::oncp::wire::http::normalize_cookie(cookie);
     launch(&cookie, 7, setup).await
 }
 

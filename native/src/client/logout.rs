@@ -3,7 +3,7 @@
 //! are core's; this only moves them.
 
 use crate::tls::client::TlsClient;
-use oncp_core::wire::http::{ResponseHead, head_len};
+use oncp_core::oncp::wire::http::{ResponseHead, head_len};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -85,7 +85,7 @@ async fn logout_inner(
 mod tests {
     use super::*;
     use crate::tls::test_server;
-    use oncp_core::wire::http::TunnelRequest;
+    use oncp_core::oncp::wire::http::TunnelRequest;
 
     async fn send(srv: &test_server::TestServer) -> Result<u16, LogoutError> {
         let req = TunnelRequest {

@@ -5,7 +5,7 @@
 use crate::netcfg::netlink::{Installed, Netlink};
 use crate::netcfg::routes;
 use crate::netcfg::script::{self, Reason, ScriptInputs};
-use oncp_core::wire::config::ConfigValues;
+use oncp_core::oncp::wire::config::ConfigValues;
 use std::net::IpAddr;
 use std::path::PathBuf;
 

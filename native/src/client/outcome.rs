@@ -1,6 +1,6 @@
 //! How a client run ended, and the exit status OpenConnect uses for it.
 
-use oncp_core::session::DisconnectReason;
+use oncp_core::oncp::session::DisconnectReason;
 use std::time::Duration;
 
 /// How long the logout may take in the ordinary case.

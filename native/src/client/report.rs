@@ -1,8 +1,8 @@
 //! Human-readable lines about the session: the negotiated configuration
 //! and the periodic status.
 
-use oncp_core::session::{SessionStats, Transport};
-use oncp_core::wire::config::{CipherCode, ConfigValues, MacCode, Route};
+use oncp_core::oncp::session::{SessionStats, Transport};
+use oncp_core::oncp::wire::config::{CipherCode, ConfigValues, MacCode, Route};
 
 /// The name of a transport as users see it.
 pub fn transport_name(t: Transport) -> &'static str {
@@ -110,7 +110,7 @@ pub fn describe_config(v: &ConfigValues, mtu: Option<u32>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oncp_core::wire::config::EspSettings;
+    use oncp_core::oncp::wire::config::EspSettings;
 
     #[test]
     fn status_line_sums_both_transports() {

@@ -4,10 +4,10 @@
 
 use crate::client::clock::Clock;
 use oncp_core::netpkt::echo_reply;
+use oncp_core::oncp::session::{GatewaySession, GatewaySessionConfig};
+use oncp_core::oncp::wire::config::ConfigValues;
 use oncp_core::rng::TestRng;
-use oncp_core::session::{GatewaySession, GatewaySessionConfig};
 use oncp_core::time::Duration as CoreDuration;
-use oncp_core::wire::config::ConfigValues;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

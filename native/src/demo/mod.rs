@@ -15,7 +15,7 @@ use crate::client::report::describe_config;
 use crate::gateway::{GatewayConfig, serve};
 use crate::tls::client::{TlsClient, TlsOptions};
 use crate::tun::IpSide;
-use oncp_core::session::{ClientOptions, ClientSession};
+use oncp_core::oncp::session::{ClientOptions, ClientSession};
 use std::net::Ipv4Addr;
 use std::time::Duration;
 use tokio::sync::mpsc;

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use oncp_core::session::SessionStats;
+use oncp_core::oncp::session::SessionStats;
 
 /// Totals over every tunnel the gateway served.
 #[derive(Debug, Default)]

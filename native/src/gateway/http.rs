@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use oncp_core::wire::http::{MAX_HEAD_LEN, RequestHead, head_len};
+use oncp_core::oncp::wire::http::{MAX_HEAD_LEN, RequestHead, head_len};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::Shared;

@@ -19,9 +19,9 @@ use std::sync::Arc;
 
 use ipnet::Ipv4Net;
 use oncp_core::esp::{Cipher, Integrity};
-use oncp_core::session::GatewaySessionConfig;
+use oncp_core::oncp::session::GatewaySessionConfig;
+use oncp_core::oncp::wire::{ConfigValues, Route};
 use oncp_core::time::Duration;
-use oncp_core::wire::{ConfigValues, Route};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::watch;
 

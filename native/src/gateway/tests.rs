@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use oncp_core::wire::http::{ResponseHead, TUNNEL_PATH, head_len};
+use oncp_core::oncp::wire::http::{ResponseHead, TUNNEL_PATH, head_len};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{GatewayConfig, GatewayHandle, serve};

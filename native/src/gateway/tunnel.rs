@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use oncp_core::session::{GatewayEvent, GatewaySession, SessionStats};
-use oncp_core::wire::TerminationReason;
+use oncp_core::oncp::session::{GatewayEvent, GatewaySession, SessionStats};
+use oncp_core::oncp::wire::TerminationReason;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 

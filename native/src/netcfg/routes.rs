@@ -5,7 +5,7 @@
 //! route the host used before.
 
 use ipnet::Ipv4Net;
-use oncp_core::wire::config::{ConfigValues, Route};
+use oncp_core::oncp::wire::config::{ConfigValues, Route};
 use std::net::Ipv4Addr;
 
 /// The routes to install.

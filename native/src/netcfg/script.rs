@@ -7,7 +7,7 @@
 //! `_SPORT` and `_DPORT` variables that vpnc-script documents as unused are
 //! not set by OpenConnect 9.01, so they are not set here either.
 
-use oncp_core::wire::config::{ConfigValues, Route};
+use oncp_core::oncp::wire::config::{ConfigValues, Route};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 

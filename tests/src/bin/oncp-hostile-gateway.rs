@@ -23,9 +23,9 @@
 //! request and `SENT n` after a flood.
 
 use oncp::client::clock::Clock;
-use oncp_core::session::{GatewaySession, GatewaySessionConfig};
+use oncp_core::oncp::session::{GatewaySession, GatewaySessionConfig};
+use oncp_core::oncp::wire::{ConfigValues, Route};
 use oncp_core::time::Duration;
-use oncp_core::wire::{ConfigValues, Route};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -106,7 +106,7 @@ async fn read_head<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Result<Option<Vec<u8>>, Error> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    while oncp_core::wire::http::head_len(&buf)?.is_none() {
+    while oncp_core::oncp::wire::http::head_len(&buf)?.is_none() {
         let n = tls.read(&mut chunk).await?;
         if n == 0 {
             return Ok(None);

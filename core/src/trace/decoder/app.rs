@@ -9,11 +9,11 @@ use super::Out;
 use super::http::{self, HttpState};
 use super::oncp::OncpFlow;
 use super::plaintext;
+use crate::oncp::wire::http::{RequestHead, ResponseHead};
+use crate::oncp::wire::{StreamDecoder, StreamKind, WireError};
 use crate::trace::event::{Event, Layer, Value};
 use crate::trace::net::tcp::FlowId;
 use crate::trace::{Direction, TraceError};
-use crate::wire::http::{RequestHead, ResponseHead};
-use crate::wire::{StreamDecoder, StreamKind, WireError};
 
 /// What a body is, for the summary at its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

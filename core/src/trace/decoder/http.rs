@@ -7,8 +7,8 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::oncp::wire::http::{RequestHead, ResponseHead, head_len};
 use crate::trace::event::{Event, Layer, Value};
-use crate::wire::http::{RequestHead, ResponseHead, head_len};
 
 /// The most body bytes kept to list form field names.
 pub const MAX_SCANNED_BODY: usize = 256 * 1024;
@@ -126,7 +126,7 @@ pub(crate) fn response_event(resp: &ResponseHead, tunnel: bool, show: bool) -> E
 }
 
 /// Tries to take a complete head off the front of `buf`: its length.
-pub(crate) fn take_head(buf: &[u8]) -> Result<Option<usize>, crate::wire::WireError> {
+pub(crate) fn take_head(buf: &[u8]) -> Result<Option<usize>, crate::oncp::wire::WireError> {
     head_len(buf)
 }
 

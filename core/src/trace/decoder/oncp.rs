@@ -8,12 +8,12 @@ use super::Out;
 use super::http::secret;
 use super::{inner, plaintext};
 use crate::esp::{Cipher, Integrity, SaParams};
+use crate::oncp::wire::config::{CipherCode, ConfigValues, EspSettings, MacCode, Route};
+use crate::oncp::wire::data::split_ip_packets;
+use crate::oncp::wire::{Config, Control, EspKeys, KmpMessage, KmpType, Sender, StreamItem};
 use crate::trace::event::{Event, Layer, Value};
 use crate::trace::net::tcp::FlowId;
 use crate::trace::{Direction, TraceError};
-use crate::wire::config::{CipherCode, ConfigValues, EspSettings, MacCode, Route};
-use crate::wire::data::split_ip_packets;
-use crate::wire::{Config, Control, EspKeys, KmpMessage, KmpType, Sender, StreamItem};
 
 /// The largest IP packet accepted inside a KMP 300.
 const MAX_INNER_PACKET: usize = 65_535;
@@ -158,7 +158,7 @@ impl OncpFlow {
             }
             e
         };
-        let fail = |e: crate::wire::WireError| {
+        let fail = |e: crate::oncp::wire::WireError| {
             decorate(Event::from_error(
                 Layer::Oncp,
                 TraceError::Wire(e.shifted(start)),

@@ -20,7 +20,7 @@ use crate::client::target::Target;
 use crate::tls::client::{TlsClient, TlsOptions};
 use crate::tls::pin::Pin;
 use crate::tun::{IpSide, Tun};
-use oncp_core::session::{ClientOptions, ClientSession};
+use oncp_core::oncp::session::{ClientOptions, ClientSession};
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio::sync::mpsc;

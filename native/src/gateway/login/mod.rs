@@ -16,7 +16,7 @@ pub mod pending;
 
 use std::sync::Arc;
 
-use oncp_core::wire::http::LOGOUT_PATH;
+use oncp_core::oncp::wire::http::LOGOUT_PATH;
 
 use super::Shared;
 use super::http::{Request, Response};

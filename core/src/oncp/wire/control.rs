@@ -96,7 +96,7 @@ impl Control {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::record::encode_record;
+    use crate::oncp::wire::record::encode_record;
 
     #[test]
     fn esp_enable_matches_spec_5() {

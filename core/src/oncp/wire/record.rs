@@ -165,7 +165,7 @@ mod tests {
 
     #[test]
     fn kmp_records_match_building_the_message_first() {
-        use crate::wire::kmp::KmpMessage;
+        use crate::oncp::wire::kmp::KmpMessage;
         for (len, max) in [
             (0, 0xffff),
             (20, 0xffff),

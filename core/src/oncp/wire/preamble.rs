@@ -181,7 +181,7 @@ impl TerminationReason {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::record::encode_record;
+    use crate::oncp::wire::record::encode_record;
 
     #[test]
     fn hostname_packets_match_spec() {

@@ -96,7 +96,7 @@ mod tests {
         let mut out = Vec::new();
         append_data_record(&P1, Sender::Server, &mut out).unwrap();
         let msg = data_message(&P1, Sender::Server).unwrap();
-        assert_eq!(out, crate::wire::record::encode_record(&msg.to_vec()));
+        assert_eq!(out, crate::oncp::wire::record::encode_record(&msg.to_vec()));
     }
 
     #[test]

@@ -10,17 +10,17 @@ use super::event::{DisconnectReason, EspDownReason, GatewayEvent, SessionStats};
 use super::options::GatewaySessionConfig;
 use super::tls_data;
 use crate::esp::{SaLifetime, SaParams};
-use crate::rng::Random;
-use crate::time::{Duration, Instant};
-use crate::wire::data::MIN_PACKET_LIMIT;
-use crate::wire::http::{RequestHead, TUNNEL_ACCEPTED_RESPONSE};
-use crate::wire::record::{
+use crate::oncp::wire::data::MIN_PACKET_LIMIT;
+use crate::oncp::wire::http::{RequestHead, TUNNEL_ACCEPTED_RESPONSE};
+use crate::oncp::wire::record::{
     MAX_RECORD_PAYLOAD_IN_ONE_TLS_RECORD, encode_record, termination_record,
 };
-use crate::wire::{
+use crate::oncp::wire::{
     Config, Control, EspKeys, EspSettings, KmpMessage, KmpType, Sender, Status, StreamDecoder,
     StreamItem, StreamKind, TerminationReason,
 };
+use crate::rng::Random;
+use crate::time::{Duration, Instant};
 
 /// The answer to a tunnel request with a cookie we don't accept.
 pub const COOKIE_REJECTED_RESPONSE: &[u8] =
@@ -33,7 +33,7 @@ pub const NOT_FOUND_RESPONSE: &[u8] =
 /// TLS record (spec §12), which also keeps it within OpenConnect's
 /// receive buffer of max(16384, MTU) + 20 (§3.6).
 const MAX_DATA_PAYLOAD: usize =
-    MAX_RECORD_PAYLOAD_IN_ONE_TLS_RECORD - crate::wire::kmp::KMP_HEADER_LEN;
+    MAX_RECORD_PAYLOAD_IN_ONE_TLS_RECORD - crate::oncp::wire::kmp::KMP_HEADER_LEN;
 
 /// How long an unanswered rekey blocks another sequence-driven one.
 const REKEY_RETRY: Duration = Duration::from_secs(10);
@@ -406,7 +406,7 @@ impl GatewaySession {
         let inbound = SaParams::generate(self.cfg.cipher, self.cfg.integrity, &mut *self.rng);
         self.esp
             .set_inbound(&inbound, self.cfg.replay_protection, now);
-        let config = Config::from_values(crate::wire::ConfigValues {
+        let config = Config::from_values(crate::oncp::wire::ConfigValues {
             esp: self.esp_settings(&inbound),
             ..Default::default()
         });

@@ -1,6 +1,6 @@
 //! Which IP packets a session agrees to send.
 
-use crate::wire::data::declared_ip_len;
+use crate::oncp::wire::data::declared_ip_len;
 
 /// Whether `packet` is one whole IPv4 packet (or IPv6 when `ipv6` is
 /// set): the receiver splits KMP 300 payloads by the packets' own length

@@ -3,8 +3,8 @@
 use alloc::string::String;
 
 use crate::esp::{Cipher, Integrity};
+use crate::oncp::wire::ConfigValues;
 use crate::time::Duration;
-use crate::wire::ConfigValues;
 
 /// How a [`super::ClientSession`] connects. The cookie is a credential:
 /// `Debug` shows only its length and it is wiped from memory on drop.
@@ -15,7 +15,7 @@ pub struct ClientOptions {
     /// Gateway TCP port.
     pub port: u16,
     /// The `Cookie` header value, e.g. `DSID=…` (see
-    /// [`crate::wire::http::normalize_cookie`]).
+    /// [`crate::oncp::wire::http::normalize_cookie`]).
     pub cookie: String,
     /// User agent string.
     pub user_agent: String,
@@ -37,7 +37,7 @@ impl ClientOptions {
             host: host.into(),
             port: 443,
             cookie: cookie.into(),
-            user_agent: crate::wire::http::OPENCONNECT_USER_AGENT.into(),
+            user_agent: crate::oncp::wire::http::OPENCONNECT_USER_AGENT.into(),
             local_hostname: "localhost".into(),
             esp: true,
             compress_outbound: false,

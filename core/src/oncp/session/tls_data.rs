@@ -5,9 +5,9 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use super::event::SessionStats;
-use crate::wire::data::{data_message, split_ip_packets};
-use crate::wire::record::encode_record;
-use crate::wire::{KmpMessage, Sender};
+use crate::oncp::wire::data::{data_message, split_ip_packets};
+use crate::oncp::wire::record::encode_record;
+use crate::oncp::wire::{KmpMessage, Sender};
 
 /// The oNCP record carrying `packet` as a data message from `sender`,
 /// counted as sent over TLS; `None` if it does not fit one message.

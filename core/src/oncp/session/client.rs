@@ -11,15 +11,15 @@ use super::options::ClientOptions;
 use super::probe::{DEFAULT_DPD, EspState, ProbeAction};
 use super::tls_data;
 use crate::esp::{Cipher, Integrity, SaLifetime, SaParams};
-use crate::rng::Random;
-use crate::time::{Duration, Instant};
-use crate::wire::data::MIN_PACKET_LIMIT;
-use crate::wire::http::{ResponseHead, TunnelOutcome, TunnelRequest};
-use crate::wire::record::encode_record;
-use crate::wire::{
+use crate::oncp::wire::data::MIN_PACKET_LIMIT;
+use crate::oncp::wire::http::{ResponseHead, TunnelOutcome, TunnelRequest};
+use crate::oncp::wire::record::encode_record;
+use crate::oncp::wire::{
     Config, Control, EspKeys, HostnamePacket, KmpMessage, KmpType, Sender, StreamDecoder,
     StreamItem, StreamKind,
 };
+use crate::rng::Random;
+use crate::time::{Duration, Instant};
 
 /// How long the client waits for the gateway to rekey after its own
 /// outbound SA ran out before reconnecting to get fresh keys.
@@ -314,7 +314,7 @@ impl ClientSession {
 
     /// Installs the gateway's outbound keys and generates our inbound ones;
     /// returns our keys to announce, or `None` if ESP can't be used.
-    fn setup_esp(&mut self, now: Instant, esp: &crate::wire::EspSettings) -> Option<EspKeys> {
+    fn setup_esp(&mut self, now: Instant, esp: &crate::oncp::wire::EspSettings) -> Option<EspKeys> {
         if !self.opts.esp || esp.port.is_none() {
             return None;
         }

@@ -193,7 +193,7 @@ mod tests {
         zeroed_on_drop::<EspSettings>();
         zeroed_on_drop::<Config>();
         zeroed_on_drop::<KmpMessage>();
-        zeroed_on_drop::<crate::wire::http::TunnelRequest>();
+        zeroed_on_drop::<crate::oncp::wire::http::TunnelRequest>();
         zeroed_on_drop::<crate::esp::SaParams>();
         let mut k = EspKeys {
             spi: 7,

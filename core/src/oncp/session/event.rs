@@ -3,7 +3,7 @@
 use alloc::boxed::Box;
 use alloc::string::String;
 
-use crate::wire::{Config, TerminationReason, WireError};
+use crate::oncp::wire::{Config, TerminationReason, WireError};
 
 /// Which path carries outgoing data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
