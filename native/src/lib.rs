@@ -13,5 +13,6 @@ pub mod esp_socket;
 pub mod gateway;
 pub mod logging;
 pub mod netcfg;
+pub mod sso;
 pub mod tls;
 pub mod tun;

@@ -19,13 +19,18 @@ pub fn level_for(verbose: u8, quiet: u8) -> tracing::Level {
 
 /// The filter directives for the flags: our crates at the chosen level,
 /// other crates (rustls, tokio, netlink) at `warn` unless `-vvv` asks for
-/// everything, so `-v` shows oncp's own debug output only.
+/// everything, so `-v` shows oncp's own debug output only. The DevTools
+/// client of the SSO browser stays silent below `-vvv`: it warns about
+/// every protocol event newer than its own definitions, and oncp reports
+/// the browser's failures itself.
 pub fn filter_for(verbose: u8, quiet: u8) -> String {
     let level = level_for(verbose, quiet).as_str().to_ascii_lowercase();
-    if verbose >= 3 || level == "error" || level == "warn" {
+    if verbose >= 3 {
         level
+    } else if level == "error" || level == "warn" {
+        format!("{level},chromiumoxide=off")
     } else {
-        format!("warn,oncp={level},oncp_core={level}")
+        format!("warn,chromiumoxide=off,oncp={level},oncp_core={level}")
     }
 }
 
@@ -60,11 +65,17 @@ mod tests {
 
     #[test]
     fn other_crates_stay_quiet_until_vvv() {
-        assert_eq!(filter_for(0, 0), "warn,oncp=info,oncp_core=info");
-        assert_eq!(filter_for(1, 0), "warn,oncp=debug,oncp_core=debug");
+        assert_eq!(
+            filter_for(0, 0),
+            "warn,chromiumoxide=off,oncp=info,oncp_core=info"
+        );
+        assert_eq!(
+            filter_for(1, 0),
+            "warn,chromiumoxide=off,oncp=debug,oncp_core=debug"
+        );
         assert_eq!(filter_for(3, 0), "trace");
-        assert_eq!(filter_for(0, 1), "warn");
-        assert_eq!(filter_for(0, 2), "error");
+        assert_eq!(filter_for(0, 1), "warn,chromiumoxide=off");
+        assert_eq!(filter_for(0, 2), "error,chromiumoxide=off");
         // Every result is a valid filter.
         for (v, q) in [(0, 0), (1, 0), (2, 0), (3, 0), (0, 1), (0, 2)] {
             EnvFilter::try_new(filter_for(v, q)).unwrap();

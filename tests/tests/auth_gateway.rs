@@ -198,6 +198,7 @@ async fn openconnect_logs_in_to_oncp_gateway() {
             code: None,
         }),
         confirm: ConfirmMode::Always,
+        ..Default::default()
     })
     .await;
     let r = openconnect_auth(

@@ -170,7 +170,11 @@ pub async fn before_connect(args: &mut ConnectArgs) -> anyhow::Result<Option<u8>
                 reveal: args.reveal_secrets,
             }),
     };
-    let mut success = login(&setup, &tls, answers, &mut super::prompt::Terminal).await?;
+    let mut success =
+        match crate::sso::sign_in(&args.sso, &setup, &tls, &tls_options(args)?).await? {
+            Some(s) => s,
+            None => login(&setup, &tls, answers, &mut super::prompt::Terminal).await?,
+        };
     if args.authenticate {
         let host = setup.url.host_str().unwrap_or_default().to_string();
         let port = setup.url.port_or_known_default().unwrap_or(443);

@@ -94,6 +94,8 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// Body.
     pub body: String,
+    /// `Content-Type`.
+    pub content_type: &'static str,
 }
 
 impl Response {
@@ -103,6 +105,15 @@ impl Response {
             status,
             headers: Vec::new(),
             body: body.into(),
+            content_type: "text/html; charset=utf-8",
+        }
+    }
+
+    /// A JSON response (the mock IdP's answers to its page's script).
+    pub fn json(status: u16, body: impl Into<String>) -> Self {
+        Response {
+            content_type: "application/json",
+            ..Response::new(status, body)
         }
     }
 
@@ -128,7 +139,7 @@ impl Response {
         for (k, v) in &self.headers {
             s.push_str(&format!("{k}: {v}\r\n"));
         }
-        s.push_str("Content-Type: text/html; charset=utf-8\r\n");
+        s.push_str(&format!("Content-Type: {}\r\n", self.content_type));
         s.push_str(&format!("Content-Length: {}\r\n\r\n", self.body.len()));
         s.push_str(&self.body);
         s.into_bytes()
@@ -136,7 +147,7 @@ impl Response {
 }
 
 /// Answers a sign-in, landing or logout request (the pages live in
-/// [`super::login`]).
+/// [`super::login`], the SAML ones in [`super::saml`]).
 pub fn handle(req: &Request, shared: &Arc<Shared>) -> Response {
-    super::login::handle(req, shared)
+    super::saml::handle(req, shared).unwrap_or_else(|| super::login::handle(req, shared))
 }

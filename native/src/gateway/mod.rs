@@ -8,6 +8,7 @@ pub mod dataplane;
 pub mod esp_socket;
 pub mod http;
 pub mod login;
+pub mod saml;
 pub mod settings;
 pub mod tunnel;
 
@@ -168,6 +169,7 @@ pub struct Shared {
     session_config: GatewaySessionConfig,
     cookies: CookieStore,
     login_pending: login::pending::PendingStore,
+    saml: saml::state::SamlState,
     counters: Counters,
     spis: Arc<SpiTable>,
     addresses: Arc<AddressTable>,
@@ -305,6 +307,7 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
         config,
         cookies,
         login_pending: Default::default(),
+        saml: Default::default(),
         counters: Counters::default(),
         spis: spis.clone(),
         addresses,

@@ -120,6 +120,9 @@ pub struct ConnectArgs {
     /// Web login answers and software tokens.
     #[command(flatten)]
     pub auth: crate::auth::args::AuthArgs,
+    /// Browser (SAML/SSO) sign-in.
+    #[command(flatten)]
+    pub sso: crate::sso::args::SsoArgs,
     /// Set login usergroup: the gateway URL's path when the server has none.
     #[arg(short = 'g', long, value_name = "GROUP", help_heading = heading::AUTH)]
     pub usergroup: Option<String>,

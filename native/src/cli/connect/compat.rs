@@ -24,9 +24,6 @@ pub struct IgnoredArgs {
     /// (ignored) Set key passphrase or TPM SRK PIN.
     #[arg(short = 'p', long, value_name = "PASS", help_heading = heading::AUTH)]
     pub key_password: Option<String>,
-    /// (ignored) Set external browser executable.
-    #[arg(long, value_name = "BROWSER", help_heading = heading::AUTH)]
-    pub external_browser: Option<String>,
     /// (ignored) Key passphrase is fsid of file system.
     #[arg(long, help_heading = heading::AUTH)]
     pub key_password_from_fsid: bool,
@@ -224,11 +221,6 @@ impl IgnoredArgs {
                 &self.key_password,
                 "--key-password",
                 "oncp has no client certificates",
-            ),
-            (
-                &self.external_browser,
-                "--external-browser",
-                "oncp has no browser-based login",
             ),
             (&self.proxy, "--proxy", "oncp connects directly"),
             (&self.proxy_auth, "--proxy-auth", "oncp connects directly"),

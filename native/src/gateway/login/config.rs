@@ -91,6 +91,10 @@ pub struct LoginConfig {
     pub token: Option<TokenConfig>,
     /// When to show `frmConfirmation`.
     pub confirm: ConfirmMode,
+    /// SAML sign-in through the mock IdP (`--saml`).
+    pub saml: crate::gateway::saml::SamlMode,
+    /// The MFA code the mock IdP accepts; `None`: any 6 to 8 digits.
+    pub saml_mfa_code: Option<String>,
 }
 
 /// `oncp gateway`'s sign-in options.
@@ -113,6 +117,16 @@ pub struct LoginArgs {
     /// always or never.
     #[arg(long, value_name = "WHEN", default_value = "never")]
     pub confirm: ConfirmMode,
+    /// Sign in through SAML with a mock identity provider on this
+    /// listener (under /idp/: a script-built page, password, then an MFA
+    /// code): `only` (the
+    /// default when given without a value) or `button` (the sign-in form
+    /// plus a "Sign in with SSO" button).
+    #[arg(long, value_name = "MODE", num_args = 0..=1, default_missing_value = "only")]
+    pub saml: Option<crate::gateway::saml::SamlMode>,
+    /// The MFA code the mock IdP accepts (default: any 6 to 8 digits).
+    #[arg(long, value_name = "CODE", requires = "saml")]
+    pub saml_mfa_code: Option<String>,
 }
 
 impl LoginArgs {
@@ -126,6 +140,8 @@ impl LoginArgs {
                 code: self.token_code.clone(),
             }),
             confirm: self.confirm,
+            saml: self.saml.unwrap_or_default(),
+            saml_mfa_code: self.saml_mfa_code.clone(),
         }
     }
 }

@@ -64,7 +64,13 @@ fn session_handle(dsid: &str) -> String {
 
 /// Whether `code` is an acceptable second factor.
 fn token_ok(cfg: &LoginConfig, code: &str) -> bool {
-    match cfg.token.as_ref().and_then(|t| t.code.as_deref()) {
+    code_ok(cfg.token.as_ref().and_then(|t| t.code.as_deref()), code)
+}
+
+/// Whether `code` is `expected` (compared in constant time), or without
+/// one, 6 to 8 digits.
+pub(super) fn code_ok(expected: Option<&str>, code: &str) -> bool {
+    match expected {
         Some(expected) => {
             use subtle::ConstantTimeEq;
             expected.len() == code.len() && bool::from(expected.as_bytes().ct_eq(code.as_bytes()))
@@ -225,14 +231,36 @@ fn finish(shared: &Shared, key: &str, p: &Pending) -> Response {
     };
     let realm = p.realm.and_then(|i| shared.config.login.realms.get(i));
     tracing::info!("user {:?} signed in (realm {realm:?})", p.user);
-    let mut r = Response::redirect(STARTER_PATH);
+    let mut r = session_response(&dsid);
     if !key.is_empty() {
         clear_cookie(&mut r, STATE_COOKIE);
     }
-    set_cookie(&mut r, "DSID", &dsid);
+    r
+}
+
+/// The redirect to the landing page that hands a new session's `DSID`
+/// to the browser.
+fn session_response(dsid: &str) -> Response {
+    let mut r = Response::redirect(STARTER_PATH);
+    set_cookie(&mut r, "DSID", dsid);
     set_cookie(&mut r, "DSFirstAccess", &now_secs().to_string());
     set_cookie(&mut r, "DSLastAccess", &now_secs().to_string());
     r
+}
+
+/// Issues a DSID for `user` (signed in elsewhere, e.g. through SAML) and
+/// redirects to the landing page with it.
+pub(super) fn open_session(shared: &Shared, user: &str) -> Response {
+    match shared
+        .cookies
+        .issue(user, &mut crate::client::os_rng::OsRng)
+    {
+        Some(dsid) => session_response(&dsid),
+        None => Response::new(
+            200,
+            "<html><body>No address left in the pool.</body></html>",
+        ),
+    }
 }
 
 fn post_login(req: &Request, shared: &Shared) -> Response {
@@ -322,7 +350,7 @@ fn password_step(shared: &Shared, form: &[(String, String)], old: Option<String>
 
 /// Whether `user`/`pass` is one of the configured users (the password
 /// compared in constant time).
-fn user_matches(users: &[(String, String)], user: &str, pass: &str) -> bool {
+pub(super) fn user_matches(users: &[(String, String)], user: &str, pass: &str) -> bool {
     use subtle::ConstantTimeEq;
     users
         .iter()

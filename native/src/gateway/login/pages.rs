@@ -68,8 +68,13 @@ pub fn login(cfg: &LoginConfig, error: Option<&str>) -> String {
             "{}<form name=\"frmLogin\" method=\"POST\" action=\"{LOGIN_PATH}\" autocomplete=\"off\" onsubmit=\"return Login.submit()\">\n\
              <input type=\"hidden\" name=\"tz_offset\" value=\"\">\n\
              <table>\n{rows}<tr><td></td><td><input type=\"submit\" name=\"btnSubmit\" value=\"Sign In\"></td></tr>\n</table>\n</form>\n\
-             <form name=\"frmHelp\" method=\"GET\" action=\"/dana-na/help.cgi\"><input type=\"submit\" name=\"btnHelp\" value=\"Help\"></form>",
-            error_line(error)
+             <form name=\"frmHelp\" method=\"GET\" action=\"/dana-na/help.cgi\"><input type=\"submit\" name=\"btnHelp\" value=\"Help\"></form>{}",
+            error_line(error),
+            if cfg.saml == crate::gateway::saml::SamlMode::Button {
+                crate::gateway::saml::pages::sso_button()
+            } else {
+                String::new()
+            }
         ),
     )
 }
