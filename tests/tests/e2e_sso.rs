@@ -7,8 +7,9 @@
 //! DSID comes from the browser's cookie store. Then: a tunnel (ping over
 //! ESP), `--authenticate`'s output, a wrong pin refused before any page
 //! is requested, the temporary profile gone afterwards (also after SIGINT
-//! mid-login), and `--sso`/`--no-sso` choosing on a gateway with both a
-//! form and an SSO button.
+//! mid-login), `--sso`/`--no-sso` choosing on a gateway with both a
+//! form and an SSO button, and `--external-browser` (the URL handed to
+//! the given program, the DSID pasted at a terminal without echo).
 //!
 //! Root only (namespaces, TUN; Chromium runs without its sandbox as
 //! root); run by `scripts/test/64-e2e-sso.sh`.
@@ -363,4 +364,46 @@ fn the_form_login_cannot_pass_the_script_built_idp_page() {
     assert!(printed_value(&out, "COOKIE").is_none(), "{out}");
     assert!(!out.contains("SSO sign-in"), "{out}");
     assert!(!gw.proc.output().contains("signed in through SAML"));
+}
+
+#[test]
+#[ignore = "needs root and network namespaces; run by scripts/test/64-e2e-sso.sh"]
+fn external_browser_opens_the_url_and_takes_the_pasted_dsid() {
+    assert!(is_root(), "run as root");
+    let mut net = NetPair::create();
+    let dsid = "e2e5505505505505505505505505505a";
+    let gw = oncp_gateway(&mut net, &["--pool", POOL, "--saml", "--dsid", dsid]);
+    // The "browser" records the URL it is asked to open.
+    let opened = net.path("opened.txt");
+    let opener = net.path("opener.sh");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\necho \"$1\" > {}\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let tmp = client_tmp(&net);
+    let external = format!("--external-browser={}", opener.display());
+    let argv = connect_argv(&net, &tmp, &gw.pin, &["--authenticate", &external]);
+    // script(1) gives the prompt a terminal; the paste comes after it.
+    let cmd = format!(
+        "(sleep 3; echo 'DSID={dsid}; DSFirstAccess=1') | script -qec \"{}\" /dev/null",
+        argv.join(" ")
+    );
+    let (ok, out) = net.exec(&net.client, &["sh", "-c", &cmd]);
+    assert!(ok, "{out}");
+    assert!(out.contains("Paste the DSID cookie value"), "{out}");
+    assert!(
+        out.contains("copy the value of the cookie named DSID"),
+        "{out}"
+    );
+    assert_eq!(
+        printed_value(&out, "COOKIE").map(|c| c.trim().to_string()),
+        Some(format!("'DSID={dsid}'")),
+        "{out}"
+    );
+    let url = std::fs::read_to_string(&opened).expect("the opener ran");
+    assert_eq!(url.trim(), format!("https://{}/", net.gw_addr));
+    // The pasted value was not echoed.
+    assert_eq!(out.matches(dsid).count(), 1, "{out}");
 }
