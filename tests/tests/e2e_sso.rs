@@ -407,3 +407,51 @@ fn external_browser_opens_the_url_and_takes_the_pasted_dsid() {
     // The pasted value was not echoed.
     assert_eq!(out.matches(dsid).count(), 1, "{out}");
 }
+
+#[test]
+#[ignore = "needs root, network namespaces, chromium and Xvfb; run by scripts/test/64-e2e-sso.sh"]
+fn with_a_display_the_browser_opens_a_window() {
+    assert!(is_root(), "run as root");
+    let mut net = NetPair::create();
+    let gw = saml_gateway(&mut net, "only");
+    let tmp = client_tmp(&net);
+    // A private X display (its socket is a file, so the namespace sees it).
+    let n = (50 + std::process::id() % 400..1000)
+        .find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists())
+        .expect("a free display number");
+    let display = format!(":{n}");
+    let ns = net.client.clone();
+    let mut xvfb = net.spawn(
+        &ns,
+        "xvfb",
+        &[
+            "Xvfb",
+            &display,
+            "-nolisten",
+            "tcp",
+            "-screen",
+            "0",
+            "1024x768x24",
+        ],
+        None,
+    );
+    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{}", &display[1..]));
+    let end = std::time::Instant::now() + Duration::from_secs(20);
+    while !socket.exists() && std::time::Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(socket.exists(), "Xvfb did not start:\n{}", xvfb.output());
+    let args = with_steps(&["--authenticate"], &IDP_STEPS);
+    let mut argv = connect_argv(&net, &tmp, &gw.pin, &args);
+    argv.insert(1, format!("DISPLAY={display}"));
+    let (code, out) = run_client(&mut net, "windowed", &argv);
+    assert_eq!(code, Some(0), "{out}\ngateway:\n{}", gw.proc.output());
+    assert!(out.contains("opening https://"), "{out}");
+    assert!(!out.contains("(headless)"), "no window: {out}");
+    assert!(printed_value(&out, "COOKIE").is_some(), "{out}");
+    assert!(profiles(&tmp).is_empty());
+    assert!(xvfb.is_running(), "{}", xvfb.output());
+    // SIGTERM: Xvfb removes its lock file and socket.
+    xvfb.signal("TERM");
+    assert!(xvfb.wait_exit(Duration::from_secs(10)).is_some());
+}

@@ -82,10 +82,8 @@ pub fn classify_page(start: &Url, at: &Url, body: &str) -> Signin {
         .is_some();
     if !has_form_fields && !saml_response {
         let text = body.to_ascii_lowercase();
-        if ["saml", "single sign-on", "sso"]
-            .iter()
-            .any(|w| text.contains(w))
-        {
+        let mut words = text.split(|c: char| !c.is_ascii_alphanumeric());
+        if text.contains("single sign-on") || words.any(|w| w == "sso" || w == "saml") {
             return Signin::Sso("the sign-in page is an SSO start page without a form");
         }
     }
@@ -173,6 +171,11 @@ mod tests {
             p("<a href=/saml/start>Sign in with your organisation (SSO)</a>"),
             Signin::Sso(_)
         ));
+        // A page without a form that only happens to contain the letters.
+        assert_eq!(
+            p("<p>Waiting for the host checker (process lasso)</p>"),
+            Signin::Form
+        );
         // Same-host ADFS-style form (what the form login fills): a form.
         assert_eq!(
             p(
