@@ -40,6 +40,9 @@ pub struct BrowserOptions {
     /// More command-line switches, name (without `--`) and value
     /// (`--resolve`'s mapping).
     pub extra_args: Vec<(String, String)>,
+    /// The browser's own temporary directory (`TMPDIR`), inside a
+    /// temporary profile so that it goes with it; `None`: inherited.
+    pub tmpdir: Option<PathBuf>,
     /// Scripted steps (test aid).
     pub steps: Vec<BrowserStep>,
     /// Give up after this long.
@@ -113,6 +116,9 @@ fn config(opts: &BrowserOptions, profile: &std::path::Path) -> Result<BrowserCon
     } else {
         b.with_head().viewport(None)
     };
+    if let Some(t) = &opts.tmpdir {
+        b = b.env("TMPDIR", t.display().to_string());
+    }
     if running_as_root() {
         tracing::warn!("running the browser as root, without its sandbox");
         b = b.no_sandbox();

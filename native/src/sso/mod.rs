@@ -94,15 +94,16 @@ pub async fn sign_in(
             .unwrap_or(std::path::Path::new("xdg-open"));
         external::sign_in(url, &mut crate::auth::prompt::Terminal, Some(opener))?
     } else {
+        let mut profile = profile::Profile::new(a.browser_profile.as_deref())?;
         let opts = browser::BrowserOptions {
             executable: discover::find(a.browser.as_deref(), std::env::var_os("PATH").as_deref())?,
             headless: a.browser_headless || !have_display(),
             trust,
             extra_args: certs::resolve_args(&tls_opts.resolve),
+            tmpdir: profile.scratch_dir()?,
             steps: a.browser_steps.clone(),
             timeout: Duration::from_secs(a.sso_timeout),
         };
-        let mut profile = profile::Profile::new(a.browser_profile.as_deref())?;
         let result = browser::sign_in(&opts, profile.path(), url).await;
         profile.remove().await;
         result?

@@ -41,6 +41,20 @@ impl Profile {
         }
     }
 
+    /// For a temporary profile, a directory inside it for the browser's
+    /// other temporary files (its `TMPDIR`), so they go with the profile;
+    /// `None` for a kept one.
+    pub fn scratch_dir(&self) -> std::io::Result<Option<PathBuf>> {
+        match self {
+            Profile::Temporary(Some(t)) => {
+                let d = t.path().join("tmp");
+                std::fs::create_dir_all(&d)?;
+                Ok(Some(d))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Deletes a temporary profile once the browser has exited. Browser
     /// helper processes may still write for a moment: retried for up to
     /// two seconds.
@@ -89,6 +103,7 @@ mod tests {
         assert!(!q.exists(), "removed when dropped too");
         let dir = tempfile::tempdir().unwrap();
         let mut k = Profile::new(Some(&dir.path().join("mine"))).unwrap();
+        assert_eq!(k.scratch_dir().unwrap(), None);
         k.remove().await;
         assert!(dir.path().join("mine").is_dir());
     }
