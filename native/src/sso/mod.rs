@@ -89,6 +89,12 @@ pub async fn sign_in(
     };
     tracing::info!("SSO sign-in: {reason}");
     let jar = if let Some(opener) = &a.external_browser {
+        if !crate::auth::prompt::have_terminal() {
+            anyhow::bail!(
+                "--external-browser needs a terminal to paste the DSID into; without one, \
+                 give the cookie with -C or --cookie-on-stdin"
+            );
+        }
         let opener = opener
             .as_deref()
             .unwrap_or(std::path::Path::new("xdg-open"));
