@@ -9,7 +9,8 @@
 //! is requested, the temporary profile gone afterwards (also after SIGINT
 //! mid-login), `--sso`/`--no-sso` choosing on a gateway with both a
 //! form and an SSO button, and `--external-browser` (the URL handed to
-//! the given program, the DSID pasted at a terminal without echo).
+//! the given program, the DSID pasted at a terminal without echo), a
+//! kept `--browser-profile`, and a browser window under Xvfb.
 //!
 //! Root only (namespaces, TUN; Chromium runs without its sandbox as
 //! root); run by `scripts/test/64-e2e-sso.sh`.
@@ -453,4 +454,40 @@ fn with_a_display_the_browser_opens_a_window() {
     // SIGTERM: Xvfb removes its lock file and socket.
     xvfb.signal("TERM");
     assert!(xvfb.wait_exit(Duration::from_secs(10)).is_some());
+}
+
+#[test]
+#[ignore = "needs root, network namespaces and chromium; run by scripts/test/64-e2e-sso.sh"]
+fn a_kept_profile_stays_and_the_next_sign_in_gets_a_new_session() {
+    assert!(is_root(), "run as root");
+    let mut net = NetPair::create();
+    let gw = saml_gateway(&mut net, "only");
+    let tmp = client_tmp(&net);
+    let kept = net.path("kept-profile");
+    let profile = format!("--browser-profile={}", kept.display());
+    let mut dsids = Vec::new();
+    for run in ["first", "second"] {
+        let args = with_steps(
+            &["--authenticate", "--browser-headless", &profile],
+            &IDP_STEPS,
+        );
+        let argv = connect_argv(&net, &tmp, &gw.pin, &args);
+        let (code, out) = run_client(&mut net, run, &argv);
+        assert_eq!(
+            code,
+            Some(0),
+            "{run}: {out}\ngateway:\n{}",
+            gw.proc.output()
+        );
+        dsids.push(printed_value(&out, "COOKIE").expect("COOKIE printed"));
+        assert!(
+            kept.join("Default").is_dir(),
+            "{run}: the profile was not kept"
+        );
+        assert!(
+            profiles(&tmp).is_empty(),
+            "{run}: a temporary profile was made"
+        );
+    }
+    assert_ne!(dsids[0], dsids[1], "each sign-in gets its own session");
 }
