@@ -11,6 +11,7 @@
 //! - [`lzo`]: LZO1X decompression and compression.
 //! - [`oncp`]: the oNCP protocol — its wire format ([`oncp::wire`]) and
 //!   its client and gateway state machines ([`oncp::session`]).
+//! - [`pulse`]: the Pulse IF-T/TLS protocol's codecs (spec/pulse.md).
 //! - [`trace`]: decoding a capture (pcap/pcapng + TLS key log) into oNCP
 //!   events.
 #![no_std]
@@ -25,6 +26,7 @@ pub mod esp;
 pub mod lzo;
 pub mod netpkt;
 pub mod oncp;
+pub mod pulse;
 pub mod rng;
 pub mod time;
 pub mod trace;

@@ -12,6 +12,7 @@ use aes::{Aes128, Aes256};
 use hmac::{Hmac, Mac};
 use md5::Md5;
 use sha1::Sha1;
+use sha2::Sha256;
 
 use super::EspError;
 use crate::oncp::wire::{CipherCode, MacCode};
@@ -20,6 +21,8 @@ use crate::oncp::wire::{CipherCode, MacCode};
 pub const BLOCK_LEN: usize = 16;
 /// Length of the truncated ICV for both HMAC-96 algorithms.
 pub const ICV_LEN: usize = 12;
+/// Length of the longest ICV: HMAC-SHA-256-128 (Pulse only, RFC 4868).
+pub const MAX_ICV_LEN: usize = 16;
 
 /// The ESP encryption algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,6 +72,9 @@ pub enum Integrity {
     HmacMd5_96,
     /// HMAC-SHA1-96 (code 2), 20-byte key.
     HmacSha1_96,
+    /// HMAC-SHA-256-128 (code 3, Pulse only, spec/pulse.md §6.4), 32-byte
+    /// key, 16-byte ICV.
+    HmacSha256_128,
 }
 
 impl Integrity {
@@ -82,11 +88,20 @@ impl Integrity {
             MacCode(c) => Err(EspError::UnsupportedIntegrity(c)),
         }
     }
-    /// Its TLV 8/2 code.
+    /// The algorithm for a Pulse attribute 0x4011 `code`: the oNCP codes
+    /// plus 3, HMAC-SHA-256-128 (spec/pulse.md §5.6).
+    pub fn from_pulse_code(code: MacCode) -> Result<Integrity, EspError> {
+        match code {
+            MacCode::HMAC_SHA256_128 => Ok(Integrity::HmacSha256_128),
+            c => Self::from_code(c),
+        }
+    }
+    /// Its TLV 8/2 (or Pulse 0x4011) code.
     pub const fn code(self) -> MacCode {
         match self {
             Integrity::HmacMd5_96 => MacCode::HMAC_MD5_96,
             Integrity::HmacSha1_96 => MacCode::HMAC_SHA1_96,
+            Integrity::HmacSha256_128 => MacCode::HMAC_SHA256_128,
         }
     }
     /// HMAC key length in bytes.
@@ -94,6 +109,14 @@ impl Integrity {
         match self {
             Integrity::HmacMd5_96 => 16,
             Integrity::HmacSha1_96 => 20,
+            Integrity::HmacSha256_128 => 32,
+        }
+    }
+    /// Length of the truncated ICV in bytes: 12, or 16 for SHA-256.
+    pub const fn icv_len(self) -> usize {
+        match self {
+            Integrity::HmacMd5_96 | Integrity::HmacSha1_96 => ICV_LEN,
+            Integrity::HmacSha256_128 => MAX_ICV_LEN,
         }
     }
     /// A display name.
@@ -101,6 +124,7 @@ impl Integrity {
         match self {
             Integrity::HmacMd5_96 => "HMAC-MD5-96",
             Integrity::HmacSha1_96 => "HMAC-SHA1-96",
+            Integrity::HmacSha256_128 => "HMAC-SHA-256-128",
         }
     }
 }
@@ -160,6 +184,7 @@ impl CipherKey {
 pub(crate) enum MacKey {
     Md5(Box<Hmac<Md5>>),
     Sha1(Box<Hmac<Sha1>>),
+    Sha256(Box<Hmac<Sha256>>),
 }
 
 impl MacKey {
@@ -171,22 +196,39 @@ impl MacKey {
             Integrity::HmacSha1_96 => MacKey::Sha1(Box::new(
                 <Hmac<Sha1> as KeyInit>::new_from_slice(&key[..20]).expect("any HMAC key length"),
             )),
+            Integrity::HmacSha256_128 => MacKey::Sha256(Box::new(
+                <Hmac<Sha256> as KeyInit>::new_from_slice(&key[..32]).expect("any HMAC key length"),
+            )),
         }
     }
 
-    /// The truncated ICV of `data`.
-    pub(crate) fn icv(&self, data: &[u8]) -> [u8; ICV_LEN] {
-        let mut out = [0u8; ICV_LEN];
+    /// Length of the truncated ICV this key produces.
+    pub(crate) fn icv_len(&self) -> usize {
+        match self {
+            MacKey::Md5(_) | MacKey::Sha1(_) => ICV_LEN,
+            MacKey::Sha256(_) => MAX_ICV_LEN,
+        }
+    }
+
+    /// The truncated ICV of `data` in the first [`Self::icv_len`] bytes
+    /// (the rest zero).
+    pub(crate) fn icv(&self, data: &[u8]) -> [u8; MAX_ICV_LEN] {
+        let mut out = [0u8; MAX_ICV_LEN];
         match self {
             MacKey::Md5(m) => {
                 let mut m = (**m).clone();
                 m.update(data);
-                out.copy_from_slice(&m.finalize().into_bytes()[..ICV_LEN]);
+                out[..ICV_LEN].copy_from_slice(&m.finalize().into_bytes()[..ICV_LEN]);
             }
             MacKey::Sha1(m) => {
                 let mut m = (**m).clone();
                 m.update(data);
-                out.copy_from_slice(&m.finalize().into_bytes()[..ICV_LEN]);
+                out[..ICV_LEN].copy_from_slice(&m.finalize().into_bytes()[..ICV_LEN]);
+            }
+            MacKey::Sha256(m) => {
+                let mut m = (**m).clone();
+                m.update(data);
+                out.copy_from_slice(&m.finalize().into_bytes()[..MAX_ICV_LEN]);
             }
         }
         out

@@ -7,7 +7,7 @@ use core::ops::Range;
 
 use subtle::ConstantTimeEq;
 
-use super::algorithm::{BLOCK_LEN, CipherKey, ICV_LEN, MacKey};
+use super::algorithm::{BLOCK_LEN, CipherKey, MacKey};
 use super::layout::HEADER_LEN;
 use super::params::SaParams;
 use super::replay::{ReplayVerdict, ReplayWindow};
@@ -128,10 +128,11 @@ impl InboundSa {
     fn open(&mut self, buf: &mut [u8]) -> Result<Decrypted, EspError> {
         // Step 1 of §7.5: 36 bytes or fewer carry no ciphertext at all;
         // with whole blocks a valid packet is at least MIN_PACKET_LEN.
-        if buf.len() <= HEADER_LEN + ICV_LEN {
+        let icv_len = self.mac.icv_len();
+        if buf.len() <= HEADER_LEN + icv_len {
             return Err(EspError::TooShort(buf.len()));
         }
-        let ct_end = buf.len() - ICV_LEN;
+        let ct_end = buf.len() - icv_len;
         let ct_len = ct_end - HEADER_LEN;
         if !ct_len.is_multiple_of(BLOCK_LEN) {
             return Err(EspError::BadLength(ct_len));
@@ -152,7 +153,7 @@ impl InboundSa {
             }
         }
         let icv = self.mac.icv(&buf[..ct_end]);
-        if !bool::from(icv.ct_eq(&buf[ct_end..])) {
+        if !bool::from(icv[..icv_len].ct_eq(&buf[ct_end..])) {
             return Err(EspError::BadIcv);
         }
         let mut iv = [0u8; BLOCK_LEN];

@@ -1,10 +1,10 @@
 //! ESP over UDP as oNCP uses it (spec/oncp.md §6–§7): security
-//! associations with AES-CBC and HMAC-96, in-place encryption and
+//! associations with AES-CBC and HMAC-96 (plus Pulse's HMAC-SHA-256-128), in-place encryption and
 //! decryption, the replay window and probes.
 //!
 //! The UDP payload is a plain ESP packet (no UDP-encapsulation marker):
 //! SPI, sequence number, IV, ciphertext of payload ‖ padding ‖ pad length ‖
-//! next header, then a 12-byte ICV over everything before it.
+//! next header, then a 12-byte ICV (16 with SHA-256) over everything before it.
 //!
 //! The hot path allocates nothing: a caller keeps [`HEADER_LEN`] bytes of
 //! headroom in front of the payload and up to [`MAX_TRAILER_LEN`] bytes of
@@ -22,12 +22,12 @@ mod outbound;
 mod params;
 mod replay;
 
-pub use algorithm::{BLOCK_LEN, Cipher, ICV_LEN, Integrity};
+pub use algorithm::{BLOCK_LEN, Cipher, ICV_LEN, Integrity, MAX_ICV_LEN};
 pub use error::EspError;
 pub use inbound::{Decrypted, InboundSa, InboundStats};
 pub use layout::{
     HEADER_LEN, MAX_TRAILER_LEN, MIN_PACKET_LEN, PROBE_LEN, ciphertext_len, packet_len,
-    padding_len, seq_of, spi_of,
+    packet_len_with, padding_len, seq_of, spi_of,
 };
 pub use outbound::{OutboundSa, RekeyReason, SEQ_REKEY_MARGIN};
 pub use params::{SaLifetime, SaParams};

@@ -4,8 +4,8 @@
 
 use alloc::vec::Vec;
 
-use super::algorithm::{BLOCK_LEN, CipherKey, ICV_LEN, MacKey};
-use super::layout::{HEADER_LEN, ciphertext_len, packet_len};
+use super::algorithm::{BLOCK_LEN, CipherKey, Integrity, MacKey};
+use super::layout::{HEADER_LEN, ciphertext_len, packet_len_with};
 use super::params::{SaLifetime, SaParams};
 use super::{EspError, NextHeader};
 use crate::rng::Random;
@@ -32,6 +32,7 @@ pub struct OutboundSa {
     spi: u32,
     cipher: CipherKey,
     mac: MacKey,
+    integrity: Integrity,
     /// Next sequence number; 2^32 once exhausted.
     seq: u64,
     bytes: u64,
@@ -57,6 +58,7 @@ impl OutboundSa {
             spi: params.spi,
             cipher: CipherKey::new(params.cipher, params.enc_key()),
             mac: MacKey::new(params.integrity, params.mac_key()),
+            integrity: params.integrity,
             seq: 0,
             bytes: 0,
             created: now,
@@ -67,6 +69,12 @@ impl OutboundSa {
     /// The SPI.
     pub fn spi(&self) -> u32 {
         self.spi
+    }
+
+    /// Whole packet length for a payload of `payload_len` bytes on this SA
+    /// (its ICV length included).
+    pub fn packet_len(&self, payload_len: usize) -> usize {
+        packet_len_with(self.integrity, payload_len)
     }
 
     /// The sequence number the next packet gets (2^32: none left).
@@ -104,7 +112,7 @@ impl OutboundSa {
     }
 
     /// Encrypts in place. `buf[HEADER_LEN..HEADER_LEN + payload_len]` holds
-    /// the payload; `buf` must be at least [`packet_len`]`(payload_len)`
+    /// the payload; `buf` must be at least [`Self::packet_len`]`(payload_len)`
     /// long (headroom [`HEADER_LEN`], tailroom up to
     /// [`super::MAX_TRAILER_LEN`]). Writes SPI, sequence, `iv`, padding,
     /// trailer and ICV and returns the packet length. Nothing is counted
@@ -122,11 +130,11 @@ impl OutboundSa {
         }
         if payload_len > buf.len() {
             return Err(EspError::BufferTooSmall {
-                need: packet_len(buf.len()),
+                need: self.packet_len(buf.len()),
                 have: buf.len(),
             });
         }
-        let need = packet_len(payload_len);
+        let need = self.packet_len(payload_len);
         if buf.len() < need {
             return Err(EspError::BufferTooSmall {
                 need,
@@ -150,7 +158,8 @@ impl OutboundSa {
         buf[8..HEADER_LEN].copy_from_slice(&iv);
         self.cipher.encrypt(&iv, &mut buf[HEADER_LEN..ct_end]);
         let icv = self.mac.icv(&buf[..ct_end]);
-        buf[ct_end..ct_end + ICV_LEN].copy_from_slice(&icv);
+        let icv_len = self.integrity.icv_len();
+        buf[ct_end..ct_end + icv_len].copy_from_slice(&icv[..icv_len]);
         self.seq += 1;
         self.bytes += payload_len as u64;
         Ok(need)
@@ -180,7 +189,7 @@ impl OutboundSa {
         out: &mut Vec<u8>,
     ) -> Result<(), EspError> {
         out.clear();
-        out.resize(packet_len(payload.len()), 0);
+        out.resize(self.packet_len(payload.len()), 0);
         out[HEADER_LEN..HEADER_LEN + payload.len()].copy_from_slice(payload);
         let r = self.encrypt_in_place_with_rng(out, payload.len(), next_header, rng);
         if r.is_err() {
