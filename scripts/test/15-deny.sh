@@ -7,6 +7,8 @@
 # machine still checks the rest.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/test/lib/require.sh
+require 15-deny git:git
 command -v cargo-deny >/dev/null 2>&1 || scripts/test/install.d/70-cargo-deny.sh
 db_url=https://github.com/RustSec/advisory-db
 if timeout 20 git ls-remote "$db_url" HEAD >/dev/null 2>&1; then

@@ -4,6 +4,8 @@
 # with ONCP_LZO_ORACLE pointing at it (without the variable those tests skip).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/test/lib/require.sh
+require 30-lzo-oracle gcc:build-essential /usr/include/lzo/lzo1x.h:liblzo2-dev
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gcc -O2 -Wall -Werror -o "$work/lzo-oracle" scripts/lzo-oracle/lzo-oracle.c -llzo2

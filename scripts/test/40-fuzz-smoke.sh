@@ -10,6 +10,8 @@
 # RUSTC_BOOTSTRAP=1 (cargo-fuzz needs -Z flags for the sanitizer).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/test/lib/require.sh
+require 40-fuzz-smoke cc:build-essential
 seconds="${ONCP_FUZZ_SECONDS:-30}"
 
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked --version 0.13.2

@@ -7,5 +7,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "61-e2e-client: needs root (network namespaces, TUN); skipped"
     exit 0
 fi
+. scripts/test/lib/require.sh
+require 61-e2e-client ip:iproute2 ping:iputils-ping nft:nftables tshark:tshark kill:procps /usr/share/vpnc-scripts/vpnc-script:vpnc-scripts
 cargo build -p oncp
 cargo test -p oncp-tests --test 'e2e_client*' -- --ignored --test-threads=1

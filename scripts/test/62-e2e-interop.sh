@@ -8,6 +8,8 @@ if [ "$(id -u)" != 0 ]; then
     echo "62-e2e-interop: needs root (network namespaces, TUN); skipped"
     exit 0
 fi
+. scripts/test/lib/require.sh
+require 62-e2e-interop ip:iproute2 ping:iputils-ping nft:nftables python3:python3 kill:procps openconnect:openconnect /usr/share/vpnc-scripts/vpnc-script:vpnc-scripts
 cargo build -p oncp
 cargo test -p oncp-tests --lib -- --ignored --test-threads=1
 cargo test -p oncp-tests --test 'e2e_interop*' -- --ignored --test-threads=1

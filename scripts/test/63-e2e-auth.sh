@@ -9,5 +9,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "63-e2e-auth: needs root (network namespaces, TUN); skipped"
     exit 0
 fi
+. scripts/test/lib/require.sh
+require 63-e2e-auth ip:iproute2 ping:iputils-ping kill:procps openconnect:openconnect /usr/share/vpnc-scripts/vpnc-script:vpnc-scripts
 cargo build -p oncp
 cargo test -p oncp-tests --test e2e_auth -- --ignored --test-threads=1

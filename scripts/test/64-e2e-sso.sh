@@ -8,9 +8,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "64-e2e-sso: needs root (network namespaces, TUN); skipped"
     exit 0
 fi
-if ! command -v chromium >/dev/null; then
-    echo "64-e2e-sso: chromium is not installed (scripts/test/apt-packages.txt)" >&2
-    exit 1
-fi
+. scripts/test/lib/require.sh
+require 64-e2e-sso ip:iproute2 kill:procps chromium:chromium Xvfb:xvfb
 cargo build -p oncp
 cargo test -p oncp-tests --test e2e_sso -- --ignored --test-threads=1

@@ -11,5 +11,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "65-e2e-faults: needs root (network namespaces, TUN); skipped"
     exit 0
 fi
+. scripts/test/lib/require.sh
+require 65-e2e-faults ip:iproute2 tc:iproute2 ping:iputils-ping nft:nftables iperf3:iperf3 ethtool:ethtool python3:python3 timeout:coreutils kill:procps /usr/share/vpnc-scripts/vpnc-script:vpnc-scripts
 cargo build -p oncp
 cargo test -p oncp-tests --test 'e2e_faults*' -- --ignored --test-threads=1 --nocapture

@@ -6,6 +6,8 @@
 # the rustls-only build (no legacy-tls feature) still builds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/test/lib/require.sh
+require 66-e2e-legacy ldd:libc-bin pkg-config:pkg-config /usr/include/openssl/ssl.h:libssl-dev
 cargo build -p oncp --no-default-features
 # The rustls-only binary: no OpenSSL linked, and the legacy options say why
 # they cannot work.
@@ -29,4 +31,5 @@ if [ "$(id -u)" != 0 ]; then
     echo "66-e2e-legacy: needs root (network namespaces, TUN); e2e skipped"
     exit 0
 fi
+require 66-e2e-legacy ip:iproute2 ping:iputils-ping kill:procps openconnect:openconnect /usr/share/vpnc-scripts/vpnc-script:vpnc-scripts
 cargo test -p oncp-tests --test e2e_legacy_tls -- --ignored --test-threads=1

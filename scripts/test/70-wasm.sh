@@ -5,6 +5,8 @@
 # trace), and type-checks the TypeScript example against its declarations.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/test/lib/require.sh
+require 70-wasm node:nodejs npx:nodejs
 cargo build -p oncp   # the Node tests compare with `oncp decode --json`
 scripts/build-wasm.sh
 cd wasm

@@ -7,6 +7,8 @@
 # builds it otherwise, so the step also works alone.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/test/lib/require.sh
+require 71-browser node:nodejs npm:nodejs chromium:chromium
 cargo build -p oncp   # the test compares with `oncp decode --json`
 wasm=wasm/pkg/web/oncp_wasm_bg.wasm
 if [ ! -f "$wasm" ] || [ -n "$(find Cargo.toml Cargo.lock wasm/Cargo.toml wasm/src core/Cargo.toml core/src \

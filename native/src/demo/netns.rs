@@ -1,11 +1,16 @@
 //! `oncp demo` as root: real TUN devices in two network namespaces joined
 //! by a veth pair. `oncp gateway` (TUN mode) runs in one, `oncp connect`
-//! (built-in netlink setup) in the other, and the system's `ping` crosses
-//! the tunnel; the kernel answers on the gateway's TUN address. Namespaces
-//! and child processes are removed when the demo ends, also on failure.
+//! (built-in netlink setup) in the other, and oncp's own echo requests
+//! (a raw ICMP socket opened inside the client's namespace) cross the
+//! tunnel; the kernel answers on the gateway's TUN address. The only
+//! external program is `ip` (iproute2), checked up front. Namespaces and
+//! child processes are removed when the demo ends, also on failure.
 
+use super::ping;
 use crate::client::os_rng::OsRng;
 use oncp_core::rng::Random;
+use std::net::Ipv4Addr;
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -21,8 +26,10 @@ const GW_INNER: &str = "10.10.1.1";
 /// What the namespace demo measured.
 #[derive(Debug, Clone, Default)]
 pub struct NetnsReport {
-    /// Echo replies `ping` received.
+    /// Echo replies received.
     pub received: u32,
+    /// Why round trips failed (empty when all came back).
+    pub problems: Vec<String>,
     /// ESP packets the gateway received.
     pub gateway_esp_in: u64,
     /// The client's exit status.
@@ -35,6 +42,25 @@ impl NetnsReport {
         self.received == count
             && self.gateway_esp_in >= u64::from(count)
             && self.client_exit == Some(0)
+    }
+}
+
+impl NetnsReport {
+    /// A run that stopped before any echo, for `why`.
+    fn failed(why: impl Into<String>) -> NetnsReport {
+        NetnsReport {
+            problems: vec![why.into()],
+            ..Default::default()
+        }
+    }
+}
+
+/// Why `child` did not get to `what`: its exit status if it ended, else
+/// the time it was given.
+fn exit_or_timeout(child: &mut Child, who: &str, what: &str, secs: u64) -> String {
+    match child.try_wait() {
+        Ok(Some(st)) => format!("{who} exited with {st} before it could {what}"),
+        _ => format!("{who} did not {what} within {secs} s"),
     }
 }
 
@@ -69,12 +95,13 @@ async fn ip(args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn signal(child: &Child, sig: &str) {
-    if let Some(pid) = child.id() {
-        let _ = Command::new("kill")
-            .args([sig, &pid.to_string()])
-            .status()
-            .await;
+/// Sends SIGTERM to a child we started (by its PID).
+fn terminate(child: &Child) {
+    if let Some(pid) = child
+        .id()
+        .and_then(|p| rustix::process::Pid::from_raw(p as i32))
+    {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
     }
 }
 
@@ -86,25 +113,34 @@ fn log_message(line: &str) -> &str {
         .unwrap_or(line)
 }
 
-/// Whether this process can run the namespace demo (root and `ip`).
-pub fn available() -> bool {
-    let root = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(2) == Some("0"))
-        })
-        .unwrap_or(false);
-    root && std::process::Command::new("ip")
+/// Whether this process runs as root (effective UID 0).
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// Why a root process cannot run the namespace demo here (a missing
+/// program or device, naming what provides it), or `None` when it can.
+pub fn missing_requirement() -> Option<String> {
+    let ip_works = std::process::Command::new("ip")
         .arg("-V")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success())
+        .is_ok_and(|s| s.success());
+    if !ip_works {
+        return Some(
+            "the `ip` program is not installed (Debian package iproute2: apt-get install iproute2)"
+                .into(),
+        );
+    }
+    if !std::path::Path::new("/dev/net/tun").exists() {
+        return Some("/dev/net/tun does not exist (the kernel's tun module is not loaded)".into());
+    }
+    None
 }
 
-/// Runs the demo with `count` pings.
+/// Runs the demo with `count` pings. An error means the namespaces could
+/// not be set up; every later failure is in the report's `problems`.
 pub async fn run(count: u32) -> anyhow::Result<NetnsReport> {
     let exe = std::env::current_exe()?;
     let exe = exe
@@ -157,9 +193,18 @@ pub async fn run(count: u32) -> anyhow::Result<NetnsReport> {
         ])
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()?;
+    if let Some(err) = gw.stderr.take() {
+        // The gateway runs with -q: what it says there is why it failed.
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(err).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                println!("gateway: {}", log_message(&line));
+            }
+        });
+    }
     let mut gw_out = BufReader::new(
         gw.stdout
             .take()
@@ -184,8 +229,14 @@ pub async fn run(count: u32) -> anyhow::Result<NetnsReport> {
         false
     })
     .await;
-    anyhow::ensure!(matches!(started, Ok(true)), "the gateway did not start");
-    let pin = pin.ok_or_else(|| anyhow::anyhow!("the gateway printed no pin"))?;
+    let pin = match (started, pin) {
+        (Ok(true), Some(pin)) => pin,
+        (Ok(true), None) => return Ok(NetnsReport::failed("the gateway printed no PIN= line")),
+        _ => {
+            let why = exit_or_timeout(&mut t.children[0], "the gateway", "start (TUN= line)", 15);
+            return Ok(NetnsReport::failed(why));
+        }
+    };
 
     let mut client = Command::new("ip")
         .args([
@@ -226,47 +277,52 @@ pub async fn run(count: u32) -> anyhow::Result<NetnsReport> {
         false
     })
     .await;
-    anyhow::ensure!(matches!(esp, Ok(true)), "ESP did not come up");
-    // Keep draining the client's log so it never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = client_log.next_line().await {} });
+    if !matches!(esp, Ok(true)) {
+        let why = exit_or_timeout(
+            &mut t.children[1],
+            "the client",
+            "establish ESP (its log is above)",
+            20,
+        );
+        return Ok(NetnsReport::failed(why));
+    }
+    // Keep showing the client's log (it says what the tunnel does if the
+    // echoes fail) and never let it block on a full pipe.
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = client_log.next_line().await {
+            println!("client: {}", log_message(&line));
+        }
+    });
 
     println!("ping {GW_INNER} from {} through the tunnel:", t.cl);
-    let out = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &t.cl,
-            "ping",
-            "-n",
-            "-c",
-            &count.to_string(),
-            "-i",
-            "0.2",
-            "-W",
-            "2",
-            GW_INNER,
-        ])
-        .output()
-        .await?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        println!("    {line}");
-    }
-    let received = text
-        .lines()
-        .find_map(|l| l.split(", ").find_map(|p| p.strip_suffix(" received")))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0);
-
+    let sock = match ping::raw_socket_in(&Path::new("/run/netns").join(&t.cl)) {
+        Ok(sock) => sock,
+        Err(e) => return Ok(NetnsReport::failed(format!("{e:#}"))),
+    };
+    let target: Ipv4Addr = GW_INNER.parse()?;
+    let pinged =
+        tokio::task::spawn_blocking(move || ping::run_socket(&sock, target, count)).await?;
     let mut report = NetnsReport {
-        received,
+        received: pinged.rtts.len() as u32,
+        problems: pinged.problems,
         ..Default::default()
     };
-    signal(&t.children[1], "-TERM").await;
-    if let Ok(Ok(st)) = timeout(Duration::from_secs(15), t.children[1].wait()).await {
-        report.client_exit = st.code();
+    terminate(&t.children[1]);
+    match timeout(Duration::from_secs(15), t.children[1].wait()).await {
+        Ok(Ok(st)) => {
+            report.client_exit = st.code();
+            if st.code() != Some(0) {
+                report
+                    .problems
+                    .push(format!("the client exited with {st} after SIGTERM"));
+            }
+        }
+        Ok(Err(e)) => report.problems.push(format!("waiting for the client: {e}")),
+        Err(_) => report
+            .problems
+            .push("the client did not exit within 15 s of SIGTERM".into()),
     }
-    signal(&t.children[0], "-TERM").await;
+    terminate(&t.children[0]);
     let counters = timeout(Duration::from_secs(5), async {
         while let Ok(Some(line)) = gw_out.next_line().await {
             if let Some(c) = line.strip_prefix("COUNTERS ") {
@@ -285,6 +341,16 @@ pub async fn run(count: u32) -> anyhow::Result<NetnsReport> {
             .find_map(|kv| kv.strip_prefix("esp_in="))
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
+        if report.gateway_esp_in < u64::from(count) {
+            report.problems.push(format!(
+                "the gateway received only {} ESP packets for {count} echoes (traffic did not go over ESP)",
+                report.gateway_esp_in
+            ));
+        }
+    } else {
+        report
+            .problems
+            .push("the gateway printed no COUNTERS line when it stopped".into());
     }
     println!(
         "client: exited with status {}",
