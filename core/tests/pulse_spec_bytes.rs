@@ -348,6 +348,12 @@ fn small_juniper_messages() {
         Message::Logout
     );
 
+    // Client information with a newline inside a value (found by fuzzing):
+    // only one final `\n` and NUL are removed, so it survives re-emission.
+    let odd = ClientInfo::parse(b"clientIp=10\n \n\0").unwrap();
+    assert_eq!(odd.get("clientIp"), Some("10\n"));
+    assert_eq!(ClientInfo::parse(&odd.to_value()).unwrap(), odd);
+
     // §7.2: a fatal error, URL-encoded.
     let value = b"errorType=8 errorString=Session+timed%20out%2E\n";
     let f = FatalError::parse(value).unwrap();
@@ -486,4 +492,43 @@ fn streams_split_at_every_offset() {
         let bytes: Vec<usize> = (1..stream.len()).collect();
         assert_eq!(deframe(&stream, &bytes), whole);
     }
+}
+
+#[test]
+fn upgrade_request_and_logout() {
+    use oncp_core::oncp::wire::http::{RequestHead, ResponseHead};
+    use oncp_core::pulse::http::*;
+    let mut r = UpgradeRequest {
+        host: "vpn.example.com".into(),
+        port: 443,
+        path: String::new(),
+        user_agent: "Open AnyConnect VPN Agent v9.01".into(),
+        dsid: None,
+    };
+    // §2.1, byte for byte.
+    assert_eq!(
+        r.to_bytes(),
+        b"GET / HTTP/1.1\r\nHost: vpn.example.com\r\nUser-Agent: Open AnyConnect VPN Agent v9.01\r\n\
+Content-Type: EAP\r\nUpgrade: IF-T/TLS 1.0\r\nContent-Length: 0\r\n\r\n"
+    );
+    assert_eq!(r.logout_bytes(), None);
+    let head = RequestHead::parse(&r.to_bytes()).unwrap();
+    assert!(is_upgrade_request(&head));
+    r.path = "/sign-in/staff".into();
+    r.port = 8443;
+    r.host = "2001:db8::1".into();
+    r.dsid = Some(Secret::from("abc"));
+    let text = String::from_utf8(r.to_bytes()).unwrap();
+    assert!(text.starts_with("GET /sign-in/staff HTTP/1.1\r\nHost: [2001:db8::1]:8443\r\n"));
+    assert!(text.contains("\r\nCookie: DSID=abc\r\nContent-Type: EAP\r\n"));
+    assert!(!format!("{r:?}").contains("abc"));
+    let logout = String::from_utf8(r.logout_bytes().unwrap()).unwrap();
+    assert!(logout.starts_with("GET /dana-na/auth/logout.cgi HTTP/1.1\r\n"));
+    assert!(logout.contains("Cookie: DSID=abc\r\n") && !logout.contains("NCP-Version"));
+    // The oNCP tunnel request is not an upgrade.
+    let oncp =
+        RequestHead::parse(b"POST /dana/js?prot=1&svc=4 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert!(!is_upgrade_request(&oncp));
+    let resp = ResponseHead::parse(SWITCHING_PROTOCOLS).unwrap();
+    assert_eq!(resp.status, 101);
 }

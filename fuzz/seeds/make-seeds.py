@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of the framing, config_tlv, http_heads and
-html_forms fuzz targets into fuzz/seeds/<target>/ from the project's own
+"""Writes the seed corpora of the framing, config_tlv, http_heads,
+html_forms and pulse_stream fuzz targets into fuzz/seeds/<target>/ from the project's own
 test data: the spec §11 byte dumps (core/tests/common/spec_dumps.rs and the
-§11.1 hostname packet), and the login pages of the auth tests and the
+§11.1 hostname packet), the spec/pulse.md §8 dumps
+(core/tests/common/pulse_dumps.rs), and the login pages of the auth tests and the
 bundled gateway (string literals holding a <form> or <input>).
 
 Run from anywhere: python3 fuzz/seeds/make-seeds.py
@@ -125,6 +126,32 @@ def html_forms():
           b'<input type="submit" name="submit" value="Continue"></noscript></form></body></html>')
 
 
+def pulse_dumps():
+    """The hex dumps of pulse_dumps.rs by constant name, in file order."""
+    src = (ROOT / "core/tests/common/pulse_dumps.rs").read_text()
+    out = {}
+    for name, body in re.findall(r'pub const (\w+): &str = "\\\n(.*?)";', src, re.S):
+        out[name] = bytes(int(t, 16) for line in body.splitlines()
+                          for t in line.split(":", 1)[1].split())
+    return out
+
+
+def pulse_stream():
+    d = pulse_dumps()
+    client = [v for k, v in d.items() if k.split("_")[-1] in ("1", "3", "5", "7", "9", "11")]
+    server = [v for k, v in d.items() if k.split("_")[-1] in ("2", "4", "6", "8", "12", "13", "14")]
+    end = bytes.fromhex("00000a4c0000008f00000014000001fd00000000")
+    # [mode][cuts] then the stream (see fuzz_targets/pulse_stream.rs).
+    write("pulse_stream", "client-8.2-8.5", bytes([0, 5]) + b"".join(client))
+    write("pulse_stream", "server-8.2-8.5", bytes([1, 9]) + b"".join(server) + end)
+    write("pulse_stream", "server-small-limit", bytes([1 | 2, 3]) + b"".join(server[:3]))
+    for name, v in d.items():
+        if name.startswith("ESP_PROBE"):
+            continue
+        sender = 0 if int(name.split("_")[-1]) % 2 else 1
+        write("pulse_stream", name.lower(), bytes([sender, 1]) + v)
+
+
 if __name__ == "__main__":
     d = dumps()
     assert {"config_record", "client_reply", "client_data", "split_data"} <= d.keys(), d.keys()
@@ -132,3 +159,4 @@ if __name__ == "__main__":
     config_tlv(d)
     http_heads()
     html_forms()
+    pulse_stream()

@@ -41,8 +41,9 @@ impl ClientInfo {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Parses the value. The `\n` and NUL ends are optional (nobody checks
-    /// them); a word without `=` is kept with an empty value.
+    /// Parses the value. The final NUL and the `\n` before it are
+    /// optional (nobody checks them) and removed once each; a word without
+    /// `=` is kept with an empty value.
     pub fn parse(value: &[u8]) -> Result<Self, PulseError> {
         let text = core::str::from_utf8(value).map_err(|e| {
             PulseError::new(
@@ -50,7 +51,8 @@ impl ClientInfo {
                 PulseErrorKind::NotUtf8("client information"),
             )
         })?;
-        let text = text.trim_end_matches('\0').trim_end_matches('\n');
+        let text = text.strip_suffix('\0').unwrap_or(text);
+        let text = text.strip_suffix('\n').unwrap_or(text);
         let pairs = text
             .split(' ')
             .filter(|w| !w.is_empty())

@@ -25,6 +25,7 @@ pub mod control;
 pub mod deframer;
 pub mod eap;
 pub mod error;
+pub mod http;
 pub mod ift;
 pub mod message;
 mod parse;
