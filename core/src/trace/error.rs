@@ -14,6 +14,7 @@ use super::tls::{KeyLogError, TlsError};
 use crate::esp::EspError;
 use crate::lzo::LzoError;
 use crate::oncp::wire::WireError;
+use crate::pulse::PulseError;
 
 /// An error found while decoding a capture.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -90,6 +91,9 @@ pub enum TraceError {
     /// HTTP or oNCP bytes inside TLS.
     #[error("oncp: {0}")]
     Wire(#[from] WireError),
+    /// Pulse IF-T/TLS bytes inside TLS.
+    #[error("pulse: {0}")]
+    Pulse(#[from] PulseError),
     /// An ESP packet.
     #[error("esp: {0}")]
     Esp(#[from] EspError),

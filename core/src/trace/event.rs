@@ -31,6 +31,8 @@ pub enum Layer {
     Http,
     /// oNCP messages inside the tunnel's TLS stream.
     Oncp,
+    /// Pulse IF-T/TLS messages inside the tunnel's TLS stream.
+    Pulse,
     /// ESP packets (UDP-encapsulated).
     Esp,
     /// IP packets carried inside the tunnel.
@@ -48,6 +50,7 @@ impl Layer {
             Layer::Tls => "tls",
             Layer::Http => "http",
             Layer::Oncp => "oncp",
+            Layer::Pulse => "pulse",
             Layer::Esp => "esp",
             Layer::Inner => "inner",
         }

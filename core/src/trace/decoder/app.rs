@@ -1,5 +1,5 @@
 //! The application layer of one decrypted TLS connection: HTTP until the
-//! tunnel opens, then the oNCP stream in each direction.
+//! tunnel opens, then the oNCP or Pulse IF-T stream in each direction.
 
 use alloc::collections::VecDeque;
 use alloc::format;
@@ -9,8 +9,11 @@ use super::Out;
 use super::http::{self, HttpState};
 use super::oncp::OncpFlow;
 use super::plaintext;
+use super::pulse::PulseFlow;
 use crate::oncp::wire::http::{RequestHead, ResponseHead};
 use crate::oncp::wire::{StreamDecoder, StreamKind, WireError};
+use crate::pulse::Deframer;
+use crate::pulse::http::is_upgrade_request;
 use crate::trace::event::{Event, Layer, Value};
 use crate::trace::net::tcp::FlowId;
 use crate::trace::{Direction, TraceError};
@@ -26,7 +29,19 @@ enum BodyKind {
 enum Side {
     Http(HttpState, BodyKind),
     Oncp(StreamDecoder),
+    Pulse(Deframer),
     Dead,
+}
+
+/// What a request asked for, for reading its response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asked {
+    /// An ordinary request.
+    Page,
+    /// The oNCP tunnel request (answered with 200).
+    Oncp,
+    /// The Pulse IF-T/TLS upgrade (answered with 101).
+    Pulse,
 }
 
 /// Both directions of a TLS connection's plaintext.
@@ -36,9 +51,10 @@ pub(crate) struct AppStreams {
     sides: [Side; 2],
     /// The next plaintext offset expected per side.
     next: [u64; 2],
-    /// Requests awaiting their response: whether each is the tunnel request.
-    pending: VecDeque<bool>,
+    /// Requests awaiting their response: what each asked for.
+    pending: VecDeque<Asked>,
     oncp: OncpFlow,
+    pulse: PulseFlow,
 }
 
 const fn idx(dir: Direction) -> usize {
@@ -62,6 +78,7 @@ impl AppStreams {
             next: [0; 2],
             pending: VecDeque::new(),
             oncp: OncpFlow::new(flow),
+            pulse: PulseFlow::new(flow),
         }
     }
 
@@ -99,6 +116,15 @@ impl AppStreams {
         let show = out.opts.show_secrets;
         match &mut self.sides[i] {
             Side::Dead => data.len(),
+            Side::Pulse(d) => {
+                let r = d.feed(data);
+                self.drain_pulse(out, dir);
+                if let Err(e) = r {
+                    self.emit(out, dir, PulseFlow::error(e));
+                    self.sides[i] = Side::Dead;
+                }
+                data.len()
+            }
             Side::Oncp(dec) => {
                 let r = dec.feed(data);
                 self.drain_oncp(out, dir);
@@ -169,8 +195,20 @@ impl AppStreams {
                     }
                     self.emit(out, dir, e);
                     let tunnel = req.is_tunnel_request();
+                    let asked = if tunnel {
+                        Asked::Oncp
+                    } else if is_upgrade_request(&req) {
+                        Asked::Pulse
+                    } else {
+                        Asked::Page
+                    };
                     if self.pending.len() < MAX_PENDING_REQUESTS {
-                        self.pending.push_back(tunnel);
+                        self.pending.push_back(asked);
+                    }
+                    if asked == Asked::Pulse {
+                        // IF-T messages follow the head (Content-Length 0).
+                        self.sides[i] = Side::Pulse(Deframer::new());
+                        return;
                     }
                     if tunnel {
                         // The announced Content-Length of 256 never comes
@@ -193,13 +231,18 @@ impl AppStreams {
         } else {
             match ResponseHead::parse(head) {
                 Ok(resp) => {
-                    let tunnel = self.pending.pop_front().unwrap_or(false);
+                    let asked = self.pending.pop_front().unwrap_or(Asked::Page);
+                    let tunnel = asked == Asked::Oncp;
                     let mut e = http::response_event(&resp, tunnel, show);
                     if out.opts.plaintext {
                         let secret = resp.header("Set-Cookie").is_some();
                         plaintext::attach(&mut e, head, secret, show);
                     }
                     self.emit(out, dir, e);
+                    if asked == Asked::Pulse && resp.status == 101 {
+                        self.sides[i] = Side::Pulse(Deframer::new());
+                        return;
+                    }
                     if tunnel && resp.status == 200 {
                         self.sides[i] = Side::Oncp(StreamDecoder::new(StreamKind::ServerToClient));
                         return;
@@ -283,12 +326,26 @@ impl AppStreams {
         }
     }
 
+    fn drain_pulse(&mut self, out: &mut Out<'_>, dir: Direction) {
+        loop {
+            let Side::Pulse(d) = &mut self.sides[idx(dir)] else {
+                return;
+            };
+            let Some(f) = d.poll() else { return };
+            for mut e in self.pulse.message(out, dir, &f) {
+                e.push("flow", self.flow);
+                out.emit(Some(dir), e);
+            }
+        }
+    }
+
     /// The connection ended: report what was cut short.
     pub(crate) fn finish(&mut self, out: &mut Out<'_>) {
         for dir in [Direction::ClientToServer, Direction::ServerToClient] {
             let i = idx(dir);
             let partial = match &self.sides[i] {
                 Side::Oncp(dec) => dec.has_partial().then_some((Layer::Oncp, "oNCP message")),
+                Side::Pulse(d) => d.has_partial().then_some((Layer::Pulse, "IF-T message")),
                 Side::Http(HttpState::Head(buf), _) if !buf.is_empty() => {
                     Some((Layer::Http, "HTTP head"))
                 }

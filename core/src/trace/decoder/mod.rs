@@ -31,6 +31,9 @@ mod inner;
 mod oncp;
 mod packet;
 mod plaintext;
+mod pulse;
+#[cfg(test)]
+mod pulse_tests;
 mod text;
 mod user_sa;
 
