@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the framing, config_tlv, http_heads,
-html_forms and pulse_stream fuzz targets into fuzz/seeds/<target>/ from the project's own
+html_forms, pulse_stream and pulse_config fuzz targets into fuzz/seeds/<target>/ from the project's own
 test data: the spec §11 byte dumps (core/tests/common/spec_dumps.rs and the
 §11.1 hostname packet), the spec/pulse.md §8 dumps
 (core/tests/common/pulse_dumps.rs), and the login pages of the auth tests and the
@@ -150,6 +150,13 @@ def pulse_stream():
             continue
         sender = 0 if int(name.split("_")[-1]) % 2 else 1
         write("pulse_stream", name.lower(), bytes([sender, 1]) + v)
+    # The values of the configuration and key messages (pulse_config).
+    write("pulse_config", "main-8.5", d["MAIN_CONFIG_13"][16:])
+    write("pulse_config", "esp-keys-8.5", d["ESP_KEYS_14"][16:])
+    r16 = bytes.fromhex("2e00000d03000000402500010" "1" "2c00000d030000004026000101")
+    body = r16 + bytes.fromhex("2e00000800000000") + bytes.fromhex("000000100300000040050004" "00000578")
+    head = bytes(16) + bytes.fromhex("2e20f00000000000") + (28 + len(body)).to_bytes(4, "big")
+    write("pulse_config", "extended-9.1r16", head + body)
 
 
 if __name__ == "__main__":

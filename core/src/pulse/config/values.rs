@@ -93,7 +93,7 @@ pub struct PulseConfig {
     pub ipv6_gateway: Option<Ipv6Addr>,
     /// ESP parameters.
     pub esp: PulseEsp,
-    /// Attributes not understood, in order (extra-block ones included).
+    /// Attributes not understood, in order (extra blocks first).
     pub unknown: Vec<Attribute>,
     /// Known attributes of the wrong length, ignored.
     pub malformed: Vec<Attribute>,
@@ -143,10 +143,8 @@ impl PulseConfig {
             };
             list.extend(range_to_cidrs(r.first, r.last));
         }
-        for blk in &msg.extra {
-            c.unknown.extend(blk.attrs.iter().cloned());
-        }
-        for a in &msg.attrs {
+        // Attributes of the extra blocks (§5.4) count like the others.
+        for a in msg.extra.iter().flat_map(|b| &b.attrs).chain(&msg.attrs) {
             if !c.apply(a) {
                 c.malformed.push(a.clone());
             }
@@ -230,7 +228,8 @@ impl PulseConfig {
     /// A main configuration (kind 0x2c20f000) carrying these values, for a
     /// gateway: routes as aligned ranges (one per CIDR), attributes in the
     /// order of spec §8.5, then the unknown ones. Malformed ones are
-    /// dropped.
+    /// dropped. The route block's BE16 length limits it to 4095 routes
+    /// (more would not parse back).
     pub fn to_main(&self) -> MainConfig {
         let mut routes = Vec::new();
         for (list, exclude) in [(&self.split_include, false), (&self.split_exclude, true)] {
