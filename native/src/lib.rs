@@ -13,6 +13,7 @@ pub mod esp_socket;
 pub mod gateway;
 pub mod logging;
 pub mod netcfg;
+pub mod runtime;
 pub mod sso;
 pub mod tls;
 pub mod tun;

@@ -4,7 +4,7 @@
 //! session.
 
 use crate::client::backoff::Backoff;
-use crate::client::clock::Clock;
+use crate::runtime::clock::Clock;
 use crate::client::logout::logout;
 use crate::client::netsetup::{NetSetup, SetupContext};
 use crate::client::outcome::Outcome;

@@ -1,7 +1,7 @@
 //! The driver against a real (loopback) gateway built on core's
 //! `GatewaySession`: ESP, fallback to TLS, reconnect, logout, rejection.
 
-use crate::client::clock::Clock;
+use crate::runtime::clock::Clock;
 use crate::client::driver::{Control, Driver, DriverEvent, DriverOptions, RunReport};
 use crate::client::netsetup::NetSetup;
 use crate::client::outcome::Outcome;

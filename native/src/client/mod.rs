@@ -3,12 +3,10 @@
 //! driver.
 
 pub mod backoff;
-pub mod clock;
 pub mod cookie;
 pub mod driver;
 pub mod logout;
 pub mod netsetup;
-pub mod os_rng;
 pub mod outcome;
 pub mod packet_capture;
 pub mod report;

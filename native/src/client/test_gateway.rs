@@ -2,7 +2,7 @@
 //! loopback TLS listener and a UDP socket, answering ICMP echo itself.
 //! Knobs let a test drop UDP, cut the TLS connection and count logouts.
 
-use crate::client::clock::Clock;
+use crate::runtime::clock::Clock;
 use oncp_core::netpkt::echo_reply;
 use oncp_core::oncp::session::{GatewaySession, GatewaySessionConfig};
 use oncp_core::oncp::wire::config::ConfigValues;

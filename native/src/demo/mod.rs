@@ -6,10 +6,10 @@
 pub mod netns;
 pub mod ping;
 
-use crate::client::clock::Clock;
+use crate::runtime::clock::Clock;
 use crate::client::driver::{Control, Driver, DriverEvent, DriverOptions};
 use crate::client::netsetup::NetSetup;
-use crate::client::os_rng::BufferedOsRng;
+use crate::runtime::os_rng::BufferedOsRng;
 use crate::client::outcome::Outcome;
 use crate::client::report::describe_config;
 use crate::gateway::{GatewayConfig, serve};

@@ -7,7 +7,7 @@
 //! child processes are removed when the demo ends, also on failure.
 
 use super::ping;
-use crate::client::os_rng::OsRng;
+use crate::runtime::os_rng::OsRng;
 use oncp_core::rng::Random;
 use std::net::Ipv4Addr;
 use std::path::Path;

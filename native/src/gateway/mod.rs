@@ -215,7 +215,7 @@ impl GatewayHandle {
     pub fn issue_dsid(&self, user: &str) -> Option<String> {
         self.shared
             .cookies
-            .issue(user, &mut crate::client::os_rng::OsRng)
+            .issue(user, &mut crate::runtime::os_rng::OsRng)
     }
 
     /// Accepts `dsid` from now on, as `--dsid` does at start-up (e.g. a

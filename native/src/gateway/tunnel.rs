@@ -1,7 +1,7 @@
 //! One client's tunnel: drives a core `GatewaySession` with the TLS
 //! stream, the shared ESP socket, the data plane and the clock.
 
-use crate::client::clock::Clock;
+use crate::runtime::clock::Clock;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -35,7 +35,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     let mut session = GatewaySession::new(
         session_cfg,
         Box::new(move |_dsid: &str| accepted),
-        Box::new(crate::client::os_rng::BufferedOsRng::new()),
+        Box::new(crate::runtime::os_rng::BufferedOsRng::new()),
         now(),
     );
     let (mut rd, mut wr) = tokio::io::split(stream);

@@ -22,7 +22,7 @@
 //! when listening, `TUNNEL n` per tunnel request, `LOGOUT` per logout
 //! request and `SENT n` after a flood.
 
-use oncp::client::clock::Clock;
+use oncp::runtime::clock::Clock;
 use oncp_core::oncp::session::{GatewaySession, GatewaySessionConfig};
 use oncp_core::oncp::wire::{ConfigValues, Route};
 use oncp_core::time::Duration;
@@ -217,7 +217,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     let mut session = GatewaySession::new(
         session_config(esp_port),
         Box::new(|_| true),
-        Box::new(oncp::client::os_rng::OsRng),
+        Box::new(oncp::runtime::os_rng::OsRng),
         now(),
     );
     session.handle_tls(now(), &head);

@@ -10,11 +10,11 @@ pub mod daemon;
 
 pub use args::ConnectArgs;
 
-use crate::client::clock::Clock;
+use crate::runtime::clock::Clock;
 use crate::client::cookie;
 use crate::client::driver::{Control, DEFAULT_MTU, Driver, DriverEvent, DriverOptions};
 use crate::client::netsetup::{NetSetup, SetupContext};
-use crate::client::os_rng::BufferedOsRng;
+use crate::runtime::os_rng::BufferedOsRng;
 use crate::client::packet_capture::PacketCapture;
 use crate::client::target::Target;
 use crate::tls::client::{TlsClient, TlsOptions};

@@ -212,7 +212,7 @@ fn advance(shared: &Shared, key: Option<String>, mut p: Pending, done: Stage) ->
         None => {
             let k = shared
                 .login_pending
-                .start(p, &mut crate::client::os_rng::OsRng);
+                .start(p, &mut crate::runtime::os_rng::OsRng);
             set_cookie(&mut r, STATE_COOKIE, &k);
         }
     }
@@ -222,7 +222,7 @@ fn advance(shared: &Shared, key: Option<String>, mut p: Pending, done: Stage) ->
 /// Issues the DSID and ends the sign-in.
 fn finish(shared: &Shared, key: &str, p: &Pending) -> Response {
     shared.login_pending.finish(key);
-    let mut rng = crate::client::os_rng::OsRng;
+    let mut rng = crate::runtime::os_rng::OsRng;
     let Some(dsid) = shared.cookies.issue(&p.user, &mut rng) else {
         return Response::new(
             200,
@@ -253,7 +253,7 @@ fn session_response(dsid: &str) -> Response {
 pub(super) fn open_session(shared: &Shared, user: &str) -> Response {
     match shared
         .cookies
-        .issue(user, &mut crate::client::os_rng::OsRng)
+        .issue(user, &mut crate::runtime::os_rng::OsRng)
     {
         Some(dsid) => session_response(&dsid),
         None => Response::new(
@@ -364,7 +364,7 @@ fn advance_from_start(shared: &Shared, p: Pending) -> Response {
         let mut r = Response::redirect("/dana-na/auth/url_default/token.cgi");
         let k = shared
             .login_pending
-            .start(p, &mut crate::client::os_rng::OsRng);
+            .start(p, &mut crate::runtime::os_rng::OsRng);
         set_cookie(&mut r, STATE_COOKIE, &k);
         return r;
     }

@@ -60,7 +60,7 @@ pub fn start(req: &Request, shared: &Arc<Shared>) -> Response {
     let txn = shared
         .saml
         .idp
-        .insert("idp", signin, &mut crate::client::os_rng::OsRng);
+        .insert("idp", signin, &mut crate::runtime::os_rng::OsRng);
     Response::new(200, pages::idp_signin(&txn))
 }
 
@@ -150,7 +150,7 @@ pub fn finish(txn: &str, shared: &Arc<Shared>) -> Response {
         recipient: acs.clone(),
         not_on_or_after: now + VALIDITY_SECS,
     };
-    let mut rng = crate::client::os_rng::OsRng;
+    let mut rng = crate::runtime::os_rng::OsRng;
     let ids = (super::random_id(&mut rng), super::random_id(&mut rng));
     let xml = signed_response(&a, (&ids.0, &ids.1), now, TEST_SIGNING_KEY);
     tracing::info!(

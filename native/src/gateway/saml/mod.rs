@@ -98,7 +98,7 @@ pub fn handle(req: &Request, shared: &Arc<Shared>) -> Option<Response> {
 
 /// The self-posting `AuthnRequest` to the IdP.
 fn start(shared: &Shared) -> Response {
-    let mut rng = crate::client::os_rng::OsRng;
+    let mut rng = crate::runtime::os_rng::OsRng;
     let id = shared.saml.requests.insert("_", (), &mut rng);
     let request = AuthnRequest {
         id,

@@ -121,7 +121,7 @@ mod tests {
     #[test]
     fn keys_are_used_once_and_the_map_stays_bounded() {
         let m: Expiring<u32> = Expiring::default();
-        let mut rng = crate::client::os_rng::OsRng;
+        let mut rng = crate::runtime::os_rng::OsRng;
         let k = m.insert("_", 7, &mut rng);
         assert!(k.starts_with('_') && k.len() == 33);
         assert_eq!(m.get(&k), Some(7));
