@@ -15,7 +15,8 @@ use core::net::Ipv4Addr;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::error::{WireError, WireErrorKind};
-use super::kmp::{KmpMessage, KmpType, Sender};
+use super::kmp::{KmpMessage, Sender};
+use super::kmp_type::KmpType;
 use super::tlv::{Attribute, Group, TlvEvent, TlvRef, emit_groups, groups_len, parse_groups_with};
 
 /// ESP encryption algorithm code (TLV 8/1). Open: unknown codes are kept.

@@ -4,7 +4,8 @@
 use alloc::vec::Vec;
 
 use super::error::{WireError, WireErrorKind};
-use super::kmp::{KMP_HEADER_LEN, KmpMessage, KmpType, Sender};
+use super::kmp::{KMP_HEADER_LEN, KmpMessage, Sender};
+use super::kmp_type::KmpType;
 use super::tlv::{Group, TlvEvent, emit_groups, walk};
 
 /// A client control message.

@@ -4,7 +4,8 @@
 use alloc::vec::Vec;
 
 use super::error::{WireError, WireErrorKind};
-use super::kmp::{KmpMessage, KmpType, Sender};
+use super::kmp::{KmpMessage, Sender};
+use super::kmp_type::KmpType;
 
 /// The smallest per-packet limit a receiver applies (OpenConnect uses
 /// max(16384, MTU)).

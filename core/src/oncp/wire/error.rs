@@ -4,7 +4,7 @@ use core::fmt;
 
 use thiserror::Error;
 
-use super::kmp::KmpType;
+use super::kmp_type::KmpType;
 
 /// A malformed or unacceptable piece of the oNCP byte stream.
 ///

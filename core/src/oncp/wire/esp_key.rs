@@ -9,7 +9,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::config::{Config, ConfigValues, EspSettings};
 use super::error::{WireError, WireErrorKind};
-use super::kmp::{KMP_HEADER_LEN, KmpMessage, KmpType, Sender};
+use super::kmp::{KMP_HEADER_LEN, KmpMessage, Sender};
+use super::kmp_type::KmpType;
 use super::tlv::{Group, emit_groups};
 
 /// An SPI with its 64-byte secrets block (encryption key ‖ HMAC key ‖

@@ -12,6 +12,7 @@ use nom::number::complete::{be_u16, be_u32};
 
 use super::error::{WireError, WireErrorKind};
 use super::parse::{PResult, run};
+use super::kmp_type::KmpType;
 use super::tlv::ValueDebug;
 
 /// Length of the KMP header.
@@ -19,41 +20,6 @@ pub const KMP_HEADER_LEN: usize = 20;
 
 /// Largest KMP payload: the 16-bit length field at offset 18.
 pub const MAX_KMP_PAYLOAD: usize = 0xffff;
-
-/// A KMP message type. An open newtype: unknown values are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KmpType(pub u16);
-
-impl KmpType {
-    /// 300: data, whole IP packets back to back.
-    pub const DATA: KmpType = KmpType(300);
-    /// 301: configuration TLVs (server to client).
-    pub const CONFIG: KmpType = KmpType(301);
-    /// 302: ESP SPI and key material (both directions).
-    pub const ESP_KEYS: KmpType = KmpType(302);
-    /// 303: client control (MTU report, ESP enable/disable).
-    pub const CONTROL: KmpType = KmpType(303);
-
-    /// A short name for known types.
-    pub const fn name(self) -> Option<&'static str> {
-        match self.0 {
-            300 => Some("data"),
-            301 => Some("config"),
-            302 => Some("esp-keys"),
-            303 => Some("control"),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for KmpType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{} ({n})", self.0),
-            None => write!(f, "{}", self.0),
-        }
-    }
-}
 
 /// Header bytes 8–17 the client sends (spec §3.2).
 pub const CLIENT_PATTERN: [u8; 10] = [1, 0, 0, 0, 1, 0, 0, 0, 0, 0];

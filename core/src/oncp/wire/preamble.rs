@@ -158,26 +158,6 @@ impl Status {
     }
 }
 
-/// Why the gateway ended the session (the byte after a zero-length record).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TerminationReason(pub u8);
-
-impl TerminationReason {
-    /// 1: session expired.
-    pub const SESSION_EXPIRED: TerminationReason = TerminationReason(1);
-    /// 8: idle timeout.
-    pub const IDLE_TIMEOUT: TerminationReason = TerminationReason(8);
-
-    /// A human-readable description.
-    pub const fn describe(self) -> &'static str {
-        match self.0 {
-            1 => "session expired",
-            8 => "idle timeout",
-            _ => "server terminated connection",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

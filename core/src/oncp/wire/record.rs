@@ -12,9 +12,9 @@ use nom::number::streaming::{le_u16, u8};
 use super::error::WireError;
 #[cfg(test)]
 use super::error::WireErrorKind;
-use super::kmp::{KMP_HEADER_LEN, KmpHeader, KmpType, Sender, kmp_payload_len};
+use super::kmp::{KMP_HEADER_LEN, KmpHeader, Sender, kmp_payload_len};
+use super::kmp_type::KmpType;
 use super::parse::PResult;
-use super::preamble::TerminationReason;
 
 /// Largest record payload the length field can express.
 pub const MAX_RECORD_PAYLOAD: usize = 0xffff;
@@ -45,6 +45,26 @@ pub fn append_records(payload: &[u8], max_payload: usize, out: &mut Vec<u8>) {
     for chunk in payload.chunks(max) {
         out.extend_from_slice(&(chunk.len() as u16).to_le_bytes());
         out.extend_from_slice(chunk);
+    }
+}
+
+/// Why the gateway ended the session (the byte after a zero-length record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TerminationReason(pub u8);
+
+impl TerminationReason {
+    /// 1: session expired.
+    pub const SESSION_EXPIRED: TerminationReason = TerminationReason(1);
+    /// 8: idle timeout.
+    pub const IDLE_TIMEOUT: TerminationReason = TerminationReason(8);
+
+    /// A human-readable description.
+    pub const fn describe(self) -> &'static str {
+        match self.0 {
+            1 => "session expired",
+            8 => "idle timeout",
+            _ => "server terminated connection",
+        }
     }
 }
 

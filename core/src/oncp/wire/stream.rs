@@ -20,8 +20,10 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use super::error::{WireError, WireErrorKind};
-use super::kmp::{KMP_HEADER_LEN, KmpHeader, KmpMessage, KmpType, MAX_KMP_PAYLOAD};
-use super::preamble::{HostnamePacket, MAX_HOSTNAME_LEN, Status, TerminationReason};
+use super::kmp::{KMP_HEADER_LEN, KmpHeader, KmpMessage, MAX_KMP_PAYLOAD};
+use super::kmp_type::KmpType;
+use super::preamble::{HostnamePacket, MAX_HOSTNAME_LEN, Status};
+use super::record::TerminationReason;
 
 /// Which direction a [`StreamDecoder`] decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -2,7 +2,6 @@
 
 use alloc::string::String;
 
-use super::packet::protocol_name;
 use super::text;
 use crate::trace::event::{Event, Layer};
 use crate::trace::net::ip::{self, protocol};
@@ -32,7 +31,7 @@ pub(crate) fn summarize(packet: &[u8], via: &str) -> Event {
     };
     // "PROTO src[:port] -> dst[:port]", built without core::fmt (hot path).
     let mut summary = String::with_capacity(64);
-    summary.push_str(protocol_name(h.protocol));
+    summary.push_str(protocol::name(h.protocol));
     summary.push(' ');
     text::push_ip(&mut summary, &h.src);
     if let Some((sp, _)) = ports {

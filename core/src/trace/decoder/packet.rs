@@ -81,7 +81,7 @@ impl State {
                 if self.opts.packet_events {
                     let e = Event::new(
                         Layer::Ip,
-                        format!("{} -> {} {}", h.src, h.dst, protocol_name(p)),
+                        format!("{} -> {} {}", h.src, h.dst, protocol::name(p)),
                     )
                     .with("protocol", p)
                     .with("length", payload.len());
@@ -255,16 +255,4 @@ fn segment_event(
         .with("ack", tcp.ack)
         .with("length", len)
         .with("verdict", verdict.name())
-}
-
-/// A protocol's name for summaries.
-pub(crate) fn protocol_name(p: u8) -> &'static str {
-    match p {
-        protocol::ICMP => "ICMP",
-        protocol::TCP => "TCP",
-        protocol::UDP => "UDP",
-        protocol::ESP => "ESP",
-        protocol::ICMPV6 => "ICMPv6",
-        _ => "IP",
-    }
 }

@@ -15,6 +15,18 @@ pub mod protocol {
     pub const ESP: u8 = 50;
     /// ICMPv6.
     pub const ICMPV6: u8 = 58;
+
+    /// A protocol's name for summaries ("IP" for one not named here).
+    pub const fn name(p: u8) -> &'static str {
+        match p {
+            ICMP => "ICMP",
+            TCP => "TCP",
+            UDP => "UDP",
+            ESP => "ESP",
+            ICMPV6 => "ICMPv6",
+            _ => "IP",
+        }
+    }
 }
 
 /// The most IPv6 extension headers walked before giving up.
