@@ -2,7 +2,7 @@
 //! letters and help groups), flattened into its command line.
 
 use super::answers::FormEntry;
-use crate::cli::connect::args::heading;
+use crate::cli::connect::heading;
 
 /// Web-login options of `oncp connect`.
 #[derive(Debug, Clone, Default, clap::Args)]

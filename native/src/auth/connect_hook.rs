@@ -9,7 +9,8 @@ use super::answers::Answers;
 use super::args::AuthArgs;
 use super::flow::Success;
 use super::{LoginSetup, login, start_url};
-use crate::cli::connect::{ConnectArgs, tls_options};
+use crate::cli::connect::args::ConnectArgs;
+use crate::cli::connect::settings::{local_hostname, tls_options};
 use crate::tls::client::TlsClient;
 
 /// Quotes a value for a POSIX shell assignment.
@@ -159,11 +160,7 @@ pub async fn before_connect(args: &mut ConnectArgs) -> anyhow::Result<Option<u8>
             .clone()
             .unwrap_or_else(|| super::http::DEFAULT_USER_AGENT.to_string()),
         csd_wrapper: args.csd_wrapper.clone(),
-        local_hostname: args.local_hostname.clone().unwrap_or_else(|| {
-            std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .map(|h| h.trim().to_string())
-                .unwrap_or_else(|_| "localhost".into())
-        }),
+        local_hostname: local_hostname(args),
         dump: args
             .dump_http_traffic
             .then_some(super::http_dump::HttpDump {

@@ -1,17 +1,11 @@
 //! The gateway's HTTP side: reading request heads and bodies (bounded)
-//! and writing responses. The sign-in pages are in [`super::login`].
-
-use std::sync::Arc;
+//! and writing responses. Who answers them is [`super::web`].
 
 use oncp_core::oncp::wire::http::{MAX_HEAD_LEN, RequestHead, head_len};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use super::Shared;
-
 /// Largest request body accepted (login forms are small).
 pub const MAX_BODY: usize = 64 * 1024;
-
-pub use super::login::{LOGIN_PATH, STARTER_PATH, WELCOME_PATH};
 
 /// A request read from the connection: its head, the raw head bytes and
 /// the body.
@@ -144,10 +138,4 @@ impl Response {
         s.push_str(&self.body);
         s.into_bytes()
     }
-}
-
-/// Answers a sign-in, landing or logout request (the pages live in
-/// [`super::login`], the SAML ones in [`super::saml`]).
-pub fn handle(req: &Request, shared: &Arc<Shared>) -> Response {
-    super::saml::handle(req, shared).unwrap_or_else(|| super::login::handle(req, shared))
 }

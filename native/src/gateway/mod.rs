@@ -4,13 +4,16 @@
 
 pub mod cookies;
 pub mod counters;
+pub mod credentials;
 pub mod dataplane;
 pub mod esp_socket;
 pub mod http;
 pub mod login;
+pub mod portal;
 pub mod saml;
 pub mod settings;
 pub mod tunnel;
+pub mod web;
 
 #[cfg(test)]
 mod tests;
@@ -381,7 +384,7 @@ where
             req.head.method,
             req.head.target.split('?').next().unwrap_or("")
         );
-        let resp = http::handle(&req, &shared);
+        let resp = web::handle(&req, &shared);
         if tls.write_all(&resp.to_bytes()).await.is_err() || tls.flush().await.is_err() {
             return;
         }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::steps::BrowserStep;
-use crate::cli::connect::args::heading;
+use crate::cli::connect::heading;
 
 /// Browser sign-in options of `oncp connect`.
 #[derive(Debug, Clone, Default, clap::Args)]

@@ -24,103 +24,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpStream;
 
-/// How the client decides to trust the gateway.
-#[derive(Debug, Clone, Default)]
-pub struct TlsOptions {
-    /// Extra CA certificates (PEM).
-    pub cafile: Option<PathBuf>,
-    /// Whether the system's CA certificates are trusted.
-    pub system_trust: bool,
-    /// Pins: when any is given, the certificate is accepted if and only if
-    /// it matches one (CA verification is then not consulted, as in
-    /// OpenConnect).
-    pub pins: Vec<Pin>,
-    /// Write TLS secrets here (NSS key log format). Without it,
-    /// `SSLKEYLOGFILE` is honoured.
-    pub keylog: Option<PathBuf>,
-    /// `--resolve HOST:IP`: connect to IP for HOST instead of asking DNS
-    /// (the TLS server name stays HOST).
-    pub resolve: Vec<(String, std::net::IpAddr)>,
-    /// Which TLS library to use (`--tls-backend`).
-    pub backend: TlsBackend,
-}
-
-/// Errors setting up TLS.
-#[derive(Debug, thiserror::Error)]
-pub enum TlsSetupError {
-    /// The `--cafile` could not be read or holds no certificate.
-    #[error("CA file {path}: {reason}")]
-    CaFile {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        reason: String,
-    },
-    /// The key log file could not be opened.
-    #[error("key log file {path}: {source}")]
-    KeyLog {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// rustls refused the configuration.
-    #[error("TLS configuration: {0}")]
-    Rustls(#[from] rustls::Error),
-    /// The other TLS backend could not be set up (or is not built in).
-    #[error("TLS configuration: {0}")]
-    Backend(String),
-}
+// The options and errors of `TlsClient`, kept below both backends.
+pub use crate::tls::error::{TlsConnectError, TlsSetupError};
+pub use crate::tls::options::{TlsOptions, load_pem_certs};
 
 /// How long sent data may stay unacknowledged before the connection is
 /// declared dead (Linux `TCP_USER_TIMEOUT`).
 pub const TCP_USER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
-
-/// Errors connecting to the gateway.
-#[derive(Debug, thiserror::Error)]
-pub enum TlsConnectError {
-    /// The host name is not a valid DNS name or IP address.
-    #[error("invalid server name {0:?}")]
-    BadName(String),
-    /// TCP connection failed.
-    #[error("TCP connection to {addr} failed: {source}")]
-    Tcp {
-        /// host:port.
-        addr: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The certificate was refused; `pin` is what `--servercert` would
-    /// need to accept it.
-    #[error(
-        "server certificate verification failed: {reason}\nTo trust this server, add this to the command line:\n    --servercert {pin}"
-    )]
-    CertificateRejected {
-        /// Why.
-        reason: String,
-        /// The certificate's `pin-sha256:` pin.
-        pin: String,
-    },
-    /// No connection within the time allowed (the gateway is silent).
-    #[error("no TLS connection to {addr} within {secs} s")]
-    Timeout {
-        /// host:port.
-        addr: String,
-        /// The time allowed.
-        secs: u64,
-    },
-    /// The TLS backend asked for is not available.
-    #[error("{0}")]
-    Unavailable(String),
-    /// The TLS handshake failed for another reason.
-    #[error("TLS handshake with {addr} failed: {source}")]
-    Handshake {
-        /// host:port.
-        addr: String,
-        /// The error.
-        source: std::io::Error,
-    },
-}
 
 /// A configured TLS client; cheap to clone.
 #[derive(Clone)]
@@ -149,22 +59,6 @@ impl std::fmt::Debug for TlsClient {
 /// toolchain step beyond cc).
 pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
-}
-
-/// Reads every certificate in a PEM file.
-pub fn load_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
-    let err = |reason: String| TlsSetupError::CaFile {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| err(e.to_string()))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| err(e.to_string()))?;
-    if certs.is_empty() {
-        return Err(err("no PEM certificate found".into()));
-    }
-    Ok(certs)
 }
 
 impl TlsClient {

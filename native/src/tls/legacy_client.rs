@@ -30,7 +30,8 @@ use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::{X509, X509StoreContextRef};
 use tokio::net::TcpStream;
 
-use super::client::{TlsConnectError, TlsOptions, TlsSetupError, load_pem_certs};
+use super::error::{TlsConnectError, TlsSetupError};
+use super::options::{TlsOptions, load_pem_certs};
 use super::pin::{CertFingerprints, Pin};
 
 /// The legacy backend's cipher list (TLS ≤ 1.2; TLS 1.3 keeps OpenSSL's

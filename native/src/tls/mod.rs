@@ -6,6 +6,7 @@
 pub mod acceptor;
 pub mod backend;
 pub mod client;
+pub mod error;
 #[cfg(feature = "legacy-tls")]
 pub mod legacy_client;
 #[cfg(feature = "legacy-tls")]
@@ -14,6 +15,7 @@ pub mod legacy_http;
 pub mod legacy_server;
 #[cfg(all(test, feature = "legacy-tls"))]
 mod legacy_tests;
+pub mod options;
 pub mod pin;
 mod rustls_verify;
 pub mod server;

@@ -4,7 +4,7 @@
 //! working; each one given prints a one-line warning saying what oncp
 //! does instead.
 
-use super::args::heading;
+use super::heading;
 
 /// The accepted-but-ignored options, grouped under OpenConnect's headings.
 #[derive(Debug, Clone, Default, clap::Args)]

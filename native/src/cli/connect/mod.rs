@@ -7,6 +7,8 @@ pub mod args;
 pub mod compat;
 pub mod config_file;
 pub mod daemon;
+pub mod heading;
+pub mod settings;
 
 pub use args::ConnectArgs;
 
@@ -18,7 +20,7 @@ use crate::runtime::os_rng::BufferedOsRng;
 use crate::client::packet_capture::PacketCapture;
 use crate::client::target::Target;
 use crate::tls::client::{TlsClient, TlsOptions};
-use crate::tls::pin::Pin;
+use settings::{local_hostname, pins, tls_options};
 use crate::tun::{IpSide, Tun};
 use oncp_core::oncp::session::{ClientOptions, ClientSession};
 use std::process::ExitCode;
@@ -105,34 +107,6 @@ pub fn check(args: &ConnectArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn pins(args: &ConnectArgs) -> anyhow::Result<Vec<Pin>> {
-    args.servercert
-        .iter()
-        .map(|p| {
-            p.parse::<Pin>()
-                .map_err(|e| anyhow::anyhow!("--servercert {p}: {e}"))
-        })
-        .collect()
-}
-
-/// The TLS client settings of the command line (CA file, system trust,
-/// `--servercert` pins, key log, backend, `--resolve`), for the tunnel and
-/// for the web login alike.
-pub fn tls_options(args: &ConnectArgs) -> anyhow::Result<TlsOptions> {
-    Ok(TlsOptions {
-        cafile: args.cafile.clone(),
-        system_trust: !args.no_system_trust,
-        pins: pins(args)?,
-        keylog: args.keylog.clone(),
-        backend: args.tls_backend,
-        resolve: args
-            .resolve
-            .iter()
-            .map(|r| (r.host.clone(), r.ip))
-            .collect(),
-    })
-}
-
 /// Parses an `oncp connect …` command line the way the `oncp` binary does
 /// (config files merged, then clap) and makes [`check`]'s checks: what
 /// OpenConnect would reject at this stage is an error, everything else is
@@ -167,26 +141,13 @@ pub fn prepare(args: &ConnectArgs, stdin: &mut dyn std::io::BufRead) -> anyhow::
     if let Some(ua) = &args.useragent {
         session.user_agent = ua.clone();
     }
-    session.local_hostname = match &args.local_hostname {
-        Some(h) => h.clone(),
-        None => local_hostname(),
-    };
+    session.local_hostname = local_hostname(args);
     session.force_dpd = args.force_dpd.map(oncp_core::time::Duration::from_secs);
     Ok(Prepared {
         target,
         session,
         tls,
     })
-}
-
-/// This machine's host name (as OpenConnect sends by default), or
-/// `localhost`.
-fn local_hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into())
 }
 
 /// OpenConnect's `LOG_LEVEL` for our verbosity (error 0, info 1, debug 2, trace 3).

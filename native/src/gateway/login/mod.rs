@@ -19,42 +19,16 @@ use std::sync::Arc;
 use oncp_core::oncp::wire::http::LOGOUT_PATH;
 
 use super::Shared;
+use super::credentials::{code_ok, user_matches};
 use super::http::{Request, Response};
+use super::portal::{
+    LOGIN_PATH, STARTER_PATH, WELCOME_PATH, clear_cookie, session_response, set_cookie,
+};
 use config::{ConfirmMode, LoginConfig, TokenForm};
 use pending::{Pending, STATE_COOKIE, Stage};
 
-/// The default sign-in page.
-pub const WELCOME_PATH: &str = "/dana-na/auth/url_default/welcome.cgi";
-/// Where the sign-in forms post.
-pub const LOGIN_PATH: &str = "/dana-na/auth/url_default/login.cgi";
-/// The landing page after sign-in.
-pub const STARTER_PATH: &str = "/dana/home/starter0.cgi";
-/// The name shown in page titles.
-pub const PORTAL_NAME: &str = "oncp gateway";
-
 /// Wrong second-factor codes allowed before the sign-in starts over.
 pub const MAX_TOKEN_FAILURES: u32 = 3;
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-fn set_cookie(r: &mut Response, name: &str, value: &str) {
-    r.headers.push((
-        "Set-Cookie".into(),
-        format!("{name}={value}; path=/; Secure; HttpOnly"),
-    ));
-}
-
-fn clear_cookie(r: &mut Response, name: &str) {
-    r.headers.push((
-        "Set-Cookie".into(),
-        format!("{name}=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT"),
-    ));
-}
 
 /// An opaque handle for an open session (never the DSID itself).
 fn session_handle(dsid: &str) -> String {
@@ -65,18 +39,6 @@ fn session_handle(dsid: &str) -> String {
 /// Whether `code` is an acceptable second factor.
 fn token_ok(cfg: &LoginConfig, code: &str) -> bool {
     code_ok(cfg.token.as_ref().and_then(|t| t.code.as_deref()), code)
-}
-
-/// Whether `code` is `expected` (compared in constant time), or without
-/// one, 6 to 8 digits.
-pub(super) fn code_ok(expected: Option<&str>, code: &str) -> bool {
-    match expected {
-        Some(expected) => {
-            use subtle::ConstantTimeEq;
-            expected.len() == code.len() && bool::from(expected.as_bytes().ct_eq(code.as_bytes()))
-        }
-        None => (6..=8).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit()),
-    }
 }
 
 /// Answers a sign-in, landing or logout request.
@@ -238,31 +200,6 @@ fn finish(shared: &Shared, key: &str, p: &Pending) -> Response {
     r
 }
 
-/// The redirect to the landing page that hands a new session's `DSID`
-/// to the browser.
-fn session_response(dsid: &str) -> Response {
-    let mut r = Response::redirect(STARTER_PATH);
-    set_cookie(&mut r, "DSID", dsid);
-    set_cookie(&mut r, "DSFirstAccess", &now_secs().to_string());
-    set_cookie(&mut r, "DSLastAccess", &now_secs().to_string());
-    r
-}
-
-/// Issues a DSID for `user` (signed in elsewhere, e.g. through SAML) and
-/// redirects to the landing page with it.
-pub(super) fn open_session(shared: &Shared, user: &str) -> Response {
-    match shared
-        .cookies
-        .issue(user, &mut crate::runtime::os_rng::OsRng)
-    {
-        Some(dsid) => session_response(&dsid),
-        None => Response::new(
-            200,
-            "<html><body>No address left in the pool.</body></html>",
-        ),
-    }
-}
-
 fn post_login(req: &Request, shared: &Shared) -> Response {
     let cfg = &shared.config.login;
     let form: Vec<(String, String)> = form_urlencoded::parse(&req.body).into_owned().collect();
@@ -346,16 +283,6 @@ fn password_step(shared: &Shared, form: &[(String, String)], old: Option<String>
     };
     // `Stage::Token` as "done" would skip the token page: start before it.
     advance_from_start(shared, p)
-}
-
-/// Whether `user`/`pass` is one of the configured users (the password
-/// compared in constant time).
-pub(super) fn user_matches(users: &[(String, String)], user: &str, pass: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    users
-        .iter()
-        .filter(|(u, _)| u == user)
-        .any(|(_, p)| bool::from(p.as_bytes().ct_eq(pass.as_bytes())))
 }
 
 fn advance_from_start(shared: &Shared, p: Pending) -> Response {

@@ -4,23 +4,7 @@
 //! `frmSelectRoles`).
 
 use super::config::{LoginConfig, TokenForm};
-use super::{LOGIN_PATH, PORTAL_NAME};
-
-/// Escapes text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
+use crate::gateway::portal::{LOGIN_PATH, PORTAL_NAME, esc};
 
 fn page(title: &str, body: &str) -> String {
     format!(

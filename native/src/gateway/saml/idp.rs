@@ -91,7 +91,7 @@ pub fn password(req: &Request, shared: &Arc<Shared>) -> Response {
         field(&f, "username").unwrap_or(""),
         field(&f, "password").unwrap_or(""),
     );
-    if !crate::gateway::login::user_matches(&shared.config.users, user, pass) {
+    if !crate::gateway::credentials::user_matches(&shared.config.users, user, pass) {
         tracing::info!("mock IdP: wrong password for user {user:?}");
         return failed(shared, txn, s, "Wrong user name or password.");
     }
@@ -114,7 +114,7 @@ pub fn mfa(req: &Request, shared: &Arc<Shared>) -> Response {
         return refused("This sign-in has expired. Start again.");
     };
     let expected = shared.config.login.saml_mfa_code.as_deref();
-    if !crate::gateway::login::code_ok(expected, field(&f, "code").unwrap_or("")) {
+    if !crate::gateway::credentials::code_ok(expected, field(&f, "code").unwrap_or("")) {
         tracing::info!("mock IdP: wrong code for user {:?}", s.user);
         return failed(shared, txn, s, "Wrong verification code.");
     }

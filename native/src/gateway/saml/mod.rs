@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use super::Shared;
 use super::http::{Request, Response};
-use super::login::{STARTER_PATH, WELCOME_PATH};
+use super::portal::{STARTER_PATH, WELCOME_PATH};
 use assertion::{AuthnRequest, SamlError, TEST_SIGNING_KEY, decode, encode, verify_response};
 
 /// Where a SAML sign-in starts (the self-posting `AuthnRequest`).
@@ -143,5 +143,5 @@ fn consume(req: &Request, shared: &Shared) -> Response {
         );
     }
     tracing::info!("user {:?} signed in through SAML", a.user);
-    super::login::open_session(shared, &a.user)
+    super::portal::open_session(shared, &a.user)
 }

@@ -5,7 +5,7 @@
 //! gateway's "Sign in with SSO" button.
 
 use super::{IDP_LOGIN_PATH, IDP_MFA_PATH, START_PATH};
-use crate::gateway::login::pages::esc;
+use crate::gateway::portal::esc;
 
 /// A form of hidden fields posted to `action` by script as soon as the
 /// page loads (a button for browsers without script).
