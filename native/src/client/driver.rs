@@ -4,12 +4,12 @@
 //! session.
 
 use crate::client::backoff::Backoff;
-use crate::runtime::clock::Clock;
 use crate::client::logout::logout;
 use crate::client::netsetup::{NetSetup, SetupContext};
 use crate::client::outcome::Outcome;
 use crate::client::packet_capture::{PacketCapture, PacketDirection};
 use crate::client::report::{describe_config, status_line};
+use crate::runtime::clock::Clock;
 use crate::tls::client::TlsClient;
 use crate::tun::IpSide;
 use oncp_core::oncp::session::{ClientEvent, ClientSession, SessionStats, Transport};

@@ -1,11 +1,11 @@
 //! The driver against a real (loopback) gateway built on core's
 //! `GatewaySession`: ESP, fallback to TLS, reconnect, logout, rejection.
 
-use crate::runtime::clock::Clock;
 use crate::client::driver::{Control, Driver, DriverEvent, DriverOptions, RunReport};
 use crate::client::netsetup::NetSetup;
 use crate::client::outcome::Outcome;
 use crate::client::test_gateway::{self, CLIENT_INNER, GATEWAY_INNER, GOOD_DSID, TestGateway};
+use crate::runtime::clock::Clock;
 use crate::tls::client::{TlsClient, TlsOptions};
 use crate::tun::IpSide;
 use oncp_core::netpkt::{icmp_echo_request, parse_icmp_echo_reply};

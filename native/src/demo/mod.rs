@@ -6,13 +6,13 @@
 pub mod netns;
 pub mod ping;
 
-use crate::runtime::clock::Clock;
 use crate::client::driver::{Control, Driver, DriverEvent, DriverOptions};
 use crate::client::netsetup::NetSetup;
-use crate::runtime::os_rng::BufferedOsRng;
 use crate::client::outcome::Outcome;
 use crate::client::report::describe_config;
 use crate::gateway::{GatewayConfig, serve};
+use crate::runtime::clock::Clock;
+use crate::runtime::os_rng::BufferedOsRng;
 use crate::tls::client::{TlsClient, TlsOptions};
 use crate::tun::IpSide;
 use oncp_core::oncp::session::{ClientOptions, ClientSession};

@@ -10,16 +10,14 @@
 //! and later connections (reconnects, logout) go straight to OpenSSL.
 
 use crate::tls::backend::{TlsBackend, chain_is_incompatibility, weaknesses};
-use crate::tls::pin::Pin;
 use crate::tls::rustls_verify::PinOrCaVerifier;
 use crate::tls::stream::GatewayStream;
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, RootCertStore};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpStream;

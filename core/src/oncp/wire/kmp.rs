@@ -11,8 +11,8 @@ use nom::bytes::complete::take;
 use nom::number::complete::{be_u16, be_u32};
 
 use super::error::{WireError, WireErrorKind};
-use super::parse::{PResult, run};
 use super::kmp_type::KmpType;
+use super::parse::{PResult, run};
 use super::tlv::ValueDebug;
 
 /// Length of the KMP header.

@@ -12,17 +12,17 @@ pub mod settings;
 
 pub use args::ConnectArgs;
 
-use crate::runtime::clock::Clock;
 use crate::client::cookie;
 use crate::client::driver::{Control, DEFAULT_MTU, Driver, DriverEvent, DriverOptions};
 use crate::client::netsetup::{NetSetup, SetupContext};
-use crate::runtime::os_rng::BufferedOsRng;
 use crate::client::packet_capture::PacketCapture;
 use crate::client::target::Target;
+use crate::runtime::clock::Clock;
+use crate::runtime::os_rng::BufferedOsRng;
 use crate::tls::client::{TlsClient, TlsOptions};
-use settings::{local_hostname, pins, tls_options};
 use crate::tun::{IpSide, Tun};
 use oncp_core::oncp::session::{ClientOptions, ClientSession};
+use settings::{local_hostname, pins, tls_options};
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio::sync::mpsc;
