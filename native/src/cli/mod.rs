@@ -1,5 +1,6 @@
 //! The `oncp` command line: global flags, subcommands and dispatch.
 
+pub mod cleanup;
 pub mod completions;
 pub mod connect;
 pub mod decode;
@@ -42,6 +43,8 @@ first expires every cookie, then does the same (reconnects are refused)."
     Decode(decode::DecodeArgs),
     /// Run the gateway and the client on loopback, end to end.
     Demo(demo::DemoArgs),
+    /// Undo the DNS and routes left by an `oncp connect` that was killed.
+    Cleanup(cleanup::CleanupArgs),
     /// Print a manual page (roff) for oncp or one of its subcommands.
     Man(man::ManArgs),
     /// Print a shell completion script.
@@ -89,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Gateway(args) => gateway::run(*args),
         Command::Decode(args) => decode::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Cleanup(args) => cleanup::run(args),
         Command::Man(args) => man::run(args),
         Command::Completions(args) => completions::run(args),
     }

@@ -5,6 +5,7 @@
 use crate::netcfg::netlink::{Installed, Netlink};
 use crate::netcfg::routes;
 use crate::netcfg::script::{self, Reason, ScriptInputs};
+use crate::runstate::tunnel::TunnelChanges;
 use oncp_core::oncp::wire::config::ConfigValues;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -21,10 +22,12 @@ pub enum NetSetup {
         /// `LOG_LEVEL` for the script.
         log_level: u8,
     },
-    /// Address, MTU and routes through netlink.
+    /// Address, MTU and routes through netlink, DNS by `--dns`.
     Builtin {
         /// Routes to remove on exit.
         installed: Option<Installed>,
+        /// Bypass routes and DNS, recorded for crash recovery.
+        changes: Box<TunnelChanges>,
     },
 }
 
@@ -90,7 +93,7 @@ impl NetSetup {
                 };
                 self.script(reason, ctx).await
             }
-            NetSetup::Builtin { installed } => {
+            NetSetup::Builtin { installed, changes } => {
                 let Some(cfg) = ctx.config else { return Ok(()) };
                 if !first && installed.is_some() {
                     return Ok(());
@@ -101,7 +104,10 @@ impl NetSetup {
                 };
                 let plan = routes::plan(cfg, gw4);
                 let nl = Netlink::open()?;
-                *installed = Some(nl.configure(ctx.tundev, ctx.mtu, &plan).await?);
+                changes.before_routes(ctx.tundev, &plan.bypass);
+                let done = nl.configure(ctx.tundev, ctx.mtu, &plan).await?;
+                changes.routes_added(ctx.tundev, done.bypass_routes());
+                *installed = Some(done);
                 let routes: Vec<String> = plan.via_tunnel.iter().map(ToString::to_string).collect();
                 tracing::info!(
                     "configured {} ({}), routes {}",
@@ -109,17 +115,13 @@ impl NetSetup {
                     plan.address.map(|a| a.to_string()).unwrap_or_default(),
                     routes.join(" ")
                 );
-                if !cfg.dns.is_empty() || cfg.search_domain.is_some() {
-                    let dns: Vec<String> = cfg.dns.iter().map(ToString::to_string).collect();
-                    tracing::info!(
-                        "DNS from the gateway (not applied without --script): servers {}{}",
-                        dns.join(" "),
-                        cfg.search_domain
-                            .as_deref()
-                            .map(|d| format!(", search {d}"))
-                            .unwrap_or_default()
-                    );
-                }
+                let dns = crate::dns::DnsConfig {
+                    servers: cfg.dns.iter().map(|a| IpAddr::V4(*a)).collect(),
+                    search: cfg.search_domains().into_iter().map(String::from).collect(),
+                    full_tunnel: cfg.split_include.is_empty()
+                        || cfg.split_include.iter().any(|r| r.prefix_len() == Some(0)),
+                };
+                changes.set_dns(ctx.tundev, dns).await;
                 Ok(())
             }
         }
@@ -133,10 +135,11 @@ impl NetSetup {
     /// The tunnel is going away.
     pub async fn disconnect(&mut self, ctx: &SetupContext<'_>) -> Result<(), SetupError> {
         match self {
-            NetSetup::Builtin { installed } => {
+            NetSetup::Builtin { installed, changes } => {
                 if let Some(i) = installed.take() {
                     Netlink::open()?.undo(i).await;
                 }
+                changes.undo().await;
                 Ok(())
             }
             _ => self.script(Reason::Disconnect, ctx).await,

@@ -40,6 +40,30 @@ pub struct Installed {
     bypass: Vec<RouteMessage>,
 }
 
+impl Installed {
+    /// The bypass routes: (destination, next hop, output interface).
+    pub fn bypass_routes(&self) -> Vec<(Ipv4Net, Option<Ipv4Addr>, u32)> {
+        self.bypass
+            .iter()
+            .filter_map(|m| {
+                let mut dst = None;
+                let mut gw = None;
+                let mut oif = None;
+                for a in &m.attributes {
+                    match a {
+                        RouteAttribute::Destination(RouteAddress::Inet(d)) => dst = Some(*d),
+                        RouteAttribute::Gateway(RouteAddress::Inet(g)) => gw = Some(*g),
+                        RouteAttribute::Oif(i) => oif = Some(*i),
+                        _ => {}
+                    }
+                }
+                let net = Ipv4Net::new(dst?, m.header.destination_prefix_length).ok()?;
+                Some((net, gw, oif?))
+            })
+            .collect()
+    }
+}
+
 fn req(what: impl Into<String>) -> impl FnOnce(rtnetlink::Error) -> NetlinkError {
     let what = what.into();
     move |source| NetlinkError::Request { what, source }

@@ -176,6 +176,12 @@ pub struct ConnectArgs {
     /// oncp's built-in netlink setup).
     #[arg(short = 's', long, value_name = "SCRIPT", help_heading = heading::SCRIPT)]
     pub script: Option<PathBuf>,
+    /// How to set the tunnel's DNS without --script: auto (systemd-resolved,
+    /// else resolvconf, else /etc/resolv.conf), resolved, resolvconf, file,
+    /// or none. Undone on exit; after a crash by the next `oncp connect` or
+    /// `oncp cleanup`.
+    #[arg(long, value_enum, default_value_t = crate::dns::DnsMode::Auto, value_name = "METHOD", help_heading = heading::SCRIPT)]
+    pub dns: crate::dns::DnsMode,
 
     /// MTU of the tunnel device (default: the gateway's). As with
     /// OpenConnect, the MTU reported to the gateway stays the one it sent.

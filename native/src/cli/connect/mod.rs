@@ -17,6 +17,7 @@ use crate::client::driver::{Control, DEFAULT_MTU, Driver, DriverEvent, DriverOpt
 use crate::client::netsetup::{NetSetup, SetupContext};
 use crate::client::packet_capture::PacketCapture;
 use crate::client::target::Target;
+use crate::runstate::tunnel::TunnelChanges;
 use crate::runtime::clock::Clock;
 use crate::runtime::os_rng::BufferedOsRng;
 use crate::tls::client::{TlsClient, TlsOptions};
@@ -172,12 +173,19 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
             .map(|a| a.ip())
             .ok_or_else(|| anyhow::anyhow!("cannot resolve {}", p.target.host))?,
     };
+    // What an oncp killed earlier left (DNS, bypass routes) goes first.
+    crate::cli::cleanup::log_report(
+        &crate::runstate::cleanup::stale(std::path::Path::new(crate::runstate::STATE_DIR)).await,
+    );
     let mut setup = match &args.script {
         Some(path) => NetSetup::Script {
             path: path.clone(),
             log_level: script_log_level(verbose),
         },
-        None => NetSetup::Builtin { installed: None },
+        None => NetSetup::Builtin {
+            installed: None,
+            changes: Box::new(TunnelChanges::new(args.dns)),
+        },
     };
     let mtu = args.mtu.map(u32::from);
     let pre = SetupContext {
