@@ -23,6 +23,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod esp;
+pub mod explain;
 pub mod lzo;
 pub mod netpkt;
 pub mod oncp;

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod connect;
 pub mod decode;
 pub mod demo;
+pub mod explain;
 pub mod gateway;
 pub mod hex_dump;
 pub mod man;
@@ -45,6 +46,9 @@ first expires every cookie, then does the same (reconnects are refused)."
     Demo(demo::DemoArgs),
     /// Undo the DNS and routes left by an `oncp connect` that was killed.
     Cleanup(cleanup::CleanupArgs),
+    /// Read a pasted VPN log (OpenConnect -vvv, oncp, hex dumps) and say
+    /// what went wrong and what to do.
+    Explain(explain::ExplainArgs),
     /// Print a manual page (roff) for oncp or one of its subcommands.
     Man(man::ManArgs),
     /// Print a shell completion script.
@@ -93,6 +97,7 @@ pub fn main() -> ExitCode {
         Command::Decode(args) => decode::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Cleanup(args) => cleanup::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Man(args) => man::run(args),
         Command::Completions(args) => completions::run(args),
     }

@@ -15,7 +15,17 @@
 //!   bytes of which only 100 ever come (ESP keeps working);
 //! - `esp-abuse`: a valid session whose every ESP datagram to the client
 //!   is followed by replays, copies with a bad ICV, a truncated copy and
-//!   one with an unknown SPI, after a burst of random datagrams.
+//!   one with an unknown SPI, after a burst of random datagrams;
+//! - `status-08`: answers the hostname packet with status 0x08 (oNCP
+//!   disabled, Pulse only) and closes;
+//! - `zero-record`: answers the hostname packet with a zero-length record
+//!   and one byte (`00 00 01`, the termination notice) and closes;
+//! - `default-route`: a valid session whose configuration has netmask
+//!   255.255.255.255 and split include 0.0.0.0/0;
+//! - `split-config`: a valid session whose configuration (800 routes,
+//!   over 11 KB) comes in records of 4000 bytes, each in its own TLS record.
+//!
+//! The last four make the logs of `testdata/logs/` (`scripts/make-logs.sh`).
 //!
 //! A valid session is core's `GatewaySession` with an in-process echo
 //! data plane (ICMP echo to the gateway's tunnel address). Prints `PIN=…`
@@ -49,6 +59,10 @@ enum Mode {
     EndlessData,
     StalledRecord,
     EspAbuse,
+    Status08,
+    ZeroRecord,
+    DefaultRoute,
+    SplitConfig,
 }
 
 fn parse_mode(s: &str) -> Option<Mode> {
@@ -60,6 +74,10 @@ fn parse_mode(s: &str) -> Option<Mode> {
         "endless-data" => Mode::EndlessData,
         "stalled-record" => Mode::StalledRecord,
         "esp-abuse" => Mode::EspAbuse,
+        "status-08" => Mode::Status08,
+        "zero-record" => Mode::ZeroRecord,
+        "default-route" => Mode::DefaultRoute,
+        "split-config" => Mode::SplitConfig,
         _ => return None,
     })
 }
@@ -124,15 +142,32 @@ async fn read_head<S: AsyncRead + AsyncWrite + Unpin>(
     Ok(Some(buf))
 }
 
-fn session_config(esp_port: u16) -> GatewaySessionConfig {
-    GatewaySessionConfig {
-        values: ConfigValues {
-            address: Some(CLIENT),
-            netmask: Some(Ipv4Addr::new(255, 255, 255, 0)),
-            split_include: vec![Route {
+fn session_config(esp_port: u16, mode: Mode) -> GatewaySessionConfig {
+    let (netmask, split_include) = match mode {
+        Mode::DefaultRoute => (
+            Ipv4Addr::BROADCAST,
+            vec![Route::from_prefix(Ipv4Addr::UNSPECIFIED, 0)],
+        ),
+        // 800 routes of 14 bytes: a configuration over 11 KB.
+        Mode::SplitConfig => (
+            Ipv4Addr::new(255, 255, 255, 0),
+            (0..800u32)
+                .map(|i| Route::from_prefix(Ipv4Addr::from(0x0a80_0000 + (i << 8)), 24))
+                .collect(),
+        ),
+        _ => (
+            Ipv4Addr::new(255, 255, 255, 0),
+            vec![Route {
                 addr: Ipv4Addr::new(10, 81, 0, 0),
                 mask: Ipv4Addr::new(255, 255, 255, 0),
             }],
+        ),
+    };
+    GatewaySessionConfig {
+        values: ConfigValues {
+            address: Some(CLIENT),
+            netmask: Some(netmask),
+            split_include,
             mtu: Some(1400),
             ..Default::default()
         },
@@ -215,7 +250,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     let clock = Clock::new();
     let now = || clock.now();
     let mut session = GatewaySession::new(
-        session_config(esp_port),
+        session_config(esp_port, mode),
         Box::new(|_| true),
         Box::new(oncp::runtime::os_rng::OsRng),
         now(),
@@ -235,6 +270,29 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             progress = false;
             while let Some(mut rec) = session.poll_tls_transmit() {
                 progress = true;
+                if rec == [1, 0, 0] && matches!(mode, Mode::Status08 | Mode::ZeroRecord) {
+                    let answer = if mode == Mode::Status08 {
+                        [1, 0, 8]
+                    } else {
+                        [0, 0, 1]
+                    };
+                    tls.write_all(&answer).await?;
+                    tls.flush().await?;
+                    tls.shutdown().await?;
+                    println!("SENT status");
+                    return Ok(());
+                }
+                if mode == Mode::SplitConfig && record_kmp_type(&rec) == Some(301) {
+                    configured = true;
+                    // The same 301 as records of 4000 bytes, one TLS record each.
+                    for piece in rec[2..].chunks(4000) {
+                        let mut one = (piece.len() as u16).to_le_bytes().to_vec();
+                        one.extend_from_slice(piece);
+                        tls.write_all(&one).await?;
+                        tls.flush().await?;
+                    }
+                    continue;
+                }
                 if record_kmp_type(&rec) == Some(301) {
                     configured = true;
                     if mode == Mode::BadConfig {
