@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Smoke run of every cargo-fuzz target in fuzz/fuzz_targets/ (a new target
 # needs no change here): ONCP_FUZZ_SECONDS each (default 30), one process,
-# seeded with fuzz/seeds/<target>/ plus, for two targets, seeds made from
+# seeded with fuzz/seeds/<target>/ plus, for three targets, seeds made from
 # the project's own data: tls_records from the real TLS sessions in
 # core/tests/fixtures/tls, pcap_reader from the testdata captures (first
-# byte: the target's chunk-size selector). A crash, an assertion or a
+# byte: the target's chunk-size selector), explain_log from the logs in
+# testdata/logs. A crash, an assertion or a
 # 10-second input fails the step.
 # Uses the nightly toolchain when installed, otherwise stable with
 # RUSTC_BOOTSTRAP=1 (cargo-fuzz needs -Z flags for the sanitizer).
@@ -40,6 +41,10 @@ for f in fuzz/fuzz_targets/*.rs; do
         pcap_reader)
             for p in testdata/*.pcap; do
                 { printf '\x5d'; cat "$p"; } > "$corpus/$(basename "$p").seed"
+            done ;;
+        explain_log)
+            for l in testdata/logs/*.log testdata/logs/*/*.log; do
+                cp "$l" "$corpus/$(basename "$(dirname "$l")")-$(basename "$l")"
             done ;;
     esac
     echo "40-fuzz-smoke: $t for ${seconds}s ($(ls "$corpus" | wc -l) seeds)"

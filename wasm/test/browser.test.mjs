@@ -7,6 +7,9 @@
 // to `oncp decode --hex`'s dump; on the "Captured frame" tab the capture
 // file's bytes), and saves a screenshot in target/artifacts/.
 //
+// A second test pastes logs of testdata/logs into the "Paste a log" box and
+// checks the verdicts and decoded tree against `oncp explain --json`.
+//
 // Runs when ONCP_BROWSER_TEST=1 (scripts/test/71-browser.sh sets it, and
 // there a missing Chromium is a failure); skipped otherwise so that
 // `node --test test/` needs no browser.
@@ -286,4 +289,38 @@ test('a pcapng with embedded secrets, dropped on the page, decodes without a key
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('paste a log: the verdict and the decoded tree like oncp explain --json', { skip: !enabled && 'set ONCP_BROWSER_TEST=1' }, async () => {
+  const logsDir = join(root, 'testdata', 'logs');
+  await page.goto(url);
+  await page.click('#paste-log-button');
+  await page.waitForSelector('#explain-dialog[open]');
+  for (const name of ['oc-status-08', 'oc-zero-record', 'damaged/two-logs']) {
+    const file = join(logsDir, `${name}.log`);
+    const native = JSON.parse(execFileSync(oncpBin, ['explain', '--json', file]).toString());
+    assert.ok(native.verdicts.length > 0, name);
+    // Pasting (filling the box) explains it; no button press needed.
+    await page.fill('#log-input', readFileSync(file, 'utf8'));
+    await page.waitForFunction((first) => document.querySelector('#explain-verdicts .verdict')?.dataset.id === first
+      && document.getElementById('explain-result').dataset.state === 'done', native.verdicts[0].id);
+    const shown = await page.$$eval('#explain-verdicts .verdict', (vs) => vs.map((v) => ({
+      id: v.dataset.id, title: v.querySelector('h3').firstChild.textContent })));
+    assert.deepEqual(shown, native.verdicts.map((v) => ({ id: v.id, title: v.title })), name);
+    // The decoded tree: one top-level node per item, in order.
+    const items = await page.$$eval('#explain-tree > details.item > summary .txt', (s) => s.map((x) => x.textContent));
+    assert.deepEqual(items, native.items.map((i) => i.summary), name);
+    const page_text = await page.textContent('#explain-result');
+    assert.ok(!page_text.includes('0123456789abcdef0123456789abcdef'), `${name}: the cookie is redacted`);
+  }
+  // The hostname packet's field, as decoded from OpenConnect's hex dump.
+  assert.match(await page.textContent('#explain-tree'), /host name\s*debian/);
+  // The problems with the log: the second log pasted after the first is said.
+  assert.match(await page.textContent('#explain-damage'), /two logs pasted together/);
+  // "show secrets" re-explains with the cookie shown.
+  await page.check('#show-secrets');
+  await page.waitForFunction(() => document.getElementById('explain-result').textContent.includes('0123456789abcdef0123456789abcdef'));
+  mkdirSync(join(root, 'target', 'artifacts'), { recursive: true });
+  await page.screenshot({ path: join(root, 'target', 'artifacts', 'browser-explain.png') });
+  await page.click('#explain-close');
 });

@@ -5,6 +5,7 @@ import { Rows, PacketList } from './packet-list.js';
 import { renderFields, renderBytes, renderPlaintext } from './detail.js';
 import { renderSession, bytes } from './session-view.js';
 import { drawChart, renderLegend } from './chart.js';
+import { setupExplain } from './explain-view.js';
 
 const $ = (id) => document.getElementById(id);
 const PCAP_MAGICS = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1]);
@@ -52,6 +53,7 @@ function showFiles() {
   $('files').title = $('files').textContent;
 }
 
+setupExplain();
 $('capture-input').addEventListener('change', (e) => { if (e.target.files.length) addFiles([...e.target.files], true); e.target.value = ''; });
 $('keylog-input').addEventListener('change', (e) => { if (e.target.files.length) addFiles([...e.target.files]); e.target.value = ''; });
 let dragDepth = 0;

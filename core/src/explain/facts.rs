@@ -48,6 +48,8 @@ pub(crate) struct Facts {
     pub unknown_tlvs: Vec<(u16, u16, usize)>,
     /// The log holds Pulse (IF-T) bytes.
     pub pulse_bytes: Option<usize>,
+    /// The Pulse gateway refused the login, and why.
+    pub ift_auth_failure: Option<(String, usize)>,
     /// The tunnel came up ("Configured as …", or a 301 decoded).
     pub configured: Option<usize>,
     /// The log's last line.

@@ -6,7 +6,8 @@
 //! (its hex dumps with `<`/`>` direction markers, its oNCP, ESP and HTTP
 //! messages), oncp's own log lines, and bare hex in the usual shapes
 //! (`xxd`, `tshark -x`, `hexdump -C`, plain runs of hex pairs), each with
-//! a direction when the log gives or the bytes show one. Damaged input is
+//! a direction when the log gives or the bytes show one. Pulse (IF-T/TLS)
+//! bytes are decoded with the Pulse codecs. Damaged input is
 //! expected: cut dumps, lengths that disagree with the bytes, wrapped
 //! lines, missing directions, two logs pasted together — each is
 //! diagnosed and decoding goes on. Work and memory are linear in the
@@ -24,11 +25,15 @@ mod oncp;
 mod oncp_log;
 mod openconnect;
 mod options;
+mod pulse;
 mod reader;
 mod render;
 pub mod report;
 mod tlv_names;
 mod verdict;
+
+#[cfg(test)]
+mod tests;
 
 pub use options::Options;
 pub use report::{Damage, Explanation, Field, Item, Severity, Verdict};

@@ -88,6 +88,9 @@ pub(crate) enum Msg {
     ZeroLengthRecord,
     /// `Unrecognised data packet`
     BadDataPacket,
+    /// Pulse: `Authentication failure: Account locked out` (and the other
+    /// reasons), `Unhandled Pulse authentication packet, or authentication failure`.
+    PulseAuthFailure(String),
     /// TLS failures: `SSL connection failure: …`, `Failed to open HTTPS
     /// connection`, GnuTLS/OpenSSL handshake errors.
     TlsFailure(String),
@@ -186,6 +189,14 @@ pub(crate) fn parse(t: &str) -> Option<Msg> {
     }
     if let Some(n) = between(t, "Unexpected ", " result from server") {
         return Some(UnexpectedResult(n));
+    }
+    if let Some(r) = t.strip_prefix("Authentication failure: ") {
+        return Some(PulseAuthFailure(String::from(super::lines::cut(r, 200))));
+    }
+    if t == "Unhandled Pulse authentication packet, or authentication failure" {
+        return Some(PulseAuthFailure(String::from(
+            "not given (unhandled authentication packet)",
+        )));
     }
     if let Some(r) = t.strip_prefix("Got HTTP response: ") {
         return Some(HttpResponse(String::from(r)));

@@ -14,6 +14,7 @@ use super::http::{self, Collector};
 use super::lines::{Line, lines};
 use super::oncp::{self, Cx, First};
 use super::options::Options;
+use super::pulse;
 use super::report::{Damage, Explanation, Item};
 use super::tlv_names::hex;
 use super::{oncp_log, openconnect, verdict};
@@ -472,6 +473,13 @@ impl Reader {
                 ));
                 None
             }
+            PulseAuthFailure(why) => {
+                self.facts.pulse_bytes.get_or_insert(no);
+                self.facts.ift_auth_failure.get_or_insert((why.clone(), no));
+                Some(note(&format!(
+                    "OpenConnect (Pulse): authentication failure: {why}"
+                )))
+            }
             TlsFailure(t) => {
                 let t = http::redact_text(&t, self.opts.show_secrets);
                 f.tls_failures.push((no, t.clone()));
@@ -607,12 +615,8 @@ fn guess(
         let d = dir.or(Some(Direction::ClientToServer));
         return (d, Some(oncp::records(b, d, First::Hostname, cx)));
     }
-    if b.len() >= 4 && b[..4] == [0, 0, 0x0a, 0x4c] {
-        cx.facts.pulse_bytes.get_or_insert(cx.line);
-        let mut it = Item::new(cx.line, dir, "Pulse IF-T record (vendor 0x0a4c, Juniper)");
-        it.field("bytes", hex(&b[..b.len().min(64)]));
-        it.note("no Pulse decoder in this build: shown raw");
-        return (dir, Some(it));
+    if pulse::is_ift(b) {
+        return (dir, Some(pulse::messages(b, dir, cx)));
     }
     if oncp::is_kmp(b) {
         let t = u16::from_be_bytes([b[6], b[7]]);

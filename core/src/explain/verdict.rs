@@ -376,16 +376,33 @@ fn unknown_tlvs(f: &Facts, out: &mut Vec<Verdict>) {
 }
 
 fn pulse(f: &Facts, out: &mut Vec<Verdict>) {
+    if let Some((why, line)) = &f.ift_auth_failure {
+        out.push(v(
+            "ift-auth-failure",
+            Severity::Failure,
+            Some(*line),
+            format!("The Pulse gateway refused the login: {why}"),
+            format!(
+                "In the IF-T/TLS login (EAP inside IF-T) the gateway answered with a failure: {why}. No session was \
+                 opened; the tunnel protocol itself was fine."
+            ),
+            String::from(
+                "Check the user name, password and realm (`--authgroup`); a locked account must be unlocked by the \
+                 administrator; \"client certificate required\" needs a certificate (`-c`/`-k` in OpenConnect).",
+            ),
+        ));
+        return;
+    }
     let Some(line) = f.pulse_bytes else { return };
     out.push(v(
         "pulse-bytes",
         Severity::Info,
         Some(line),
-        String::from("The log holds Pulse (IF-T/TLS) bytes"),
+        String::from("The log holds Pulse (IF-T/TLS) messages"),
         String::from(
-            "These bytes carry Juniper's IF-T header (vendor 0x0a4c): the Pulse protocol, not oNCP. This build of oncp \
-             has no Pulse decoder, so they are shown raw.",
+            "These bytes carry IF-T headers (TCG vendor 0x5597 or Juniper 0x0a4c): the Pulse protocol, not oNCP. They \
+             are decoded below with the Pulse codecs.",
         ),
-        String::from("Nothing to do here; decode them with a build that has the Pulse decoder."),
+        String::from("Nothing to do for these messages themselves."),
     ));
 }
