@@ -9,6 +9,9 @@
 //! Layers, bottom up:
 //! - [`esp`]: ESP over UDP (AES-CBC + HMAC-96), replay window, probes.
 //! - [`lzo`]: LZO1X decompression and compression.
+//! - [`netpkt`]: checked views of IPv4/IPv6 headers and echo tools.
+//! - [`tunnel`]: the protocol-neutral layer — configuration, outputs,
+//!   events and the client and gateway session traits.
 //! - [`oncp`]: the oNCP protocol — its wire format ([`oncp::wire`]) and
 //!   its client and gateway state machines ([`oncp::session`]).
 //! - [`pulse`]: the Pulse IF-T/TLS protocol's codecs (spec/pulse.md).
@@ -31,3 +34,4 @@ pub mod pulse;
 pub mod rng;
 pub mod time;
 pub mod trace;
+pub mod tunnel;

@@ -32,11 +32,11 @@ macro_rules! drain_counting {
     }};
 }
 
-fn drain_client(c: &mut ClientSession) -> usize {
+fn drain_client(c: &mut Polled<ClientSession>) -> usize {
     drain_counting!(c)
 }
 
-fn drain_gateway(g: &mut GatewaySession) -> usize {
+fn drain_gateway(g: &mut Polled<GatewaySession>) -> usize {
     drain_counting!(g)
 }
 

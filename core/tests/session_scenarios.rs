@@ -38,7 +38,7 @@ fn tunnel_over_tls_only() {
     let Some((_, ClientEvent::Configured(cfg))) = p.client_events.first() else {
         panic!()
     };
-    assert_eq!(cfg.values().search_domain.as_deref(), Some("corp.example"));
+    assert_eq!(cfg.search_domains, ["corp.example"]);
 }
 
 #[test]
@@ -201,7 +201,7 @@ fn clean_shutdown_and_termination() {
     p.run_for(Duration::from_secs(1));
     assert!(p.client_saw(|e| *e
         == ClientEvent::Disconnected(DisconnectReason::Terminated(
-            TerminationReason::IDLE_TIMEOUT
+            TerminationReason::IDLE_TIMEOUT.0
         ))));
     assert!(!p.client_saw(|e| *e == ClientEvent::ReconnectNeeded));
     assert!(p.client.is_closed());
@@ -242,7 +242,12 @@ fn unknown_tlvs_reach_the_client_intact() {
     let Some((_, ClientEvent::Configured(cfg))) = p.client_events.first() else {
         panic!()
     };
-    assert_eq!(cfg.values().unknown, gw.values.unknown);
+    assert_eq!(cfg.extra.len(), 2);
+    assert_eq!(config_values(cfg).unknown, gw.values.unknown);
+    assert_eq!(
+        p.client.config().map(|c| c.values().unknown.clone()),
+        Some(gw.values.unknown.clone())
+    );
     assert_eq!(p.client.transport(), Transport::Esp);
 }
 

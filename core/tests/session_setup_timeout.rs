@@ -14,7 +14,11 @@ use oncp_core::time::{Duration, Instant};
 #[test]
 fn silent_gateway_at_start_up_ends_the_session_after_the_setup_timeout() {
     let t0 = Instant::from_micros(5_000_000);
-    let mut c = ClientSession::new(client_options(), Box::new(TestRng::new(7)), t0);
+    let mut c = Polled::new(ClientSession::new(
+        client_options(),
+        Box::new(TestRng::new(7)),
+        t0,
+    ));
     assert!(c.poll_tls_transmit().is_some(), "the tunnel request");
     assert_eq!(c.poll_timeout(), Some(t0 + SETUP_TIMEOUT));
     // Early wake-ups and a partial answer do not end it.

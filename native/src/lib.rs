@@ -14,6 +14,7 @@ pub mod esp_socket;
 pub mod gateway;
 pub mod logging;
 pub mod netcfg;
+pub mod oncp_adapter;
 pub mod runstate;
 pub mod runtime;
 pub mod sso;

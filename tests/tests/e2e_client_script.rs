@@ -7,7 +7,7 @@
 //! touches the host's resolv.conf.
 
 use oncp::netcfg::script::{Reason, ScriptInputs, script_env};
-use oncp_core::oncp::wire::config::{ConfigValues, Route};
+use oncp_core::tunnel::{IfAddr, Prefix, TunnelConfig};
 use std::net::Ipv4Addr;
 use std::process::Command;
 
@@ -83,17 +83,19 @@ fn debian_vpnc_script_configures_the_tunnel_from_our_environment() {
         &[],
     );
 
-    let cfg = ConfigValues {
-        address: Some(ip("10.20.0.5")),
-        netmask: Some(ip("255.255.255.0")),
-        split_include: vec![
-            Route {
+    let cfg = TunnelConfig {
+        ipv4: Some(IfAddr {
+            addr: ip("10.20.0.5"),
+            prefix_len: Some(24),
+        }),
+        include_v4: vec![
+            Prefix {
                 addr: ip("10.30.0.0"),
-                mask: ip("255.255.0.0"),
+                len: 16,
             },
-            Route {
+            Prefix {
                 addr: ip("172.20.1.0"),
-                mask: ip("255.255.255.0"),
+                len: 24,
             },
         ],
         mtu: Some(1300),

@@ -1,7 +1,7 @@
 //! The codecs on their own: configuration packets, KMP streams, ESP
 //! decryption with a given SA, LZO. Thin conversions around `oncp-core`.
 
-use oncp_core::esp::{Cipher, InboundSa, Integrity, SaParams};
+use oncp_core::esp::{InboundSa, SaParams};
 use oncp_core::oncp::wire::{Config, StreamDecoder, StreamItem, StreamKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -109,9 +109,9 @@ pub fn decode_kmp_stream(bytes: &[u8], direction: &str) -> Result<JsValue, JsErr
 #[serde(rename_all = "camelCase")]
 struct JsSa {
     spi: u32,
-    /// `"aes128-cbc"` or `"aes256-cbc"`.
+    /// A cipher of the ESP name table, e.g. `"aes128-cbc"` or `"AES-256-CBC"`.
     cipher: String,
-    /// `"hmac-sha1-96"` or `"hmac-md5-96"`.
+    /// An integrity algorithm of the name table, e.g. `"hmac-sha1-96"`.
     integrity: String,
     /// Encryption key, hex.
     enc_key: String,
@@ -125,30 +125,10 @@ struct JsSa {
 #[wasm_bindgen(js_name = espDecrypt)]
 pub fn esp_decrypt(sa: JsValue, packet: &[u8]) -> Result<JsValue, JsError> {
     let sa: JsSa = serde_wasm_bindgen::from_value(sa).map_err(|e| JsError::new(&e.to_string()))?;
-    let cipher = match sa.cipher.as_str() {
-        "aes128-cbc" => Cipher::Aes128Cbc,
-        "aes256-cbc" => Cipher::Aes256Cbc,
-        c => return Err(JsError::new(&format!("unknown cipher {c:?}"))),
-    };
-    let integrity = match sa.integrity.as_str() {
-        "hmac-sha1-96" => Integrity::HmacSha1_96,
-        "hmac-md5-96" => Integrity::HmacMd5_96,
-        i => return Err(JsError::new(&format!("unknown integrity {i:?}"))),
-    };
     let enc = hex::decode(&sa.enc_key).map_err(|e| JsError::new(&format!("encKey: {e}")))?;
     let mac = hex::decode(&sa.mac_key).map_err(|e| JsError::new(&format!("macKey: {e}")))?;
-    if enc.len() != cipher.key_len() || mac.len() != integrity.key_len() {
-        return Err(JsError::new("key lengths do not match the algorithms"));
-    }
-    let mut secrets = [0u8; 64];
-    secrets[..enc.len()].copy_from_slice(&enc);
-    secrets[enc.len()..enc.len() + mac.len()].copy_from_slice(&mac);
-    let params = SaParams {
-        spi: sa.spi,
-        cipher,
-        integrity,
-        secrets,
-    };
+    let params = SaParams::from_named_keys(sa.spi, &sa.cipher, &sa.integrity, &enc, &mac)
+        .map_err(|e| JsError::new(&e.to_string()))?;
     let mut inbound = InboundSa::new(&params, false);
     let mut buf = packet.to_vec();
     let d = inbound

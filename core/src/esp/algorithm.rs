@@ -15,7 +15,6 @@ use sha1::Sha1;
 use sha2::Sha256;
 
 use super::EspError;
-use crate::oncp::wire::{CipherCode, MacCode};
 
 /// AES block size, also the IV length.
 pub const BLOCK_LEN: usize = 16;
@@ -23,6 +22,30 @@ pub const BLOCK_LEN: usize = 16;
 pub const ICV_LEN: usize = 12;
 /// Length of the longest ICV: HMAC-SHA-256-128 (Pulse only, RFC 4868).
 pub const MAX_ICV_LEN: usize = 16;
+
+/// ESP encryption algorithm code (oNCP TLV 8/1). Open: unknown codes are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CipherCode(pub u8);
+
+impl CipherCode {
+    /// AES-128-CBC, 16-byte key.
+    pub const AES128_CBC: CipherCode = CipherCode(2);
+    /// AES-256-CBC, 32-byte key.
+    pub const AES256_CBC: CipherCode = CipherCode(5);
+}
+
+/// ESP authentication algorithm code (oNCP TLV 8/2). Open: unknown codes are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MacCode(pub u8);
+
+impl MacCode {
+    /// HMAC-MD5-96, 16-byte key.
+    pub const HMAC_MD5_96: MacCode = MacCode(1);
+    /// HMAC-SHA1-96, 20-byte key.
+    pub const HMAC_SHA1_96: MacCode = MacCode(2);
+    /// HMAC-SHA-256-128: Pulse protocol only, not usable with oNCP.
+    pub const HMAC_SHA256_128: MacCode = MacCode(3);
+}
 
 /// The ESP encryption algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,12 +79,31 @@ impl Cipher {
             Cipher::Aes256Cbc => 32,
         }
     }
-    /// A display name.
+    /// Every cipher, in the order of the name table.
+    pub const ALL: [Cipher; 2] = [Cipher::Aes128Cbc, Cipher::Aes256Cbc];
+
+    /// Its display name (the one every output uses), e.g. `AES-128-CBC`.
     pub const fn name(self) -> &'static str {
+        self.names().0
+    }
+    /// Its short name, as command-line flags and settings take it
+    /// (`aes128`).
+    pub const fn short_name(self) -> &'static str {
+        self.names().1
+    }
+    const fn names(self) -> (&'static str, &'static str) {
         match self {
-            Cipher::Aes128Cbc => "AES-128-CBC",
-            Cipher::Aes256Cbc => "AES-256-CBC",
+            Cipher::Aes128Cbc => ("AES-128-CBC", "aes128"),
+            Cipher::Aes256Cbc => ("AES-256-CBC", "aes256"),
         }
+    }
+    /// The cipher named `text`: its display or short name, without regard
+    /// to case, dashes or underscores (`AES-128-CBC`, `aes128-cbc` and
+    /// `aes128` are one cipher).
+    pub fn from_name(text: &str) -> Option<Cipher> {
+        Cipher::ALL
+            .into_iter()
+            .find(|c| same_name(text, c.name()) || same_name(text, c.short_name()))
     }
 }
 
@@ -119,14 +161,48 @@ impl Integrity {
             Integrity::HmacSha256_128 => MAX_ICV_LEN,
         }
     }
-    /// A display name.
+    /// Every integrity algorithm, in the order of the name table.
+    pub const ALL: [Integrity; 3] = [
+        Integrity::HmacSha1_96,
+        Integrity::HmacMd5_96,
+        Integrity::HmacSha256_128,
+    ];
+    /// The algorithms oNCP can announce (TLV 8/2; SHA-256 is Pulse only).
+    pub const ONCP: [Integrity; 2] = [Integrity::HmacSha1_96, Integrity::HmacMd5_96];
+
+    /// Its display name (the one every output uses), e.g. `HMAC-SHA1-96`.
     pub const fn name(self) -> &'static str {
+        self.names().0
+    }
+    /// Its short name, as command-line flags and settings take it (`sha1`).
+    pub const fn short_name(self) -> &'static str {
+        self.names().1
+    }
+    const fn names(self) -> (&'static str, &'static str) {
         match self {
-            Integrity::HmacMd5_96 => "HMAC-MD5-96",
-            Integrity::HmacSha1_96 => "HMAC-SHA1-96",
-            Integrity::HmacSha256_128 => "HMAC-SHA-256-128",
+            Integrity::HmacMd5_96 => ("HMAC-MD5-96", "md5"),
+            Integrity::HmacSha1_96 => ("HMAC-SHA1-96", "sha1"),
+            Integrity::HmacSha256_128 => ("HMAC-SHA-256-128", "sha256"),
         }
     }
+    /// The algorithm named `text`: its display or short name, without
+    /// regard to case, dashes or underscores (`HMAC-SHA1-96`,
+    /// `hmac-sha1-96` and `sha1` are one algorithm).
+    pub fn from_name(text: &str) -> Option<Integrity> {
+        Integrity::ALL
+            .into_iter()
+            .find(|m| same_name(text, m.name()) || same_name(text, m.short_name()))
+    }
+}
+
+/// Whether two algorithm names are the same, ignoring case, `-` and `_`.
+fn same_name(a: &str, b: &str) -> bool {
+    fn key(s: &str) -> impl Iterator<Item = u8> + '_ {
+        s.bytes()
+            .filter(|b| !matches!(b, b'-' | b'_'))
+            .map(|b| b.to_ascii_lowercase())
+    }
+    key(a).eq(key(b))
 }
 
 /// A keyed AES block cipher.

@@ -137,13 +137,13 @@ impl InboundSa {
         if !ct_len.is_multiple_of(BLOCK_LEN) {
             return Err(EspError::BadLength(ct_len));
         }
-        let spi = u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
+        let header = super::header::EspPacket::new_unchecked(&*buf);
+        let (spi, seq) = (header.spi(), header.seq());
         if spi != self.spi {
             return Err(EspError::WrongSpi(spi));
         }
         // The replay pre-check costs nothing and spares the HMAC of a
         // replayed packet; nothing changes until the packet proved good.
-        let seq = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
         let verdict = self.window.check(seq);
         if self.replay_protection {
             match verdict {

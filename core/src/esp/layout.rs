@@ -47,12 +47,22 @@ pub const fn packet_len_with(integrity: Integrity, payload_len: usize) -> usize 
 /// The SPI of an ESP datagram, for picking its SA (`None` if shorter than
 /// an SPI). Unauthenticated until the SA's ICV check passes.
 pub fn spi_of(datagram: &[u8]) -> Option<u32> {
-    Some(u32::from_be_bytes(datagram.get(..4)?.try_into().ok()?))
+    if datagram.len() < 4 {
+        return None;
+    }
+    Some(u32::from_be_bytes([
+        datagram[0],
+        datagram[1],
+        datagram[2],
+        datagram[3],
+    ]))
 }
 
 /// The sequence number of an ESP datagram, unauthenticated.
 pub fn seq_of(datagram: &[u8]) -> Option<u32> {
-    Some(u32::from_be_bytes(datagram.get(4..8)?.try_into().ok()?))
+    super::header::EspPacket::new_checked(datagram)
+        .ok()
+        .map(|p| p.seq())
 }
 
 #[cfg(test)]

@@ -15,15 +15,19 @@
 //! is kept by the session (`oncp::session::esp_link`) around two [`InboundSa`]s.
 
 mod algorithm;
+mod bridge;
 mod error;
+mod header;
 mod inbound;
 mod layout;
 mod outbound;
 mod params;
 mod replay;
 
-pub use algorithm::{BLOCK_LEN, Cipher, ICV_LEN, Integrity, MAX_ICV_LEN};
+pub use algorithm::{BLOCK_LEN, Cipher, CipherCode, ICV_LEN, Integrity, MAX_ICV_LEN, MacCode};
+pub use bridge::SaError;
 pub use error::EspError;
+pub use header::{ESP_FIXED_LEN, EspPacket};
 pub use inbound::{Decrypted, InboundSa, InboundStats};
 pub use layout::{
     HEADER_LEN, MAX_TRAILER_LEN, MIN_PACKET_LEN, PROBE_LEN, ciphertext_len, packet_len,
@@ -48,7 +52,7 @@ impl NextHeader {
     /// The next header for an uncompressed IP packet: IPv6 if its first
     /// nibble is 6, IPv4 otherwise (spec §7.4).
     pub fn for_packet(packet: &[u8]) -> NextHeader {
-        match packet.first().map(|b| b >> 4) {
+        match crate::netpkt::version(packet) {
             Some(6) => NextHeader::IPV6,
             _ => NextHeader::IPV4,
         }

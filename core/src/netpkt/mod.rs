@@ -1,6 +1,13 @@
-//! Small IPv4 packet tools for tests, the demo and the gateway's echo
-//! mode: header checksums, ICMP echo requests, and an echo responder that
+//! IP packets: checked header views ([`Ipv4Packet`], [`Ipv6Packet`]) and
+//! small IPv4 tools for tests, the demo and the gateway's echo mode:
+//! header checksums, ICMP echo requests, and an echo responder that
 //! answers ICMP echo and UDP echo (port 7) addressed to it.
+
+mod view;
+
+pub use view::{
+    IPV4_MIN_HEADER_LEN, IPV6_HEADER_LEN, Ipv4Packet, Ipv6Packet, ViewError, declared_len, version,
+};
 
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
@@ -47,24 +54,16 @@ impl Ipv4Header {
     /// Parses the header of an IPv4 packet (`None` if not a whole,
     /// unfragmented IPv4 packet with a correct header checksum).
     pub fn parse(p: &[u8]) -> Option<Ipv4Header> {
-        if p.len() < 20 || p[0] >> 4 != 4 {
-            return None;
-        }
-        let header_len = (p[0] & 0x0f) as usize * 4;
-        let total_len = u16::from_be_bytes([p[2], p[3]]) as usize;
-        let fragmented = u16::from_be_bytes([p[6], p[7]]) & 0x3fff != 0;
-        if header_len < 20 || total_len < header_len || total_len > p.len() || fragmented {
-            return None;
-        }
-        if checksum(&p[..header_len]) != 0 {
+        let v = Ipv4Packet::new_checked(p).ok()?;
+        if v.is_fragment() || !v.verify_checksum() {
             return None;
         }
         Some(Ipv4Header {
-            src: Ipv4Addr::new(p[12], p[13], p[14], p[15]),
-            dst: Ipv4Addr::new(p[16], p[17], p[18], p[19]),
-            protocol: p[9],
-            header_len,
-            total_len,
+            src: v.src_addr(),
+            dst: v.dst_addr(),
+            protocol: v.protocol(),
+            header_len: v.header_len(),
+            total_len: v.total_len(),
         })
     }
 }

@@ -4,14 +4,16 @@
 //! blocked per direction. Every datagram the link drops is recorded.
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::net::Ipv4Addr;
+use std::ops::{Deref, DerefMut};
 
 use oncp_core::esp::{Cipher, Integrity};
 use oncp_core::oncp::session::*;
 use oncp_core::oncp::wire::{ConfigValues, Route};
 use oncp_core::rng::{Random, TestRng};
 use oncp_core::time::{Duration, Instant};
+pub use oncp_core::tunnel::{ClientTunnel, GatewayTunnel};
 
 pub const DSID: &str = "0123456789abcdef0123456789abcdef";
 
@@ -41,6 +43,120 @@ pub fn gateway_config() -> GatewaySessionConfig {
         rekey_after: None,
         dpd: Some(Duration::from_secs(10)),
         replay_protection: true,
+    }
+}
+
+/// A session whose `poll_output` is sorted into one queue per kind, so a
+/// test can look at one kind at a time. Every output goes through the one
+/// `poll_output` drain in [`pull`](Self::pull).
+pub struct Polled<S: Sorts> {
+    pub inner: S,
+    /// What a gateway offers when it accepts a tunnel request.
+    pub offer: GatewaySessionConfig,
+    tls: VecDeque<Vec<u8>>,
+    udp: VecDeque<Vec<u8>>,
+    ip: VecDeque<Vec<u8>>,
+    events: VecDeque<S::Event>,
+}
+
+/// The sessions `Polled` wraps.
+pub trait Sorts {
+    type Event;
+    fn next(&mut self, buf: &mut Vec<u8>) -> Option<Output<Self::Event>>;
+}
+
+impl Sorts for ClientSession {
+    type Event = ClientEvent;
+    fn next(&mut self, buf: &mut Vec<u8>) -> Option<Output<ClientEvent>> {
+        self.poll_output(buf)
+    }
+}
+
+impl Sorts for GatewaySession {
+    type Event = GatewayEvent;
+    fn next(&mut self, buf: &mut Vec<u8>) -> Option<Output<GatewayEvent>> {
+        self.poll_output(buf)
+    }
+}
+
+impl<S: Sorts> Polled<S> {
+    pub fn new(inner: S) -> Self {
+        Polled {
+            inner,
+            offer: gateway_config(),
+            tls: VecDeque::new(),
+            udp: VecDeque::new(),
+            ip: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// Sorts every pending output into its queue.
+    pub fn pull(&mut self) {
+        let mut buf = Vec::new();
+        while let Some(o) = self.inner.next(&mut buf) {
+            match o {
+                Output::Tls => self.tls.push_back(std::mem::take(&mut buf)),
+                Output::Udp => self.udp.push_back(std::mem::take(&mut buf)),
+                Output::Ip => self.ip.push_back(std::mem::take(&mut buf)),
+                Output::Event(e) => self.events.push_back(e),
+            }
+        }
+    }
+
+    pub fn poll_tls_transmit(&mut self) -> Option<Vec<u8>> {
+        self.pull();
+        self.tls.pop_front()
+    }
+    pub fn poll_udp_transmit(&mut self) -> Option<Vec<u8>> {
+        self.pull();
+        self.udp.pop_front()
+    }
+    pub fn poll_ip(&mut self) -> Option<Vec<u8>> {
+        self.pull();
+        self.ip.pop_front()
+    }
+    pub fn poll_event(&mut self) -> Option<S::Event> {
+        self.pull();
+        self.events.pop_front()
+    }
+}
+
+impl Polled<GatewaySession> {
+    /// Feeds TLS bytes and answers a tunnel request at once: accepted
+    /// with [`offer`](Self::offer) for [`DSID`], rejected otherwise (the
+    /// request event itself is not queued).
+    pub fn handle_tls(&mut self, now: Instant, data: &[u8]) {
+        self.inner.handle_tls(now, data);
+        self.pull();
+        let mut kept = VecDeque::new();
+        while let Some(e) = self.events.pop_front() {
+            match e {
+                GatewayEvent::TunnelRequested(r) => {
+                    if r.dsid.as_deref() == Some(DSID) {
+                        self.inner.accept_with(now, self.offer.clone());
+                    } else {
+                        self.inner.reject(now, RejectReason::BadCookie);
+                    }
+                    self.pull();
+                }
+                other => kept.push_back(other),
+            }
+        }
+        self.events = kept;
+    }
+}
+
+impl<S: Sorts> Deref for Polled<S> {
+    type Target = S;
+    fn deref(&self) -> &S {
+        &self.inner
+    }
+}
+
+impl<S: Sorts> DerefMut for Polled<S> {
+    fn deref_mut(&mut self) -> &mut S {
+        &mut self.inner
     }
 }
 
@@ -95,8 +211,8 @@ pub enum Via {
 
 pub struct Pair {
     pub now: Instant,
-    pub client: ClientSession,
-    pub gateway: GatewaySession,
+    pub client: Polled<ClientSession>,
+    pub gateway: Polled<GatewaySession>,
     pub faults: LinkFaults,
     pub blocked: HashSet<Dir>,
     /// The TLS connection died silently: records written are never
@@ -122,7 +238,7 @@ pub struct Pair {
 impl Pair {
     pub fn new(gw: GatewaySessionConfig, opts: ClientOptions, seed: u64) -> Pair {
         let now = Instant(1_000_000);
-        let client = ClientSession::new(opts, Box::new(TestRng::new(seed)), now);
+        let client = Polled::new(ClientSession::new(opts, Box::new(TestRng::new(seed)), now));
         let gateway = Self::new_gateway(gw, seed, now);
         Pair {
             now,
@@ -147,13 +263,17 @@ impl Pair {
         }
     }
 
-    pub fn new_gateway(gw: GatewaySessionConfig, seed: u64, now: Instant) -> GatewaySession {
-        GatewaySession::new(
-            gw,
-            Box::new(|d: &str| d == DSID),
+    pub fn new_gateway(
+        gw: GatewaySessionConfig,
+        seed: u64,
+        now: Instant,
+    ) -> Polled<GatewaySession> {
+        let mut g = Polled::new(GatewaySession::new(
             Box::new(TestRng::new(seed.wrapping_mul(31).wrapping_add(7))),
             now,
-        )
+        ));
+        g.offer = gw;
+        g
     }
 
     fn chance(&mut self, p: f64) -> bool {

@@ -69,10 +69,14 @@ pub struct GatewayArgs {
     #[arg(long)]
     pub mtu: Option<u32>,
     /// ESP cipher [default: aes128].
-    #[arg(long, value_parser = ["aes128", "aes256"])]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+        oncp_core::esp::Cipher::ALL.map(oncp_core::esp::Cipher::short_name)
+    ))]
     pub cipher: Option<String>,
     /// ESP integrity algorithm [default: sha1].
-    #[arg(long, value_parser = ["sha1", "md5"])]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+        oncp_core::esp::Integrity::ONCP.map(oncp_core::esp::Integrity::short_name)
+    ))]
     pub mac: Option<String>,
     /// LZO-compress packets sent to clients over ESP.
     #[arg(long)]

@@ -1,7 +1,8 @@
-//! The tokio loop around core's [`ClientSession`]: TLS, the ESP UDP
-//! socket, the IP side, timers, reconnects and user control. No protocol
-//! decisions are made here — every byte in and out goes through the
-//! session.
+//! The tokio loop around a client tunnel session (any protocol's
+//! [`ClientTunnel`]): TLS, the ESP UDP socket, the IP side, timers,
+//! reconnects and user control. No protocol decisions are made here —
+//! every byte in and out goes through the session, and its outputs are
+//! drained in one place ([`Driver::flush`]).
 
 use crate::client::backoff::Backoff;
 use crate::client::logout::logout;
@@ -12,8 +13,7 @@ use crate::client::report::{describe_config, status_line};
 use crate::runtime::clock::Clock;
 use crate::tls::client::TlsClient;
 use crate::tun::IpSide;
-use oncp_core::oncp::session::{ClientEvent, ClientSession, SessionStats, Transport};
-use oncp_core::oncp::wire::config::ConfigValues;
+use oncp_core::tunnel::{ClientEvent, ClientTunnel, Output, SessionStats, Transport, TunnelConfig};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -61,7 +61,7 @@ pub enum DriverEvent {
     /// The gateway's configuration is in force (`first`: not a reconnect).
     Configured {
         /// The configuration.
-        values: Box<ConfigValues>,
+        config: Box<TunnelConfig>,
         /// The MTU in use.
         mtu: u32,
         /// First configuration of the run.
@@ -109,7 +109,9 @@ enum ConnEnd {
 
 /// The client driver.
 pub struct Driver {
-    session: ClientSession,
+    session: Box<dyn ClientTunnel + Send>,
+    /// The buffer the session's outputs are swapped into.
+    out_buf: Vec<u8>,
     tls: TlsClient,
     opts: DriverOptions,
     ip: IpSide,
@@ -119,7 +121,7 @@ pub struct Driver {
     clock: Clock,
     udp: Option<UdpSocket>,
     gateway_ip: Option<IpAddr>,
-    values: Option<ConfigValues>,
+    values: Option<TunnelConfig>,
     configured_once: bool,
     backoff: Option<Backoff>,
     /// When the TLS connection was lost, while reconnecting.
@@ -133,7 +135,8 @@ pub struct Driver {
 impl std::fmt::Debug for Driver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Driver")
-            .field("session", &self.session)
+            .field("transport", &self.session.transport())
+            .field("closed", &self.session.is_closed())
             .finish_non_exhaustive()
     }
 }
@@ -189,9 +192,10 @@ async fn tick(interval: Option<&mut tokio::time::Interval>) {
 }
 
 impl Driver {
-    /// A driver for `session` (fresh from [`ClientSession::new`]).
+    /// A driver for `session` (freshly made: its first output is what
+    /// opens the tunnel on a new TLS connection).
     pub fn new(
-        session: ClientSession,
+        session: Box<dyn ClientTunnel + Send>,
         tls: TlsClient,
         opts: DriverOptions,
         ip: IpSide,
@@ -201,6 +205,7 @@ impl Driver {
     ) -> Driver {
         Driver {
             session,
+            out_buf: Vec::new(),
             tls,
             opts,
             ip,
@@ -473,54 +478,57 @@ impl Driver {
         }
     }
 
-    /// Drains the session's outputs; returns how the connection ended if
-    /// the session says so.
+    /// Drains the session's outputs, in the order it gives them; returns
+    /// how the connection ended if the session says so (TLS output after
+    /// that is dropped: the connection is going away).
     async fn flush(&mut self, tx: &mpsc::Sender<Vec<u8>>) -> Option<ConnEnd> {
-        loop {
-            let mut end = None;
-            while let Some(ev) = self.session.poll_event() {
-                if let Some(e) = self.on_event(ev).await {
-                    end = Some(e);
+        let mut end = None;
+        while let Some(out) = self.session.poll_output(&mut self.out_buf) {
+            match out {
+                Output::Event(ev) => {
+                    if let Some(e) = self.on_event(ev).await {
+                        end = Some(e);
+                    }
+                }
+                Output::Tls if end.is_some() => {}
+                Output::Tls => {
+                    let chunk = std::mem::take(&mut self.out_buf);
+                    if tx.send(chunk).await.is_err() {
+                        // The writer stopped: the connection is gone.
+                        self.session.handle_tls_closed(self.clock.now());
+                    }
+                }
+                Output::Udp => {
+                    if let Some(s) = &self.udp
+                        && let Err(e) = s.send(&self.out_buf).await
+                    {
+                        tracing::trace!("UDP send: {e}");
+                    }
+                }
+                Output::Ip => {
+                    if let Some(c) = &mut self.capture {
+                        c.record(PacketDirection::Inbound, &self.out_buf);
+                    }
+                    if let Err(e) = self.ip.send(&self.out_buf).await {
+                        tracing::debug!("writing to the TUN device: {e}");
+                    }
                 }
             }
-            if end.is_some() {
-                return end;
-            }
-            let mut failed = false;
-            while let Some(chunk) = self.session.poll_tls_transmit() {
-                if tx.send(chunk).await.is_err() {
-                    failed = true; // the writer stopped: the connection is gone
-                    break;
-                }
-            }
-            if failed {
-                self.session.handle_tls_closed(self.clock.now());
-                continue; // process the resulting events
-            }
-            while let Some(d) = self.session.poll_udp_transmit() {
-                if let Some(s) = &self.udp
-                    && let Err(e) = s.send(&d).await
-                {
-                    tracing::trace!("UDP send: {e}");
-                }
-            }
-            while let Some(p) = self.session.poll_ip() {
-                if let Some(c) = &mut self.capture {
-                    c.record(PacketDirection::Inbound, &p);
-                }
-                if let Err(e) = self.ip.send(&p).await {
-                    tracing::debug!("writing to the TUN device: {e}");
-                }
-            }
-            return None;
         }
+        end
     }
 
     async fn on_event(&mut self, ev: ClientEvent) -> Option<ConnEnd> {
         match ev {
             ClientEvent::Configured(cfg) => {
                 let first = !self.configured_once;
-                self.values = Some(cfg.values().clone());
+                for why in &cfg.unusable {
+                    tracing::warn!("{why}");
+                }
+                for x in &cfg.extra {
+                    tracing::debug!("gateway attribute {}: {}", x.name, x.value);
+                }
+                self.values = Some((*cfg).clone());
                 self.backoff = None;
                 self.outage_started = None;
                 if let Err(e) = self.open_udp().await {
@@ -528,7 +536,7 @@ impl Driver {
                 }
                 let mtu = self.mtu();
                 if first {
-                    for line in describe_config(cfg.values(), Some(mtu)) {
+                    for line in describe_config(&cfg, Some(mtu)) {
                         tracing::info!("{line}");
                     }
                 }
@@ -540,7 +548,7 @@ impl Driver {
                     return Some(ConnEnd::Done(Outcome::SetupFailed(e.to_string())));
                 }
                 self.notify(DriverEvent::Configured {
-                    values: Box::new(cfg.values().clone()),
+                    config: cfg,
                     mtu,
                     first,
                 });

@@ -1,5 +1,5 @@
-//! The driver against a real (loopback) gateway built on core's
-//! `GatewaySession`: ESP, fallback to TLS, reconnect, logout, rejection.
+//! The driver against a real (loopback) gateway built on core's gateway
+//! session: ESP, fallback to TLS, reconnect, logout, rejection.
 
 use crate::client::driver::{Control, Driver, DriverEvent, DriverOptions, RunReport};
 use crate::client::netsetup::NetSetup;
@@ -9,7 +9,7 @@ use crate::runtime::clock::Clock;
 use crate::tls::client::{TlsClient, TlsOptions};
 use crate::tun::IpSide;
 use oncp_core::netpkt::{icmp_echo_request, parse_icmp_echo_reply};
-use oncp_core::oncp::session::{ClientOptions, ClientSession};
+use oncp_core::oncp::session::ClientOptions;
 use oncp_core::rng::TestRng;
 use oncp_core::time::Duration as CoreDuration;
 use std::sync::atomic::Ordering;
@@ -53,7 +53,7 @@ pub(super) async fn launch(cookie: &str, seed: u64, setup: NetSetup) -> Harness 
     let mut opts = ClientOptions::new("localhost", cookie);
     opts.port = gw.port;
     let clock = Clock::new();
-    let session = ClientSession::new(opts, Box::new(TestRng::new(seed)), clock.now());
+    let session = crate::oncp_adapter::client(opts, Box::new(TestRng::new(seed)), clock.now());
     let (to_tunnel, from_user) = mpsc::channel(64);
     let (to_user, from_tunnel) = mpsc::channel(64);
     let (obs_tx, events) = mpsc::unbounded_channel();

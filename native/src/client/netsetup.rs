@@ -6,7 +6,7 @@ use crate::netcfg::netlink::{Installed, Netlink};
 use crate::netcfg::routes;
 use crate::netcfg::script::{self, Reason, ScriptInputs};
 use crate::runstate::tunnel::TunnelChanges;
-use oncp_core::oncp::wire::config::ConfigValues;
+use oncp_core::tunnel::TunnelConfig;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -39,7 +39,7 @@ pub struct SetupContext<'a> {
     /// The TUN device name (empty before it exists).
     pub tundev: &'a str,
     /// The configuration in force, if any.
-    pub config: Option<&'a ConfigValues>,
+    pub config: Option<&'a TunnelConfig>,
     /// The tunnel MTU.
     pub mtu: u32,
 }
@@ -116,10 +116,10 @@ impl NetSetup {
                     routes.join(" ")
                 );
                 let dns = crate::dns::DnsConfig {
-                    servers: cfg.dns.iter().map(|a| IpAddr::V4(*a)).collect(),
-                    search: cfg.search_domains().into_iter().map(String::from).collect(),
-                    full_tunnel: cfg.split_include.is_empty()
-                        || cfg.split_include.iter().any(|r| r.prefix_len() == Some(0)),
+                    servers: cfg.dns.clone(),
+                    search: cfg.search_domains.clone(),
+                    full_tunnel: cfg.include_v4.is_empty()
+                        || cfg.include_v4.iter().any(|r| r.len == 0),
                 };
                 changes.set_dns(ctx.tundev, dns).await;
                 Ok(())

@@ -1,8 +1,9 @@
 //! Human-readable lines about the session: the negotiated configuration
-//! and the periodic status.
+//! and the periodic status, from the protocol-neutral configuration.
 
-use oncp_core::oncp::session::{SessionStats, Transport};
-use oncp_core::oncp::wire::config::{CipherCode, ConfigValues, MacCode, Route};
+use oncp_core::esp::{Cipher, Integrity};
+use oncp_core::tunnel::{SessionStats, Transport, TunnelConfig};
+use std::fmt::Display;
 
 /// The name of a transport as users see it.
 pub fn transport_name(t: Transport) -> &'static str {
@@ -29,71 +30,78 @@ pub fn status_line(t: Transport, s: &SessionStats) -> String {
     )
 }
 
-fn cipher_name(c: CipherCode) -> String {
-    match c {
-        CipherCode::AES128_CBC => "AES-128-CBC".into(),
-        CipherCode::AES256_CBC => "AES-256-CBC".into(),
-        CipherCode(other) => format!("cipher {other}"),
-    }
-}
-
-fn mac_name(m: MacCode) -> String {
-    match m {
-        MacCode::HMAC_MD5_96 => "HMAC-MD5-96".into(),
-        MacCode::HMAC_SHA1_96 => "HMAC-SHA1-96".into(),
-        MacCode(other) => format!("MAC {other}"),
-    }
-}
-
-fn routes(rs: &[Route]) -> String {
-    rs.iter()
-        .map(|r| match r.prefix_len() {
-            Some(l) => format!("{}/{l}", r.addr),
-            None => format!("{}/{}", r.addr, r.mask),
-        })
+fn joined<T: Display>(items: impl IntoIterator<Item = T>, sep: &str) -> String {
+    items
+        .into_iter()
+        .map(|i| i.to_string())
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(sep)
+}
+
+fn routes(c: &TunnelConfig, include: bool) -> Vec<String> {
+    let (v4, v6) = if include {
+        (&c.include_v4, &c.include_v6)
+    } else {
+        (&c.exclude_v4, &c.exclude_v6)
+    };
+    let v4 = v4.iter().map(|p| format!("{}/{}", p.addr, p.len));
+    v4.chain(v6.iter().map(|p| format!("{}/{}", p.addr, p.len)))
+        .collect()
 }
 
 /// The configuration, one setting per line (DNS included: without a
 /// vpnc-script nobody else tells the user about it).
-pub fn describe_config(v: &ConfigValues, mtu: Option<u32>) -> Vec<String> {
+pub fn describe_config(c: &TunnelConfig, mtu: Option<u32>) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(a) = v.address {
-        match v.netmask {
-            Some(m) => out.push(format!("address {a} netmask {m}")),
-            None => out.push(format!("address {a}")),
+    if let Some(a) = c.ipv4 {
+        match a.prefix_len {
+            Some(len) => out.push(format!(
+                "address {} netmask {}",
+                a.addr,
+                oncp_core::tunnel::Prefix { addr: a.addr, len }.netmask()
+            )),
+            None => out.push(format!("address {}", a.addr)),
         }
     }
-    if let Some(m) = mtu.or(v.mtu) {
+    if let Some(a) = c.ipv6 {
+        match a.prefix_len {
+            Some(len) => out.push(format!("IPv6 address {}/{len}", a.addr)),
+            None => out.push(format!("IPv6 address {}", a.addr)),
+        }
+    }
+    if let Some(m) = mtu.or(c.mtu) {
         out.push(format!("MTU {m}"));
     }
-    if !v.dns.is_empty() {
-        let d: Vec<String> = v.dns.iter().map(ToString::to_string).collect();
-        out.push(format!("DNS {}", d.join(" ")));
+    if !c.dns.is_empty() {
+        out.push(format!("DNS {}", joined(&c.dns, " ")));
     }
-    if let Some(d) = &v.search_domain {
-        out.push(format!("search domain {d}"));
+    if !c.search_domains.is_empty() {
+        out.push(format!("search domain {}", c.search_domains.join(" ")));
     }
-    if !v.wins.is_empty() {
-        let w: Vec<String> = v.wins.iter().map(ToString::to_string).collect();
-        out.push(format!("WINS {}", w.join(" ")));
+    if !c.wins.is_empty() {
+        out.push(format!("WINS {}", joined(&c.wins, " ")));
     }
-    if v.split_include.is_empty() {
+    let include = routes(c, true);
+    if include.is_empty() {
         out.push("routes: all traffic".into());
     } else {
-        out.push(format!("routes: {}", routes(&v.split_include)));
+        out.push(format!("routes: {}", include.join(", ")));
     }
-    if !v.split_exclude.is_empty() {
-        out.push(format!("excluded: {}", routes(&v.split_exclude)));
+    let exclude = routes(c, false);
+    if !exclude.is_empty() {
+        out.push(format!("excluded: {}", exclude.join(", ")));
     }
-    let e = &v.esp;
-    match (e.port, e.cipher, e.mac) {
-        (Some(p), Some(c), Some(m)) => out.push(format!(
+    let e = &c.esp;
+    match (e.port, e.cipher, e.integrity) {
+        (Some(p), Some(cipher), Some(mac)) => out.push(format!(
             "ESP: UDP port {p}, {} + {}{}{}",
-            cipher_name(c),
-            mac_name(m),
-            if e.compression == Some(true) {
+            Cipher::from_code(cipher)
+                .map(|c| c.name().to_string())
+                .unwrap_or_else(|_| format!("cipher {}", cipher.0)),
+            Integrity::from_code(mac)
+                .map(|m| m.name().to_string())
+                .unwrap_or_else(|_| format!("MAC {}", mac.0)),
+            if e.compression {
                 ", LZO compression"
             } else {
                 ""
@@ -110,7 +118,8 @@ pub fn describe_config(v: &ConfigValues, mtu: Option<u32>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oncp_core::oncp::wire::config::EspSettings;
+    use oncp_core::esp::{CipherCode, MacCode};
+    use oncp_core::tunnel::{EspConfig, IfAddr, Prefix};
 
     #[test]
     fn status_line_sums_both_transports() {
@@ -131,40 +140,61 @@ mod tests {
 
     #[test]
     fn config_lines_name_every_setting() {
-        let v = ConfigValues {
-            address: Some("10.0.0.2".parse().unwrap()),
-            netmask: Some("255.255.255.0".parse().unwrap()),
+        let c = TunnelConfig {
+            ipv4: Some(IfAddr {
+                addr: "10.0.0.2".parse().unwrap(),
+                prefix_len: Some(24),
+            }),
             dns: vec!["10.0.0.1".parse().unwrap()],
-            search_domain: Some("corp".into()),
-            split_include: vec![Route {
+            search_domains: vec!["corp".into()],
+            include_v4: vec![Prefix {
                 addr: "10.1.0.0".parse().unwrap(),
-                mask: "255.255.0.0".parse().unwrap(),
+                len: 16,
+            }],
+            exclude_v4: vec![Prefix {
+                addr: "10.1.9.0".parse().unwrap(),
+                len: 24,
             }],
             mtu: Some(1400),
-            esp: EspSettings {
+            esp: EspConfig {
                 port: Some(4500),
                 cipher: Some(CipherCode::AES128_CBC),
-                mac: Some(MacCode::HMAC_SHA1_96),
-                compression: Some(true),
+                integrity: Some(MacCode::HMAC_SHA1_96),
+                compression: true,
                 ..Default::default()
             },
             ..Default::default()
         };
         assert_eq!(
-            describe_config(&v, None),
+            describe_config(&c, None),
             [
                 "address 10.0.0.2 netmask 255.255.255.0",
                 "MTU 1400",
                 "DNS 10.0.0.1",
                 "search domain corp",
                 "routes: 10.1.0.0/16",
+                "excluded: 10.1.9.0/24",
                 "ESP: UDP port 4500, AES-128-CBC + HMAC-SHA1-96, LZO compression",
             ]
         );
-        let bare = ConfigValues::default();
+        let bare = TunnelConfig::default();
         assert_eq!(
             describe_config(&bare, Some(1300)),
             ["MTU 1300", "routes: all traffic", "ESP: not offered"]
+        );
+        let odd = TunnelConfig {
+            esp: EspConfig {
+                port: Some(1),
+                cipher: Some(CipherCode(9)),
+                integrity: Some(MacCode(3)),
+                lifetime_secs: Some(60),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(
+            describe_config(&odd, None).last().unwrap(),
+            "ESP: UDP port 1, cipher 9 + MAC 3, rekey every 60 s"
         );
     }
 }

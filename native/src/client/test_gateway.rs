@@ -1,13 +1,16 @@
-//! A minimal gateway for driver tests: core's `GatewaySession` behind a
-//! loopback TLS listener and a UDP socket, answering ICMP echo itself.
+//! A minimal gateway for driver tests: a gateway session (through the
+//! oNCP adapter) behind a loopback TLS listener and a UDP socket,
+//! answering ICMP echo itself, drained by the gateway's own drain code.
 //! Knobs let a test drop UDP, cut the TLS connection and count logouts.
 
+use crate::gateway::drain::{GatewayOutputs, drain};
 use crate::runtime::clock::Clock;
 use oncp_core::netpkt::echo_reply;
-use oncp_core::oncp::session::{GatewaySession, GatewaySessionConfig};
-use oncp_core::oncp::wire::config::ConfigValues;
 use oncp_core::rng::TestRng;
-use oncp_core::time::Duration as CoreDuration;
+use oncp_core::time::{Duration as CoreDuration, Instant};
+use oncp_core::tunnel::{
+    EspConfig, GatewayEvent, GatewayTunnel, IfAddr, RejectReason, TunnelConfig,
+};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -65,17 +68,19 @@ pub async fn start(dpd: CoreDuration) -> TestGateway {
                 continue;
             };
             seed += 1;
-            let cfg = GatewaySessionConfig {
-                values: ConfigValues {
-                    address: Some(CLIENT_INNER),
-                    netmask: Some(Ipv4Addr::new(255, 255, 255, 0)),
-                    dns: vec![GATEWAY_INNER],
-                    mtu: Some(1400),
-                    ..Default::default()
+            let cfg = TunnelConfig {
+                ipv4: Some(IfAddr {
+                    addr: CLIENT_INNER,
+                    prefix_len: Some(24),
+                }),
+                dns: vec![GATEWAY_INNER.into()],
+                mtu: Some(1400),
+                esp: EspConfig {
+                    port: Some(esp_port),
+                    dpd_secs: Some(dpd.as_secs() as u32),
+                    ..EspConfig::default()
                 },
-                esp_port: Some(esp_port),
-                dpd: Some(dpd),
-                ..Default::default()
+                ..TunnelConfig::default()
             };
             tokio::spawn(serve(tls, cfg, udp.clone(), k.clone(), clock, seed));
         }
@@ -83,9 +88,59 @@ pub async fn start(dpd: CoreDuration) -> TestGateway {
     TestGateway { port, pin, knobs }
 }
 
+/// Where one test tunnel's outputs go.
+struct TestIo {
+    tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+    udp: Arc<UdpSocket>,
+    knobs: Arc<Knobs>,
+    peer: Option<SocketAddr>,
+    offer: TunnelConfig,
+}
+
+impl GatewayOutputs for TestIo {
+    async fn tls(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.tls.write_all(bytes).await?;
+        self.tls.flush().await
+    }
+
+    async fn udp(&mut self, datagram: &[u8]) {
+        if let Some(a) = self.peer
+            && !self.knobs.block_udp.load(Ordering::SeqCst)
+        {
+            let _ = self.udp.send_to(datagram, a).await;
+        }
+    }
+
+    fn ip<S: GatewayTunnel + ?Sized>(
+        &mut self,
+        packet: &mut Vec<u8>,
+        session: &mut S,
+        now: Instant,
+    ) {
+        if let Some(r) = echo_reply(packet, GATEWAY_INNER) {
+            session.send_ip(now, &r);
+        }
+    }
+
+    fn event<S: GatewayTunnel + ?Sized>(
+        &mut self,
+        ev: GatewayEvent,
+        session: &mut S,
+        now: Instant,
+    ) {
+        if let GatewayEvent::TunnelRequested(r) = ev {
+            if r.dsid.as_deref() == Some(GOOD_DSID) {
+                session.accept(now, self.offer.clone());
+            } else {
+                session.reject(now, RejectReason::BadCookie);
+            }
+        }
+    }
+}
+
 async fn serve(
     mut tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
-    cfg: GatewaySessionConfig,
+    cfg: TunnelConfig,
     udp: Arc<UdpSocket>,
     knobs: Arc<Knobs>,
     clock: Clock,
@@ -106,56 +161,44 @@ async fn serve(
         return;
     }
     knobs.tunnels.fetch_add(1, Ordering::SeqCst);
-    let check = Box::new(|dsid: &str| dsid == GOOD_DSID);
-    let mut s = GatewaySession::new(cfg, check, Box::new(TestRng::new(seed)), now());
+    let mut s = crate::oncp_adapter::gateway(Box::new(TestRng::new(seed)), now());
     s.handle_tls(now(), &buf[..n]);
-    let mut peer: Option<SocketAddr> = None;
+    let mut io = TestIo {
+        tls,
+        udp,
+        knobs,
+        peer: None,
+        offer: cfg,
+    };
+    let mut out = Vec::new();
     let mut udp_buf = vec![0u8; 65536];
     loop {
-        while let Some(p) = s.poll_ip() {
-            if let Some(r) = echo_reply(&p, GATEWAY_INNER) {
-                s.send_ip(now(), &r);
-            }
-        }
-        while let Some(m) = s.poll_tls_transmit() {
-            if tls.write_all(&m).await.is_err() {
-                return;
-            }
-        }
-        let _ = tls.flush().await;
-        while let Some(d) = s.poll_udp_transmit() {
-            if let Some(a) = peer
-                && !knobs.block_udp.load(Ordering::SeqCst)
-            {
-                let _ = udp.send_to(&d, a).await;
-            }
-        }
-        while s.poll_event().is_some() {}
+        drain(&mut *s, &mut out, &mut io, now).await;
         if s.is_closed() {
-            let _ = tls.shutdown().await;
+            let _ = io.tls.shutdown().await;
             return;
         }
         let deadline = s.poll_timeout();
         tokio::select! {
-            r = tls.read(&mut buf) => match r {
+            r = io.tls.read(&mut buf) => match r {
                 Ok(0) | Err(_) => return,
                 Ok(n) => s.handle_tls(now(), &buf[..n]),
             },
-            r = udp.recv_from(&mut udp_buf) => {
+            r = io.udp.recv_from(&mut udp_buf) => {
                 if let Ok((n, from)) = r
-                    && !knobs.block_udp.load(Ordering::SeqCst)
+                    && !io.knobs.block_udp.load(Ordering::SeqCst)
                 {
                     let before = s.stats().esp_packets_in;
                     if s.handle_udp(now(), &udp_buf[..n]) {
-                        peer = Some(from);
+                        io.peer = Some(from);
                     }
-                    knobs.esp_in.fetch_add(s.stats().esp_packets_in - before, Ordering::SeqCst);
+                    io.knobs.esp_in.fetch_add(s.stats().esp_packets_in - before, Ordering::SeqCst);
                 }
             }
             _ = clock.sleep_until(deadline) => {
                 s.handle_timeout(now());
             }
-            _ = knobs.cut_tls.notified() => return,
+            _ = io.knobs.cut_tls.notified() => return,
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::runtime::clock::Clock;
 use crate::runtime::os_rng::BufferedOsRng;
 use crate::tls::client::{TlsClient, TlsOptions};
 use crate::tun::IpSide;
-use oncp_core::oncp::session::{ClientOptions, ClientSession};
+use oncp_core::oncp::session::ClientOptions;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -71,7 +71,7 @@ pub async fn run_userspace(count: u32) -> anyhow::Result<DemoReport> {
     let mut opts = ClientOptions::new(&host, &format!("DSID={dsid}"));
     opts.port = gw.tls_addr.port();
     let clock = Clock::new();
-    let session = ClientSession::new(opts, Box::new(BufferedOsRng::new()), clock.now());
+    let session = crate::oncp_adapter::client(opts, Box::new(BufferedOsRng::new()), clock.now());
     let (to_tunnel, from_user) = mpsc::channel(64);
     let (to_user, mut from_tunnel) = mpsc::channel(64);
     let (obs_tx, mut events) = mpsc::unbounded_channel();
@@ -102,15 +102,15 @@ pub async fn run_userspace(count: u32) -> anyhow::Result<DemoReport> {
         let mut address = None;
         while let Some(ev) = events.recv().await {
             match ev {
-                DriverEvent::Configured { values, mtu, .. } => {
+                DriverEvent::Configured { config, mtu, .. } => {
                     println!(
                         "client: tunnel configured in {} ms:",
                         started.elapsed().as_millis()
                     );
-                    for line in describe_config(&values, Some(mtu)) {
+                    for line in describe_config(&config, Some(mtu)) {
                         println!("    {line}");
                     }
-                    address = values.address;
+                    address = config.ipv4.map(|a| a.addr);
                 }
                 DriverEvent::EspUp => return Ok(address),
                 DriverEvent::EspDown(r) => println!("client: ESP down ({r})"),

@@ -13,8 +13,6 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub struct Request {
     /// Parsed head.
     pub head: RequestHead,
-    /// The head bytes as received (fed to the tunnel session).
-    pub raw_head: Vec<u8>,
     /// The body (per Content-Length).
     pub body: Vec<u8>,
     /// Bytes read past the head and body (the start of the oNCP stream).
@@ -44,8 +42,9 @@ pub async fn read_request<R: AsyncRead + Unpin>(
         }
     };
     let head = RequestHead::parse(&buf[..n])?;
-    let raw_head = buf[..n].to_vec();
     let mut rest = buf[n..].to_vec();
+    // The head holds the DSID: parsed once above, its bytes wiped now.
+    zeroize::Zeroize::zeroize(&mut buf);
     // Sign-in forms are small and sent with a length; a chunked body
     // would be misread as the next request.
     if head.header("transfer-encoding").is_some() {
@@ -71,12 +70,8 @@ pub async fn read_request<R: AsyncRead + Unpin>(
         rest.extend_from_slice(&chunk[..r]);
     }
     let body = rest.drain(..body_len).collect();
-    Ok(Some(Request {
-        head,
-        raw_head,
-        body,
-        rest,
-    }))
+    zeroize::Zeroize::zeroize(&mut chunk);
+    Ok(Some(Request { head, body, rest }))
 }
 
 /// An HTTP response.

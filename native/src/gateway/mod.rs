@@ -1,4 +1,4 @@
-//! `oncp gateway`: a real oNCP gateway on core's `GatewaySession` — TLS
+//! `oncp gateway`: a real oNCP gateway on core's gateway session — TLS
 //! (rustls), Juniper-style sign-in pages issuing DSID cookies, the tunnel
 //! endpoint, ESP on UDP, and a data plane (echo, or a TUN device).
 
@@ -6,6 +6,7 @@ pub mod cookies;
 pub mod counters;
 pub mod credentials;
 pub mod dataplane;
+pub mod drain;
 pub mod esp_socket;
 pub mod http;
 pub mod login;
@@ -23,9 +24,7 @@ use std::sync::Arc;
 
 use ipnet::Ipv4Net;
 use oncp_core::esp::{Cipher, Integrity};
-use oncp_core::oncp::session::GatewaySessionConfig;
-use oncp_core::oncp::wire::{ConfigValues, Route};
-use oncp_core::time::Duration;
+use oncp_core::tunnel::{EspConfig, Prefix, TunnelConfig};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::watch;
 
@@ -137,31 +136,32 @@ impl GatewayConfig {
         }
     }
 
-    fn session_config(&self, esp_port: u16) -> GatewaySessionConfig {
-        let route = |n: &Ipv4Net| Route {
+    /// What every client is offered (its address is added per login):
+    /// routes, DNS, WINS, domain, MTU and the ESP offer.
+    fn tunnel_config(&self, esp_port: u16) -> TunnelConfig {
+        let prefix = |n: &Ipv4Net| Prefix {
             addr: n.network(),
-            mask: n.netmask(),
+            len: n.prefix_len(),
         };
-        GatewaySessionConfig {
-            values: ConfigValues {
-                netmask: Some(self.pool.netmask()),
-                dns: self.dns.clone(),
-                wins: self.wins.clone(),
-                search_domain: self.domain.clone(),
-                split_include: self.routes.iter().map(route).collect(),
-                split_exclude: self.exclude.iter().map(route).collect(),
-                mtu: Some(self.mtu),
-                ..Default::default()
+        let secs = |d: std::time::Duration| u32::try_from(d.as_secs()).unwrap_or(u32::MAX);
+        TunnelConfig {
+            dns: self.dns.iter().map(|&a| a.into()).collect(),
+            wins: self.wins.clone(),
+            search_domains: self.domain.iter().cloned().collect(),
+            include_v4: self.routes.iter().map(prefix).collect(),
+            exclude_v4: self.exclude.iter().map(prefix).collect(),
+            mtu: Some(self.mtu),
+            esp: EspConfig {
+                port: self.esp.then_some(esp_port),
+                cipher: Some(self.cipher.code()),
+                integrity: Some(self.integrity.code()),
+                compression: self.compression,
+                lifetime_secs: self.rekey_after.map(secs),
+                lifetime_bytes: None,
+                dpd_secs: Some(secs(self.dpd)),
+                replay_protection: Some(true),
             },
-            cipher: self.cipher,
-            integrity: self.integrity,
-            esp_port: self.esp.then_some(esp_port),
-            compression: self.compression,
-            rekey_after: self
-                .rekey_after
-                .map(|d| Duration::from_micros(d.as_micros() as u64)),
-            dpd: Some(Duration::from_micros(self.dpd.as_micros() as u64)),
-            replay_protection: true,
+            ..TunnelConfig::default()
         }
     }
 }
@@ -169,7 +169,7 @@ impl GatewayConfig {
 /// State shared by the gateway's tasks.
 pub struct Shared {
     config: GatewayConfig,
-    session_config: GatewaySessionConfig,
+    tunnel_config: TunnelConfig,
     cookies: CookieStore,
     login_pending: login::pending::PendingStore,
     saml: saml::state::SamlState,
@@ -306,7 +306,7 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
     let (shutdown, _) = watch::channel(false);
     let (drop_tunnels, _) = watch::channel(0);
     let shared = Arc::new(Shared {
-        session_config: config.session_config(esp_addr.port()),
+        tunnel_config: config.tunnel_config(esp_addr.port()),
         config,
         cookies,
         login_pending: Default::default(),
@@ -361,7 +361,7 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
 /// closes.
 async fn serve_connection<S>(mut tls: S, peer: SocketAddr, shared: Arc<Shared>)
 where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send,
 {
     use tokio::io::AsyncWriteExt;
     let mut leftover = Vec::new();

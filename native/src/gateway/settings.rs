@@ -251,15 +251,18 @@ impl Settings {
         if !(576..=65_535).contains(&mtu) {
             return Err(SettingsError::Range("the MTU must be 576 to 65535"));
         }
+        // Names from the one ESP name table (short or display form).
         let cipher = match self.cipher.as_deref() {
-            None | Some("aes128") => Cipher::Aes128Cbc,
-            Some("aes256") => Cipher::Aes256Cbc,
-            Some(other) => return Err(SettingsError::Cipher(other.to_string())),
+            None => Cipher::Aes128Cbc,
+            Some(name) => {
+                Cipher::from_name(name).ok_or_else(|| SettingsError::Cipher(name.to_string()))?
+            }
         };
         let integrity = match self.mac.as_deref() {
-            None | Some("sha1") => Integrity::HmacSha1_96,
-            Some("md5") => Integrity::HmacMd5_96,
-            Some(other) => return Err(SettingsError::Mac(other.to_string())),
+            None => Integrity::HmacSha1_96,
+            Some(name) => Integrity::from_name(name)
+                .filter(|m| Integrity::ONCP.contains(m))
+                .ok_or_else(|| SettingsError::Mac(name.to_string()))?,
         };
         if self.rekey == Some(0) {
             return Err(SettingsError::Range("the rekey interval must be positive"));

@@ -1,22 +1,127 @@
-//! One client's tunnel: drives a core `GatewaySession` with the TLS
-//! stream, the shared ESP socket, the data plane and the clock.
+//! One client's tunnel: drives a gateway session (through the oNCP
+//! adapter) with the TLS stream, the shared ESP socket, the data plane and
+//! the clock. The session reports the tunnel request; its DSID is checked
+//! here and answered with the client's configuration or a rejection.
 
 use crate::runtime::clock::Clock;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use oncp_core::oncp::session::{GatewayEvent, GatewaySession, SessionStats};
-use oncp_core::oncp::wire::TerminationReason;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use oncp_core::time::Instant;
+use oncp_core::tunnel::{
+    GatewayEvent, GatewayTunnel, IfAddr, RejectReason, SessionStats, TunnelConfig,
+};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, WriteHalf};
 use tokio::sync::mpsc;
 
 use super::Shared;
+use super::cookies::Login;
 use super::dataplane::DataPlane;
+use super::drain::{GatewayOutputs, drain};
 use super::http::Request;
 
+/// Where one tunnel's outputs go.
+struct TunnelIo<'a, S> {
+    wr: WriteHalf<S>,
+    shared: &'a Shared,
+    peer: SocketAddr,
+    client_udp: Option<SocketAddr>,
+    me: Ipv4Addr,
+    login: Option<Login>,
+    ip_tx: mpsc::Sender<Vec<u8>>,
+    ended: bool,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> GatewayOutputs for TunnelIo<'_, S> {
+    async fn tls(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        // One write and flush per item: each becomes its own TLS record,
+        // as OpenConnect 9.01 needs during setup (spec §12).
+        self.wr.write_all(bytes).await?;
+        self.wr.flush().await
+    }
+
+    async fn udp(&mut self, datagram: &[u8]) {
+        if let Some(to) = self.client_udp {
+            let _ = self.shared.esp_socket.send_to(datagram, to).await;
+        }
+    }
+
+    fn ip<T: GatewayTunnel + ?Sized>(
+        &mut self,
+        packet: &mut Vec<u8>,
+        session: &mut T,
+        now: Instant,
+    ) {
+        match &self.shared.dataplane {
+            DataPlane::Echo => {
+                if let Some(r) = oncp_core::netpkt::echo_reply(packet, self.me) {
+                    session.send_ip(now, &r);
+                }
+            }
+            DataPlane::Tun(tx) => {
+                let _ = tx.try_send(std::mem::take(packet));
+            }
+        }
+    }
+
+    fn event<T: GatewayTunnel + ?Sized>(
+        &mut self,
+        ev: GatewayEvent,
+        session: &mut T,
+        now: Instant,
+    ) {
+        let peer = self.peer;
+        match ev {
+            GatewayEvent::TunnelRequested(req) => {
+                self.login = req
+                    .dsid
+                    .as_deref()
+                    .and_then(|d| self.shared.cookies.check(d));
+                match &self.login {
+                    Some(l) => {
+                        self.shared.addresses.insert(l.address, self.ip_tx.clone());
+                        let mut cfg: TunnelConfig = self.shared.tunnel_config.clone();
+                        cfg.ipv4 = Some(IfAddr {
+                            addr: l.address,
+                            prefix_len: Some(self.shared.cookies.pool().prefix_len()),
+                        });
+                        session.accept(now, cfg);
+                    }
+                    None => session.reject(now, RejectReason::BadCookie),
+                }
+            }
+            GatewayEvent::Configured => {
+                self.shared.counters.tunnels.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(
+                    "tunnel up for {} (host {:?}, address {:?})",
+                    peer,
+                    session.client_hostname(),
+                    self.login.as_ref().map(|l| l.address)
+                );
+            }
+            GatewayEvent::Disconnected(reason) => {
+                let s = session.stats();
+                tracing::info!(
+                    "tunnel from {peer} ended: {reason:?}; packets ESP {} in / {} out \
+                     ({} compressed), TLS {} in / {} out, {} probes, {} rekeys",
+                    s.esp_packets_in,
+                    s.esp_packets_out,
+                    s.lzo_out,
+                    s.tls_packets_in,
+                    s.tls_packets_out,
+                    s.probes_out,
+                    s.rekeys
+                );
+                self.ended = true;
+            }
+            other => tracing::info!("tunnel {peer}: {other:?}"),
+        }
+    }
+}
+
 /// Serves the tunnel request `req` on `stream` until the session ends.
-pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
+pub async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
     stream: S,
     req: Request,
     peer: SocketAddr,
@@ -24,100 +129,35 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
 ) {
     let clock = Clock::new();
     let now = || clock.now();
-    let login = req
-        .head
-        .cookie("DSID")
-        .and_then(|d| shared.cookies.check(d));
-    let mut cfg = shared.session_config.clone();
-    cfg.values.address = login.as_ref().map(|l| l.address);
-    let accepted = login.is_some();
-    let session_cfg = cfg;
-    let mut session = GatewaySession::new(
-        session_cfg,
-        Box::new(move |_dsid: &str| accepted),
+    let mut session = crate::oncp_adapter::gateway_for_request(
+        &req.head,
+        &req.rest,
         Box::new(crate::runtime::os_rng::BufferedOsRng::new()),
         now(),
     );
-    let (mut rd, mut wr) = tokio::io::split(stream);
-    session.handle_tls(now(), &req.raw_head);
-    if !req.rest.is_empty() {
-        session.handle_tls(now(), &req.rest);
-    }
+    let (mut rd, wr) = tokio::io::split(stream);
     let (udp_tx, mut udp_rx) = mpsc::channel(1024);
     let (ip_tx, mut ip_rx) = mpsc::channel::<Vec<u8>>(1024);
+    let mut io = TunnelIo {
+        wr,
+        shared: &shared,
+        peer,
+        client_udp: None,
+        me: shared.cookies.gateway_address(),
+        login: None,
+        ip_tx,
+        ended: false,
+    };
     let mut registered: Vec<u32> = Vec::new();
-    let mut client_udp: Option<SocketAddr> = None;
     let mut last_stats = SessionStats::default();
     let mut shutdown = shared.shutdown.subscribe();
     let mut drop_tls = shared.drop_tunnels.subscribe();
     let mut dropped = false;
     let mut buf = vec![0u8; 65_536];
-    let me = shared.cookies.gateway_address();
-    if let Some(l) = &login {
-        shared.addresses.insert(l.address, ip_tx.clone());
-    }
+    let mut out = Vec::new();
     loop {
-        // Drain every output of the session.
-        let mut ended = false;
-        loop {
-            let mut progress = false;
-            while let Some(b) = session.poll_tls_transmit() {
-                progress = true;
-                // One write and flush per item: each becomes its own TLS
-                // record, as OpenConnect 9.01 needs during setup (spec §12).
-                if wr.write_all(&b).await.is_err() || wr.flush().await.is_err() {
-                    session.handle_tls_closed(now());
-                }
-            }
-            while let Some(d) = session.poll_udp_transmit() {
-                progress = true;
-                if let Some(to) = client_udp {
-                    let _ = shared.esp_socket.send_to(&d, to).await;
-                }
-            }
-            while let Some(p) = session.poll_ip() {
-                progress = true;
-                match &shared.dataplane {
-                    DataPlane::Echo => {
-                        if let Some(r) = oncp_core::netpkt::echo_reply(&p, me) {
-                            session.send_ip(now(), &r);
-                        }
-                    }
-                    DataPlane::Tun(tx) => {
-                        let _ = tx.try_send(p);
-                    }
-                }
-            }
-            while let Some(ev) = session.poll_event() {
-                progress = true;
-                match &ev {
-                    GatewayEvent::Configured => {
-                        shared.counters.tunnels.fetch_add(1, Ordering::Relaxed);
-                        tracing::info!(
-                            "tunnel up for {} (host {:?}, address {:?})",
-                            peer,
-                            session.client_hostname(),
-                            login.as_ref().map(|l| l.address)
-                        );
-                    }
-                    GatewayEvent::Disconnected(reason) => {
-                        let s = session.stats();
-                        tracing::info!(
-                            "tunnel from {peer} ended: {reason:?}; packets ESP {} in / {} out \
-                             ({} compressed), TLS {} in / {} out, {} probes, {} rekeys",
-                            s.esp_packets_in,
-                            s.esp_packets_out,
-                            s.lzo_out,
-                            s.tls_packets_in,
-                            s.tls_packets_out,
-                            s.probes_out,
-                            s.rekeys
-                        );
-                        ended = true;
-                    }
-                    other => tracing::info!("tunnel {peer}: {other:?}"),
-                }
-            }
+        // Drain every output of the session, then follow its SPIs.
+        while drain(&mut *session, &mut out, &mut io, now).await {
             let spis = session.inbound_spis();
             for spi in [spis.0, spis.1].into_iter().flatten() {
                 if !registered.contains(&spi) {
@@ -132,14 +172,11 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                 }
                 keep
             });
-            if !progress {
-                break;
-            }
         }
         let stats = session.stats();
         shared.counters.add(&last_stats, &stats);
         last_stats = stats;
-        if ended || session.is_closed() {
+        if io.ended || session.is_closed() {
             break;
         }
         let sleep = clock.sleep_until(session.poll_timeout());
@@ -149,13 +186,14 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                 Ok(n) => session.handle_tls(now(), &buf[..n]),
             },
             Some((d, from)) = udp_rx.recv() => {
+                let d: Vec<u8> = d;
                 if session.handle_udp(now(), &d) {
-                    client_udp = Some(from);
+                    io.client_udp = Some(from);
                 }
             }
             Some(p) = ip_rx.recv() => session.send_ip(now(), &p),
             () = sleep => session.handle_timeout(now()),
-            _ = shutdown.changed() => session.terminate(TerminationReason(0)),
+            _ = shutdown.changed() => session.close(now()),
             // Test aid: vanish without a word (see GatewayHandle::drop_tunnels).
             _ = drop_tls.changed() => {
                 tracing::info!("test aid: dropping the TLS connection of {peer}");
@@ -167,10 +205,10 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     for spi in registered {
         shared.spis.remove(spi);
     }
-    if let Some(l) = &login {
-        shared.addresses.remove(l.address, &ip_tx);
+    if let Some(l) = &io.login {
+        shared.addresses.remove(l.address, &io.ip_tx);
     }
     if !dropped {
-        let _ = wr.shutdown().await;
+        let _ = io.wr.shutdown().await;
     }
 }

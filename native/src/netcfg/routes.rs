@@ -2,10 +2,12 @@
 //! through the tunnel (or the whole IPv4 space, as two /1 halves that
 //! override the default route without replacing it), and "bypass" routes —
 //! the gateway itself and the split-exclude networks — through whatever
-//! route the host used before.
+//! route the host used before. Routes the gateway sent that are no prefix
+//! (a non-contiguous netmask) never reach here: the protocol's mapping to
+//! the neutral configuration lists them as unusable, and the driver warns.
 
 use ipnet::Ipv4Net;
-use oncp_core::oncp::wire::config::{ConfigValues, Route};
+use oncp_core::tunnel::{Prefix, TunnelConfig};
 use std::net::Ipv4Addr;
 
 /// The routes to install.
@@ -19,20 +21,15 @@ pub struct RoutePlan {
     pub address: Option<Ipv4Net>,
 }
 
-/// A usable route from the configuration: contiguous mask, host bits
-/// cleared. `None` (with a warning) for a bad mask.
-pub fn to_net(r: &Route) -> Option<Ipv4Net> {
-    let Some(len) = r.prefix_len() else {
-        tracing::warn!("discarding route {}/{}: bad netmask", r.addr, r.mask);
-        return None;
-    };
-    Ipv4Net::new(r.addr, len).ok().map(|n| n.trunc())
+/// A route from the configuration with its host bits cleared.
+pub fn to_net(p: &Prefix<Ipv4Addr>) -> Option<Ipv4Net> {
+    Ipv4Net::new(p.addr, p.len).ok().map(|n| n.trunc())
 }
 
 /// The plan for a configuration and the gateway's IPv4 address (if the
 /// gateway was reached over IPv4).
-pub fn plan(cfg: &ConfigValues, gateway: Option<Ipv4Addr>) -> RoutePlan {
-    let includes: Vec<Ipv4Net> = cfg.split_include.iter().filter_map(to_net).collect();
+pub fn plan(cfg: &TunnelConfig, gateway: Option<Ipv4Addr>) -> RoutePlan {
+    let includes: Vec<Ipv4Net> = cfg.include_v4.iter().filter_map(to_net).collect();
     let via_tunnel = if includes.is_empty() {
         vec![
             "0.0.0.0/1".parse().expect("literal"),
@@ -45,13 +42,9 @@ pub fn plan(cfg: &ConfigValues, gateway: Option<Ipv4Addr>) -> RoutePlan {
     if let Some(gw) = gateway {
         bypass.push(Ipv4Net::from(gw));
     }
-    bypass.extend(cfg.split_exclude.iter().filter_map(to_net));
-    let address = cfg.address.map(|a| {
-        let len = cfg
-            .netmask
-            .and_then(|m| Route { addr: a, mask: m }.prefix_len())
-            .unwrap_or(32);
-        Ipv4Net::new(a, len).unwrap_or_else(|_| Ipv4Net::from(a))
+    bypass.extend(cfg.exclude_v4.iter().filter_map(to_net));
+    let address = cfg.ipv4.map(|a| {
+        Ipv4Net::new(a.addr, a.prefix_len.unwrap_or(32)).unwrap_or_else(|_| Ipv4Net::from(a.addr))
     });
     RoutePlan {
         via_tunnel,
@@ -63,6 +56,7 @@ pub fn plan(cfg: &ConfigValues, gateway: Option<Ipv4Addr>) -> RoutePlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oncp_core::tunnel::IfAddr;
 
     fn ip(s: &str) -> Ipv4Addr {
         s.parse().unwrap()
@@ -73,9 +67,11 @@ mod tests {
 
     #[test]
     fn no_split_include_routes_everything_in_two_halves() {
-        let cfg = ConfigValues {
-            address: Some(ip("10.9.0.5")),
-            netmask: Some(ip("255.255.255.0")),
+        let cfg = TunnelConfig {
+            ipv4: Some(IfAddr {
+                addr: ip("10.9.0.5"),
+                prefix_len: Some(24),
+            }),
             ..Default::default()
         };
         let p = plan(&cfg, Some(ip("198.51.100.7")));
@@ -85,22 +81,19 @@ mod tests {
     }
 
     #[test]
-    fn split_routes_are_normalised_and_bad_masks_dropped() {
-        let cfg = ConfigValues {
-            address: Some(ip("10.9.0.5")),
-            split_include: vec![
-                Route {
-                    addr: ip("10.1.2.3"),
-                    mask: ip("255.255.0.0"),
-                },
-                Route {
-                    addr: ip("10.2.0.0"),
-                    mask: ip("255.0.255.0"),
-                },
-            ],
-            split_exclude: vec![Route {
+    fn split_routes_are_normalised() {
+        let cfg = TunnelConfig {
+            ipv4: Some(IfAddr {
+                addr: ip("10.9.0.5"),
+                prefix_len: None,
+            }),
+            include_v4: vec![Prefix {
+                addr: ip("10.1.2.3"),
+                len: 16,
+            }],
+            exclude_v4: vec![Prefix {
                 addr: ip("10.1.9.0"),
-                mask: ip("255.255.255.0"),
+                len: 24,
             }],
             ..Default::default()
         };

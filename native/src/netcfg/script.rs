@@ -5,10 +5,14 @@
 //! (`prepare_script_env`) and `tun.c` (`TUNDEV`): variables it clears are
 //! removed from the environment here too. The `CISCO_SPLIT_*_PROTOCOL`,
 //! `_SPORT` and `_DPORT` variables that vpnc-script documents as unused are
-//! not set by OpenConnect 9.01, so they are not set here either.
+//! not set by OpenConnect 9.01, so they are not set here either. The
+//! environment is built from the protocol-neutral configuration; the IPv6
+//! variables (`INTERNAL_IP6_*`, `CISCO_IPV6_SPLIT_*`) appear only when the
+//! protocol gives IPv6 settings (oNCP never does).
 
-use oncp_core::oncp::wire::config::{ConfigValues, Route};
-use std::net::{IpAddr, Ipv4Addr};
+use oncp_core::tunnel::{Prefix, TunnelConfig};
+use std::fmt::Display;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
 /// Why the script is called (`reason`).
@@ -47,7 +51,7 @@ pub struct ScriptInputs<'a> {
     /// The TUN device name.
     pub tundev: &'a str,
     /// The configuration the gateway sent (absent for `pre-init`).
-    pub config: Option<&'a ConfigValues>,
+    pub config: Option<&'a TunnelConfig>,
     /// The tunnel MTU in use.
     pub mtu: u32,
     /// This process's id (`VPNPID`).
@@ -80,68 +84,77 @@ pub fn script_env(reason: Reason, inp: &ScriptInputs<'_>) -> Vec<EnvVar> {
         set("CISCO_SPLIT_EXC", None);
         return env;
     };
-    if let Some(addr) = cfg.address {
-        set("INTERNAL_IP4_ADDRESS", Some(addr.to_string()));
-        if let Some(mask) = cfg.netmask {
-            match prefix_len(mask) {
-                Some(len) => {
-                    let net = Ipv4Addr::from(u32::from(addr) & u32::from(mask));
-                    set("INTERNAL_IP4_NETADDR", Some(net.to_string()));
-                    set("INTERNAL_IP4_NETMASK", Some(mask.to_string()));
-                    set("INTERNAL_IP4_NETMASKLEN", Some(len.to_string()));
-                }
-                None => tracing::warn!("ignoring non-contiguous netmask {mask}"),
-            }
+    if let Some(a) = cfg.ipv4 {
+        set("INTERNAL_IP4_ADDRESS", Some(a.addr.to_string()));
+        if let Some(len) = a.prefix_len {
+            let p = Prefix { addr: a.addr, len };
+            set("INTERNAL_IP4_NETADDR", Some(p.network().to_string()));
+            set("INTERNAL_IP4_NETMASK", Some(p.netmask().to_string()));
+            set("INTERNAL_IP4_NETMASKLEN", Some(len.to_string()));
         }
     }
-    set("INTERNAL_IP4_DNS", joined(&cfg.dns));
-    set("INTERNAL_IP4_NBNS", joined(&cfg.wins));
-    set("CISCO_DEF_DOMAIN", cfg.search_domain.clone());
-    split_vars(&mut env, "INC", &cfg.split_include);
-    split_vars(&mut env, "EXC", &cfg.split_exclude);
+    set("INTERNAL_IP4_DNS", joined(cfg.dns_v4()));
+    set("INTERNAL_IP4_NBNS", joined(cfg.wins.iter()));
+    set(
+        "CISCO_DEF_DOMAIN",
+        Some(cfg.search_domains.join(" ")).filter(|d| !d.is_empty()),
+    );
+    if let Some(a) = cfg.ipv6 {
+        set("INTERNAL_IP6_ADDRESS", Some(a.addr.to_string()));
+        if let Some(len) = a.prefix_len {
+            set("INTERNAL_IP6_NETMASK", Some(format!("{}/{len}", a.addr)));
+        }
+    }
+    if let Some(dns6) = joined(cfg.dns_v6()) {
+        set("INTERNAL_IP6_DNS", Some(dns6));
+    }
+    split_vars(&mut env, "INC", &cfg.include_v4);
+    split_vars(&mut env, "EXC", &cfg.exclude_v4);
+    split_vars6(&mut env, "INC", &cfg.include_v6);
+    split_vars6(&mut env, "EXC", &cfg.exclude_v6);
     env
 }
 
 /// Up to three addresses, space-separated, as OpenConnect passes them.
-fn joined(addrs: &[Ipv4Addr]) -> Option<String> {
-    if addrs.is_empty() {
-        return None;
-    }
-    let v: Vec<String> = addrs.iter().take(3).map(Ipv4Addr::to_string).collect();
-    Some(v.join(" "))
+fn joined<T: Display>(addrs: impl Iterator<Item = T>) -> Option<String> {
+    let v: Vec<String> = addrs.take(3).map(|a| a.to_string()).collect();
+    (!v.is_empty()).then(|| v.join(" "))
 }
 
-fn prefix_len(mask: Ipv4Addr) -> Option<u8> {
-    Route {
-        addr: Ipv4Addr::UNSPECIFIED,
-        mask,
-    }
-    .prefix_len()
-}
-
-fn split_vars(env: &mut Vec<EnvVar>, kind: &str, routes: &[Route]) {
-    let mut n = 0usize;
-    for r in routes {
-        let Some(len) = r.prefix_len() else {
-            tracing::warn!("discarding split route {}/{}: bad netmask", r.addr, r.mask);
-            continue;
-        };
-        let net = Ipv4Addr::from(u32::from(r.addr) & u32::from(r.mask));
+fn split_vars(env: &mut Vec<EnvVar>, kind: &str, routes: &[Prefix<Ipv4Addr>]) {
+    for (n, r) in routes.iter().enumerate() {
+        let net = r.network();
         if net != r.addr {
             tracing::warn!(
-                "split route {}/{} has host bits set, using {net}/{len}",
+                "split route {}/{} has host bits set, using {net}/{}",
                 r.addr,
-                r.mask
+                r.len,
+                r.len
             );
         }
         let p = format!("CISCO_SPLIT_{kind}_{n}");
         env.push((format!("{p}_ADDR"), Some(net.to_string())));
-        env.push((format!("{p}_MASK"), Some(r.mask.to_string())));
-        env.push((format!("{p}_MASKLEN"), Some(len.to_string())));
-        n += 1;
+        env.push((format!("{p}_MASK"), Some(r.netmask().to_string())));
+        env.push((format!("{p}_MASKLEN"), Some(r.len.to_string())));
     }
-    let count = (n > 0).then(|| n.to_string());
+    let count = (!routes.is_empty()).then(|| routes.len().to_string());
     env.push((format!("CISCO_SPLIT_{kind}"), count));
+}
+
+/// IPv6 split routes, only when there are any.
+fn split_vars6(env: &mut Vec<EnvVar>, kind: &str, routes: &[Prefix<Ipv6Addr>]) {
+    if routes.is_empty() {
+        return;
+    }
+    for (n, r) in routes.iter().enumerate() {
+        let p = format!("CISCO_IPV6_SPLIT_{kind}_{n}");
+        env.push((format!("{p}_ADDR"), Some(r.network().to_string())));
+        env.push((format!("{p}_MASKLEN"), Some(r.len.to_string())));
+    }
+    env.push((
+        format!("CISCO_IPV6_SPLIT_{kind}"),
+        Some(routes.len().to_string()),
+    ));
 }
 
 /// A script that failed.
@@ -202,42 +215,37 @@ pub async fn run(script: &Path, reason: Reason, env: &[EnvVar]) -> Result<(), Sc
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oncp_core::tunnel::IfAddr;
     use std::collections::BTreeMap;
 
     fn ip(s: &str) -> Ipv4Addr {
         s.parse().unwrap()
     }
 
-    fn config() -> ConfigValues {
-        ConfigValues {
-            address: Some(ip("10.200.0.7")),
-            netmask: Some(ip("255.255.255.0")),
-            dns: vec![ip("10.200.0.1"), ip("10.200.0.2")],
-            wins: vec![ip("10.200.0.3")],
-            search_domain: Some("corp.example".into()),
-            split_include: vec![
-                Route {
-                    addr: ip("10.0.0.0"),
-                    mask: ip("255.0.0.0"),
-                },
-                Route {
-                    addr: ip("192.168.1.9"),
-                    mask: ip("255.255.255.0"),
-                },
-                Route {
-                    addr: ip("172.16.0.0"),
-                    mask: ip("255.0.255.0"),
-                },
+    fn prefix(a: &str, len: u8) -> Prefix<Ipv4Addr> {
+        Prefix { addr: ip(a), len }
+    }
+
+    fn config() -> TunnelConfig {
+        TunnelConfig {
+            ipv4: Some(IfAddr {
+                addr: ip("10.200.0.7"),
+                prefix_len: Some(24),
+            }),
+            dns: vec![
+                ip("10.200.0.1").into(),
+                "2001:db8::53".parse().unwrap(),
+                ip("10.200.0.2").into(),
             ],
-            split_exclude: vec![Route {
-                addr: ip("10.1.0.0"),
-                mask: ip("255.255.0.0"),
-            }],
+            wins: vec![ip("10.200.0.3")],
+            search_domains: vec!["corp.example".into()],
+            include_v4: vec![prefix("10.0.0.0", 8), prefix("192.168.1.9", 24)],
+            exclude_v4: vec![prefix("10.1.0.0", 16)],
             ..Default::default()
         }
     }
 
-    fn env_map(reason: Reason, cfg: Option<&ConfigValues>) -> BTreeMap<String, Option<String>> {
+    fn env_map(reason: Reason, cfg: Option<&TunnelConfig>) -> BTreeMap<String, Option<String>> {
         let inp = ScriptInputs {
             gateway: "192.0.2.1".parse().unwrap(),
             tundev: "tun3",
@@ -269,8 +277,12 @@ mod tests {
         assert_eq!(get(&m, "INTERNAL_IP4_DNS"), Some("10.200.0.1 10.200.0.2"));
         assert_eq!(get(&m, "INTERNAL_IP4_NBNS"), Some("10.200.0.3"));
         assert_eq!(get(&m, "CISCO_DEF_DOMAIN"), Some("corp.example"));
-        // The non-contiguous mask is discarded; host bits are cleared.
+        // Host bits are cleared; no IPv6 variable without IPv6 settings
+        // (the IPv6 DNS server alone goes to INTERNAL_IP6_DNS).
         assert_eq!(get(&m, "CISCO_SPLIT_INC"), Some("2"));
+        assert_eq!(get(&m, "INTERNAL_IP6_DNS"), Some("2001:db8::53"));
+        assert!(!m.keys().any(|k| k.starts_with("INTERNAL_IP6_A")));
+        assert!(!m.keys().any(|k| k.starts_with("CISCO_IPV6")));
         assert_eq!(get(&m, "CISCO_SPLIT_INC_0_ADDR"), Some("10.0.0.0"));
         assert_eq!(get(&m, "CISCO_SPLIT_INC_0_MASK"), Some("255.0.0.0"));
         assert_eq!(get(&m, "CISCO_SPLIT_INC_0_MASKLEN"), Some("8"));
@@ -287,8 +299,11 @@ mod tests {
 
     #[test]
     fn empty_lists_clear_their_variables() {
-        let cfg = ConfigValues {
-            address: Some(ip("10.0.0.2")),
+        let cfg = TunnelConfig {
+            ipv4: Some(IfAddr {
+                addr: ip("10.0.0.2"),
+                prefix_len: None,
+            }),
             ..Default::default()
         };
         let m = env_map(Reason::Reconnect, Some(&cfg));
@@ -303,6 +318,29 @@ mod tests {
             assert_eq!(m.get(k), Some(&None), "{k}");
         }
         assert!(!m.contains_key("INTERNAL_IP4_NETMASK"));
+    }
+
+    #[test]
+    fn ipv6_settings_use_openconnects_names() {
+        let cfg = TunnelConfig {
+            ipv6: Some(IfAddr {
+                addr: "2001:db8:1::7".parse().unwrap(),
+                prefix_len: Some(64),
+            }),
+            include_v6: vec![Prefix {
+                addr: "2001:db8:2::1".parse().unwrap(),
+                len: 48,
+            }],
+            ..Default::default()
+        };
+        let m = env_map(Reason::Connect, Some(&cfg));
+        assert_eq!(get(&m, "INTERNAL_IP6_ADDRESS"), Some("2001:db8:1::7"));
+        assert_eq!(get(&m, "INTERNAL_IP6_NETMASK"), Some("2001:db8:1::7/64"));
+        assert_eq!(get(&m, "CISCO_IPV6_SPLIT_INC"), Some("1"));
+        assert_eq!(get(&m, "CISCO_IPV6_SPLIT_INC_0_ADDR"), Some("2001:db8:2::"));
+        assert_eq!(get(&m, "CISCO_IPV6_SPLIT_INC_0_MASKLEN"), Some("48"));
+        assert!(!m.contains_key("CISCO_IPV6_SPLIT_EXC"));
+        assert!(!m.contains_key("INTERNAL_IP4_ADDRESS"));
     }
 
     #[test]

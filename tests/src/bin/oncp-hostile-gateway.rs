@@ -27,15 +27,16 @@
 //!
 //! The last four make the logs of `testdata/logs/` (`scripts/make-logs.sh`).
 //!
-//! A valid session is core's `GatewaySession` with an in-process echo
+//! A valid session is core's gateway session (through the oNCP adapter),
+//! drained by the gateway's own drain code, with an in-process echo
 //! data plane (ICMP echo to the gateway's tunnel address). Prints `PIN=…`
 //! when listening, `TUNNEL n` per tunnel request, `LOGOUT` per logout
 //! request and `SENT n` after a flood.
 
+use oncp::gateway::drain::{GatewayOutputs, drain};
 use oncp::runtime::clock::Clock;
-use oncp_core::oncp::session::{GatewaySession, GatewaySessionConfig};
-use oncp_core::oncp::wire::{ConfigValues, Route};
-use oncp_core::time::Duration;
+use oncp_core::time::Instant;
+use oncp_core::tunnel::{EspConfig, GatewayEvent, GatewayTunnel, IfAddr, Prefix, TunnelConfig};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -142,38 +143,129 @@ async fn read_head<S: AsyncRead + AsyncWrite + Unpin>(
     Ok(Some(buf))
 }
 
-fn session_config(esp_port: u16, mode: Mode) -> GatewaySessionConfig {
-    let (netmask, split_include) = match mode {
+fn tunnel_config(esp_port: u16, mode: Mode) -> TunnelConfig {
+    let (prefix_len, include_v4) = match mode {
         Mode::DefaultRoute => (
-            Ipv4Addr::BROADCAST,
-            vec![Route::from_prefix(Ipv4Addr::UNSPECIFIED, 0)],
+            32,
+            vec![Prefix {
+                addr: Ipv4Addr::UNSPECIFIED,
+                len: 0,
+            }],
         ),
         // 800 routes of 14 bytes: a configuration over 11 KB.
         Mode::SplitConfig => (
-            Ipv4Addr::new(255, 255, 255, 0),
+            24,
             (0..800u32)
-                .map(|i| Route::from_prefix(Ipv4Addr::from(0x0a80_0000 + (i << 8)), 24))
+                .map(|i| Prefix {
+                    addr: Ipv4Addr::from(0x0a80_0000 + (i << 8)),
+                    len: 24,
+                })
                 .collect(),
         ),
         _ => (
-            Ipv4Addr::new(255, 255, 255, 0),
-            vec![Route {
+            24,
+            vec![Prefix {
                 addr: Ipv4Addr::new(10, 81, 0, 0),
-                mask: Ipv4Addr::new(255, 255, 255, 0),
+                len: 24,
             }],
         ),
     };
-    GatewaySessionConfig {
-        values: ConfigValues {
-            address: Some(CLIENT),
-            netmask: Some(netmask),
-            split_include,
-            mtu: Some(1400),
-            ..Default::default()
+    TunnelConfig {
+        ipv4: Some(IfAddr {
+            addr: CLIENT,
+            prefix_len: Some(prefix_len),
+        }),
+        include_v4,
+        mtu: Some(1400),
+        esp: EspConfig {
+            port: Some(esp_port),
+            dpd_secs: Some(10),
+            ..EspConfig::default()
         },
-        esp_port: Some(esp_port),
-        dpd: Some(Duration::from_secs(10)),
-        ..Default::default()
+        ..TunnelConfig::default()
+    }
+}
+
+/// Where the valid session's outputs go, with the hostile twists.
+struct HostileIo<S> {
+    tls: S,
+    udp: Arc<UdpSocket>,
+    mode: Mode,
+    esp_port: u16,
+    client_udp: Option<SocketAddr>,
+    configured: bool,
+    tls_silenced: bool,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> GatewayOutputs for HostileIo<S> {
+    async fn tls(&mut self, rec: &[u8]) -> std::io::Result<()> {
+        if self.tls_silenced {
+            return Ok(());
+        }
+        if rec == [1, 0, 0] && matches!(self.mode, Mode::Status08 | Mode::ZeroRecord) {
+            let answer = if self.mode == Mode::Status08 {
+                [1, 0, 8]
+            } else {
+                [0, 0, 1]
+            };
+            self.tls.write_all(&answer).await?;
+            self.tls.flush().await?;
+            self.tls.shutdown().await?;
+            println!("SENT status");
+            // Nothing more goes out; the session ends as if the link dropped.
+            self.tls_silenced = true;
+            return Err(std::io::Error::other("status sent, connection closed"));
+        }
+        if self.mode == Mode::SplitConfig && record_kmp_type(rec) == Some(301) {
+            self.configured = true;
+            // The same 301 as records of 4000 bytes, one TLS record each.
+            for piece in rec[2..].chunks(4000) {
+                let mut one = (piece.len() as u16).to_le_bytes().to_vec();
+                one.extend_from_slice(piece);
+                self.tls.write_all(&one).await?;
+                self.tls.flush().await?;
+            }
+            return Ok(());
+        }
+        let mut rec = rec;
+        let bad;
+        if record_kmp_type(rec) == Some(301) {
+            self.configured = true;
+            if self.mode == Mode::BadConfig {
+                // Group 1 claiming 0xffffff00 bytes, with 3 present.
+                bad = kmp_record(301, &[0, 1, 0xff, 0xff, 0xff, 0x00, 1, 2, 3]);
+                rec = &bad;
+            }
+        }
+        self.tls.write_all(rec).await?;
+        self.tls.flush().await
+    }
+
+    async fn udp(&mut self, d: &[u8]) {
+        if let Some(to) = self.client_udp {
+            let _ = self.udp.send_to(d, to).await;
+            if self.mode == Mode::EspAbuse {
+                let _ = abuse_copies(&self.udp, d, to).await;
+            }
+        }
+    }
+
+    fn ip<T: GatewayTunnel + ?Sized>(&mut self, p: &mut Vec<u8>, session: &mut T, now: Instant) {
+        if let Some(r) = oncp_core::netpkt::echo_reply(p, ME) {
+            session.send_ip(now, &r);
+        }
+    }
+
+    fn event<T: GatewayTunnel + ?Sized>(
+        &mut self,
+        ev: GatewayEvent,
+        session: &mut T,
+        now: Instant,
+    ) {
+        // Any cookie will do.
+        if let GatewayEvent::TunnelRequested(_) = ev {
+            session.accept(now, tunnel_config(self.esp_port, self.mode));
+        }
     }
 }
 
@@ -219,7 +311,7 @@ fn discard_packet(len: usize) -> Vec<u8> {
     p
 }
 
-async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send>(
     mut tls: S,
     udp: Arc<UdpSocket>,
     mode: Mode,
@@ -249,98 +341,44 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     }
     let clock = Clock::new();
     let now = || clock.now();
-    let mut session = GatewaySession::new(
-        session_config(esp_port, mode),
-        Box::new(|_| true),
-        Box::new(oncp::runtime::os_rng::OsRng),
-        now(),
-    );
+    let mut session = oncp::oncp_adapter::gateway(Box::new(oncp::runtime::os_rng::OsRng), now());
     session.handle_tls(now(), &head);
-    let mut client_udp: Option<SocketAddr> = None;
-    let mut configured = false;
+    let mut io = HostileIo {
+        tls,
+        udp,
+        mode,
+        esp_port,
+        client_udp: None,
+        configured: false,
+        tls_silenced: false,
+    };
     let mut hostile_done = false;
-    let mut tls_silenced = false;
     let mut buf = vec![0u8; 65_536];
     let mut dgram = vec![0u8; 65_536];
+    let mut out = Vec::new();
     loop {
         // Drain every output until the session has nothing more (an echo
         // reply queues new output while draining).
-        let mut progress = true;
-        while progress {
-            progress = false;
-            while let Some(mut rec) = session.poll_tls_transmit() {
-                progress = true;
-                if rec == [1, 0, 0] && matches!(mode, Mode::Status08 | Mode::ZeroRecord) {
-                    let answer = if mode == Mode::Status08 {
-                        [1, 0, 8]
-                    } else {
-                        [0, 0, 1]
-                    };
-                    tls.write_all(&answer).await?;
-                    tls.flush().await?;
-                    tls.shutdown().await?;
-                    println!("SENT status");
-                    return Ok(());
-                }
-                if mode == Mode::SplitConfig && record_kmp_type(&rec) == Some(301) {
-                    configured = true;
-                    // The same 301 as records of 4000 bytes, one TLS record each.
-                    for piece in rec[2..].chunks(4000) {
-                        let mut one = (piece.len() as u16).to_le_bytes().to_vec();
-                        one.extend_from_slice(piece);
-                        tls.write_all(&one).await?;
-                        tls.flush().await?;
-                    }
-                    continue;
-                }
-                if record_kmp_type(&rec) == Some(301) {
-                    configured = true;
-                    if mode == Mode::BadConfig {
-                        // Group 1 claiming 0xffffff00 bytes, with 3 present.
-                        rec = kmp_record(301, &[0, 1, 0xff, 0xff, 0xff, 0x00, 1, 2, 3]);
-                    }
-                }
-                if !tls_silenced {
-                    tls.write_all(&rec).await?;
-                    tls.flush().await?;
-                }
-            }
-            while let Some(d) = session.poll_udp_transmit() {
-                progress = true;
-                if let Some(to) = client_udp {
-                    udp.send_to(&d, to).await?;
-                    if mode == Mode::EspAbuse {
-                        abuse_copies(&udp, &d, to).await?;
-                    }
-                }
-            }
-            while let Some(p) = session.poll_ip() {
-                progress = true;
-                if let Some(r) = oncp_core::netpkt::echo_reply(&p, ME) {
-                    session.send_ip(now(), &r);
-                }
-            }
-            while session.poll_event().is_some() {
-                progress = true;
-            }
-        }
+        drain(&mut *session, &mut out, &mut io, now).await;
         if session.is_closed() {
             return Ok(());
         }
         // The hostile part, once the client has its configuration and
         // (for ESP abuse) its ESP address is known.
-        if configured && !hostile_done {
-            match mode {
+        if io.configured && !hostile_done {
+            match io.mode {
                 Mode::Oversized => {
                     hostile_done = true;
                     let mut lie = discard_packet(40);
                     lie[2..4].copy_from_slice(&65535u16.to_be_bytes());
-                    tls.write_all(&kmp_record(300, &lie)).await?;
-                    tls.write_all(&kmp_record(999, &vec![0x5a; 65535 - 20]))
+                    io.tls.write_all(&kmp_record(300, &lie)).await?;
+                    io.tls
+                        .write_all(&kmp_record(999, &vec![0x5a; 65535 - 20]))
                         .await?;
-                    tls.write_all(&kmp_record(302, &[0, 7, 0xff, 0xff, 0xff, 0xff, 0]))
+                    io.tls
+                        .write_all(&kmp_record(302, &[0, 7, 0xff, 0xff, 0xff, 0xff, 0]))
                         .await?;
-                    tls.flush().await?;
+                    io.tls.flush().await?;
                     println!("SENT oversized");
                 }
                 Mode::EndlessData => {
@@ -349,29 +387,29 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                     let rec = kmp_record(300, &p);
                     let mut sent = 0;
                     while sent < FLOOD {
-                        tls.write_all(&rec).await?;
+                        io.tls.write_all(&rec).await?;
                         sent += rec.len();
                     }
-                    tls.flush().await?;
+                    io.tls.flush().await?;
                     println!("SENT {sent}");
                 }
                 Mode::StalledRecord => {
                     hostile_done = true;
                     let mut rec = 65535u16.to_le_bytes().to_vec();
                     rec.extend_from_slice(&[0u8; 100]);
-                    tls.write_all(&rec).await?;
-                    tls.flush().await?;
-                    tls_silenced = true;
+                    io.tls.write_all(&rec).await?;
+                    io.tls.flush().await?;
+                    io.tls_silenced = true;
                     println!("SENT stalled");
                 }
-                Mode::EspAbuse if client_udp.is_some() => {
+                Mode::EspAbuse if io.client_udp.is_some() => {
                     hostile_done = true;
-                    let to = client_udp.expect("known");
+                    let to = io.client_udp.expect("known");
                     let mut junk = [0u8; 96];
                     for i in 0..20_000u32 {
                         junk[..4].copy_from_slice(&i.to_be_bytes());
                         junk[4..8].copy_from_slice(&i.wrapping_mul(2_654_435_761).to_be_bytes());
-                        let _ = udp.send_to(&junk[..8 + (i as usize % 88)], to).await;
+                        let _ = io.udp.send_to(&junk[..8 + (i as usize % 88)], to).await;
                     }
                     println!("SENT junk");
                 }
@@ -380,14 +418,14 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         }
         let sleep = clock.sleep_until(session.poll_timeout());
         tokio::select! {
-            r = tls.read(&mut buf) => match r {
+            r = io.tls.read(&mut buf) => match r {
                 Ok(0) | Err(_) => session.handle_tls_closed(now()),
                 Ok(n) => session.handle_tls(now(), &buf[..n]),
             },
-            r = udp.recv_from(&mut dgram) => {
+            r = io.udp.recv_from(&mut dgram) => {
                 let (n, from) = r?;
                 if session.handle_udp(now(), &dgram[..n]) {
-                    client_udp = Some(from);
+                    io.client_udp = Some(from);
                 }
             }
             () = sleep => session.handle_timeout(now()),

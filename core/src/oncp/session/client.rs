@@ -1,15 +1,14 @@
 //! The client side of an oNCP session.
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
 use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use super::esp_link::{EspLink, Opened};
-use super::event::{ClientEvent, DisconnectReason, EspDownReason, SessionStats, Transport};
 use super::options::ClientOptions;
 use super::probe::{DEFAULT_DPD, EspState, ProbeAction};
 use super::tls_data;
+use super::tunnel_config::tunnel_config;
 use crate::esp::{Cipher, Integrity, SaLifetime, SaParams};
 use crate::oncp::wire::data::MIN_PACKET_LIMIT;
 use crate::oncp::wire::http::{ResponseHead, TunnelOutcome, TunnelRequest};
@@ -20,6 +19,10 @@ use crate::oncp::wire::{
 };
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
+use crate::tunnel::{
+    ClientEvent, ClientTunnel, DisconnectReason, EspDownReason, Output, OutputQueue, SessionStats,
+    Transport,
+};
 
 /// How long the client waits for the gateway to rekey after its own
 /// outbound SA ran out before reconnecting to get fresh keys.
@@ -79,10 +82,7 @@ pub struct ClientSession {
     rekey_wait: Option<Instant>,
     /// While setting up a connection: when it must be configured by.
     setup_deadline: Option<Instant>,
-    tls_tx: VecDeque<Vec<u8>>,
-    udp_tx: VecDeque<Vec<u8>>,
-    ip_rx: VecDeque<Vec<u8>>,
-    events: VecDeque<ClientEvent>,
+    out: OutputQueue<ClientEvent>,
     stats: SessionStats,
 }
 
@@ -115,10 +115,7 @@ impl ClientSession {
             mtu: 0,
             rekey_wait: None,
             setup_deadline: None,
-            tls_tx: VecDeque::new(),
-            udp_tx: VecDeque::new(),
-            ip_rx: VecDeque::new(),
-            events: VecDeque::new(),
+            out: OutputQueue::new(),
             stats: SessionStats::default(),
         };
         s.start_connection(now);
@@ -136,90 +133,14 @@ impl ClientSession {
 
     fn start_connection(&mut self, now: Instant) {
         self.setup_deadline = Some(now + SETUP_TIMEOUT);
-        self.tls_tx.clear();
-        self.tls_tx.push_back(self.tunnel_request().to_bytes());
+        self.out.clear_tls();
+        self.out.push_tls(self.tunnel_request().to_bytes());
         self.phase = Phase::AwaitHttp(Vec::new());
-    }
-
-    /// The logout request (spec §9.2), to send on a new TLS connection
-    /// after the session ends (not after a rejected cookie).
-    pub fn logout_request(&self) -> Vec<u8> {
-        self.tunnel_request().logout_bytes()
     }
 
     /// The configuration in force, once received.
     pub fn config(&self) -> Option<&Config> {
         self.config.as_ref()
-    }
-
-    /// The gateway's ESP UDP port, once configured with usable ESP.
-    pub fn esp_port(&self) -> Option<u16> {
-        if self.esp.has_keys() {
-            self.config.as_ref()?.values().esp.port
-        } else {
-            None
-        }
-    }
-
-    /// Which path carries outgoing data now.
-    pub fn transport(&self) -> Transport {
-        if self.esp_state.is_established() {
-            Transport::Esp
-        } else {
-            Transport::Tls
-        }
-    }
-
-    /// Counters.
-    pub fn stats(&self) -> SessionStats {
-        self.stats
-    }
-
-    /// Whether the session ended for good.
-    pub fn is_closed(&self) -> bool {
-        matches!(self.phase, Phase::Closed)
-    }
-
-    /// Bytes of TLS plaintext from the gateway.
-    pub fn handle_tls(&mut self, now: Instant, data: &[u8]) {
-        match &mut self.phase {
-            Phase::AwaitHttp(buf) => {
-                buf.extend_from_slice(data);
-                let (head, n) = match ResponseHead::parse_prefix(buf) {
-                    Ok(Some(h)) => h,
-                    Ok(None) => return,
-                    Err(e) => return self.fail(DisconnectReason::Protocol(e)),
-                };
-                let rest = buf[n..].to_vec();
-                match head.tunnel_outcome() {
-                    TunnelOutcome::Accepted => {}
-                    TunnelOutcome::CookieRejected => {
-                        return self.fail(DisconnectReason::CookieRejected(head.status));
-                    }
-                    TunnelOutcome::Failed => {
-                        return self.fail(DisconnectReason::HttpFailure(head.status));
-                    }
-                }
-                let hostname = HostnamePacket::new(&self.opts.local_hostname);
-                self.tls_tx.push_back(encode_record(&hostname.to_payload()));
-                self.phase = Phase::Setup(StreamDecoder::new(StreamKind::ServerToClient));
-                if !rest.is_empty() {
-                    self.handle_tls(now, &rest);
-                }
-            }
-            Phase::Setup(dec) | Phase::Data(dec) => {
-                if let Err(e) = dec.feed(data) {
-                    return self.fail(DisconnectReason::Protocol(e));
-                }
-                while let Some(item) = self.decoder().and_then(StreamDecoder::poll_item) {
-                    self.handle_item(now, item);
-                    if matches!(self.phase, Phase::Closed) {
-                        return;
-                    }
-                }
-            }
-            Phase::Reconnecting | Phase::Closed => {}
-        }
     }
 
     fn decoder(&mut self) -> Option<&mut StreamDecoder> {
@@ -234,7 +155,7 @@ impl ClientSession {
         match item {
             StreamItem::Status(s) if !s.is_ok() => self.fail(DisconnectReason::BadStatus(s.0)),
             StreamItem::Status(_) | StreamItem::Hostname(_) => {}
-            StreamItem::Terminated(r) => self.fail(DisconnectReason::Terminated(r)),
+            StreamItem::Terminated(r) => self.fail(DisconnectReason::Terminated(r.0)),
             StreamItem::Message { message, .. } => match message.kmp_type() {
                 KmpType::CONFIG if !configured => self.handle_config(now, &message),
                 KmpType::DATA => self.handle_data(&message),
@@ -249,7 +170,7 @@ impl ClientSession {
     fn handle_config(&mut self, now: Instant, message: &KmpMessage) {
         let cfg = match Config::parse(&message.payload) {
             Ok(c) => c,
-            Err(e) => return self.fail(DisconnectReason::Protocol(e)),
+            Err(e) => return self.fail(DisconnectReason::Protocol(e.to_string())),
         };
         let v = cfg.values();
         // Spec §4.3: a reconnect must give the same address.
@@ -298,14 +219,16 @@ impl ClientSession {
         if let Some(keys) = self.setup_esp(now, &v.esp) {
             reply.extend(keys.to_client_message().to_vec());
         }
-        self.tls_tx.push_back(encode_record(&reply));
+        self.out.push_tls(encode_record(&reply));
         self.config = Some(cfg.clone());
         self.setup_deadline = None;
         if let Phase::Setup(d) = core::mem::replace(&mut self.phase, Phase::Closed) {
             self.phase = Phase::Data(d);
         }
-        self.events
-            .push_back(ClientEvent::Configured(Box::new(cfg)));
+        self.out
+            .push_event(ClientEvent::Configured(Box::new(tunnel_config(
+                cfg.values(),
+            ))));
         if self.esp.has_keys() {
             self.esp_state = EspState::start_probing(now);
             self.handle_timeout(now);
@@ -318,14 +241,8 @@ impl ClientSession {
         if !self.opts.esp || esp.port.is_none() {
             return None;
         }
-        let cipher = Cipher::from_code(esp.cipher?).ok()?;
-        let integrity = Integrity::from_code(esp.mac?).ok()?;
-        let outbound = SaParams {
-            spi: esp.spi?,
-            cipher,
-            integrity,
-            secrets: esp.secrets?,
-        };
+        let outbound = esp.sa_params().ok()?;
+        let (cipher, integrity) = (outbound.cipher, outbound.integrity);
         self.cipher = Some(cipher);
         self.integrity = Some(integrity);
         // Only the seconds lifetime (8/6) is acted on. Whether gateways
@@ -353,7 +270,7 @@ impl ClientSession {
 
     fn handle_data(&mut self, message: &KmpMessage) {
         let limit = MIN_PACKET_LIMIT.max(self.mtu as usize);
-        tls_data::receive_data(message, limit, &mut self.stats, &mut self.ip_rx);
+        tls_data::receive_data(message, limit, &mut self.stats, &mut self.out);
     }
 
     fn handle_rekey(&mut self, now: Instant, message: &KmpMessage) {
@@ -380,68 +297,24 @@ impl ClientSession {
         });
         match new {
             Ok(keys) => {
-                self.tls_tx
-                    .push_back(encode_record(&keys.to_client_message().to_vec()));
+                self.out
+                    .push_tls(encode_record(&keys.to_client_message().to_vec()));
                 self.stats.rekeys += 1;
                 if matches!(self.esp_state, EspState::Unavailable) {
                     self.esp_state = EspState::start_probing(now);
                 }
-                self.events.push_back(ClientEvent::Rekeyed);
+                self.out.push_event(ClientEvent::Rekeyed);
             }
             Err(why) => {
                 if self.esp_state.is_established() {
-                    self.tls_tx
-                        .push_back(encode_record(&Control::Esp(false).to_message().to_vec()));
+                    self.out
+                        .push_tls(encode_record(&Control::Esp(false).to_message().to_vec()));
                 }
                 self.esp.clear();
                 self.esp_state = EspState::Unavailable;
-                self.events
-                    .push_back(ClientEvent::EspDown(EspDownReason::BadRekey(why)));
+                self.out
+                    .push_event(ClientEvent::EspDown(EspDownReason::BadRekey(why)));
             }
-        }
-    }
-
-    /// A UDP datagram from the gateway's ESP port.
-    pub fn handle_udp(&mut self, now: Instant, datagram: &[u8]) {
-        if !matches!(self.phase, Phase::Data(_)) {
-            return;
-        }
-        match self.esp.open(datagram, now, &mut self.stats) {
-            Ok(opened) => {
-                if self.esp_state.on_receive(now) {
-                    self.tls_tx
-                        .push_back(encode_record(&Control::Esp(true).to_message().to_vec()));
-                    self.events.push_back(ClientEvent::EspUp);
-                }
-                if let Opened::Packet(p) = opened {
-                    self.ip_rx.push_back(p);
-                }
-            }
-            Err(_) => self.stats.esp_dropped += 1,
-        }
-    }
-
-    /// An IP packet from the TUN device to send to the gateway. Only
-    /// whole IPv4 packets are sent: gateways drop IPv6 (spec §10), and a
-    /// packet whose length field disagrees with its size would break the
-    /// gateway's parsing of the stream.
-    pub fn send_ip(&mut self, now: Instant, packet: &[u8]) {
-        if !matches!(self.phase, Phase::Data(_)) {
-            return;
-        }
-        if !super::ip::is_whole_packet(packet, false) {
-            self.stats.unsendable += 1;
-            return;
-        }
-        if self.esp_state.is_established()
-            && let Ok(d) = self.esp.seal(packet, &mut *self.rng, &mut self.stats)
-        {
-            self.udp_tx.push_back(d);
-            self.check_lifetime(now);
-            return;
-        }
-        if let Some(r) = tls_data::data_record(packet, Sender::Client, &mut self.stats) {
-            self.tls_tx.push_back(r);
         }
     }
 
@@ -454,46 +327,6 @@ impl ClientSession {
                 .is_some_and(|o| o.needs_rekey(now))
         {
             self.rekey_wait = Some(now);
-        }
-    }
-
-    /// Timers are due (see [`poll_timeout`](Self::poll_timeout)).
-    pub fn handle_timeout(&mut self, now: Instant) {
-        if matches!(self.phase, Phase::AwaitHttp(_) | Phase::Setup(_)) {
-            if self.setup_deadline.is_some_and(|d| now >= d) {
-                self.setup_deadline = None;
-                if self.config.is_none() {
-                    self.fail(DisconnectReason::SetupTimeout(SETUP_TIMEOUT.as_secs()));
-                } else {
-                    self.lose_tls();
-                }
-            }
-            return;
-        }
-        if !matches!(self.phase, Phase::Data(_)) {
-            return;
-        }
-        match self.esp_state.on_timer(now, self.dpd) {
-            ProbeAction::Wait => {}
-            ProbeAction::SendProbe => {
-                if let Some(p) = self.esp.probe(&mut *self.rng, &mut self.stats) {
-                    self.udp_tx.push_back(p);
-                }
-            }
-            ProbeAction::Dead => {
-                self.tls_tx
-                    .push_back(encode_record(&Control::Esp(false).to_message().to_vec()));
-                self.events
-                    .push_back(ClientEvent::EspDown(EspDownReason::DeadPeer));
-                // Restart probing straight away.
-                self.handle_timeout(now);
-            }
-        }
-        self.check_lifetime(now);
-        if let Some(t) = self.rekey_wait
-            && now >= t + REKEY_GRACE
-        {
-            self.keys_expired();
         }
     }
 
@@ -514,23 +347,206 @@ impl ClientSession {
         }
     }
 
+    fn lose_tls(&mut self) {
+        self.teardown_esp(EspDownReason::TlsLost);
+        self.out.clear_tls();
+        self.phase = Phase::Reconnecting;
+        self.out.push_event(ClientEvent::ReconnectNeeded);
+    }
+
+    /// Forgets every ESP key and state (they belong to one TLS connection).
+    fn teardown_esp(&mut self, reason: EspDownReason) {
+        if self.esp_state.is_established() {
+            self.out.push_event(ClientEvent::EspDown(reason));
+        }
+        self.esp.clear();
+        self.esp_state = EspState::Unavailable;
+        self.out.clear_udp();
+    }
+
+    fn fail(&mut self, reason: DisconnectReason) {
+        self.phase = Phase::Closed;
+        self.esp.clear();
+        self.esp_state = EspState::Unavailable;
+        self.out.push_event(ClientEvent::Disconnected(reason));
+    }
+}
+
+impl ClientTunnel for ClientSession {
+    /// Bytes of TLS plaintext from the gateway.
+    fn handle_tls(&mut self, now: Instant, data: &[u8]) {
+        match &mut self.phase {
+            Phase::AwaitHttp(buf) => {
+                buf.extend_from_slice(data);
+                let (head, n) = match ResponseHead::parse_prefix(buf) {
+                    Ok(Some(h)) => h,
+                    Ok(None) => return,
+                    Err(e) => return self.fail(DisconnectReason::Protocol(e.to_string())),
+                };
+                let rest = buf[n..].to_vec();
+                match head.tunnel_outcome() {
+                    TunnelOutcome::Accepted => {}
+                    TunnelOutcome::CookieRejected => {
+                        return self.fail(DisconnectReason::CookieRejected(head.status));
+                    }
+                    TunnelOutcome::Failed => {
+                        return self.fail(DisconnectReason::HttpFailure(head.status));
+                    }
+                }
+                let hostname = HostnamePacket::new(&self.opts.local_hostname);
+                self.out.push_tls(encode_record(&hostname.to_payload()));
+                self.phase = Phase::Setup(StreamDecoder::new(StreamKind::ServerToClient));
+                if !rest.is_empty() {
+                    self.handle_tls(now, &rest);
+                }
+            }
+            Phase::Setup(dec) | Phase::Data(dec) => {
+                if let Err(e) = dec.feed(data) {
+                    return self.fail(DisconnectReason::Protocol(e.to_string()));
+                }
+                while let Some(item) = self.decoder().and_then(StreamDecoder::poll_item) {
+                    self.handle_item(now, item);
+                    if matches!(self.phase, Phase::Closed) {
+                        return;
+                    }
+                }
+            }
+            Phase::Reconnecting | Phase::Closed => {}
+        }
+    }
+
+    /// The TLS connection was lost (read/write error or EOF).
+    fn handle_tls_closed(&mut self, _now: Instant) {
+        if matches!(self.phase, Phase::Closed | Phase::Reconnecting) {
+            return;
+        }
+        if matches!(self.phase, Phase::AwaitHttp(_)) && self.config.is_none() {
+            // Never got in: nothing to resume.
+            return self.fail(DisconnectReason::HttpFailure(0));
+        }
+        self.lose_tls();
+    }
+
+    /// A new TLS connection to the gateway is up: start over with the same
+    /// cookie. ESP is probed again once the new configuration arrives.
+    ///
+    /// May also be called without a prior
+    /// [`ClientEvent::ReconnectNeeded`] (the driver noticed the loss
+    /// first): ESP is torn down the same way.
+    fn reconnect(&mut self, now: Instant) {
+        match self.phase {
+            Phase::Closed => return,
+            Phase::Reconnecting => {}
+            _ => self.teardown_esp(EspDownReason::TlsLost),
+        }
+        self.rekey_wait = None;
+        self.start_connection(now);
+    }
+
+    /// A UDP datagram from the gateway's ESP port.
+    fn handle_udp(&mut self, now: Instant, datagram: &[u8]) {
+        if !matches!(self.phase, Phase::Data(_)) {
+            return;
+        }
+        match self.esp.open(datagram, now, &mut self.stats) {
+            Ok(opened) => {
+                if self.esp_state.on_receive(now) {
+                    self.out
+                        .push_tls(encode_record(&Control::Esp(true).to_message().to_vec()));
+                    self.out.push_event(ClientEvent::EspUp);
+                }
+                if let Opened::Packet(p) = opened {
+                    self.out.push_ip(p);
+                }
+            }
+            Err(_) => self.stats.esp_dropped += 1,
+        }
+    }
+
     /// The UDP socket reported an error (for example ICMP port
     /// unreachable). If ESP was carrying data, fall back to TLS with an
     /// ESP-disable 303 and start probing again (spec §7.6); while probing,
     /// the schedule just continues.
-    pub fn handle_udp_error(&mut self, now: Instant) {
+    fn handle_udp_error(&mut self, now: Instant) {
         if matches!(self.phase, Phase::Data(_)) && self.esp_state.is_established() {
-            self.tls_tx
-                .push_back(encode_record(&Control::Esp(false).to_message().to_vec()));
-            self.events
-                .push_back(ClientEvent::EspDown(EspDownReason::UdpError));
+            self.out
+                .push_tls(encode_record(&Control::Esp(false).to_message().to_vec()));
+            self.out
+                .push_event(ClientEvent::EspDown(EspDownReason::UdpError));
             self.esp_state = EspState::start_probing(now + super::probe::PROBE_INTERVAL);
         }
     }
 
+    /// An IP packet from the TUN device to send to the gateway. Only
+    /// whole IPv4 packets are sent: gateways drop IPv6 (spec §10), and a
+    /// packet whose length field disagrees with its size would break the
+    /// gateway's parsing of the stream.
+    fn send_ip(&mut self, now: Instant, packet: &[u8]) {
+        if !matches!(self.phase, Phase::Data(_)) {
+            return;
+        }
+        if !super::ip::is_whole_packet(packet, false) {
+            self.stats.unsendable += 1;
+            return;
+        }
+        if self.esp_state.is_established()
+            && let Ok(d) = self.esp.seal(packet, &mut *self.rng, &mut self.stats)
+        {
+            self.out.push_udp(d);
+            self.check_lifetime(now);
+            return;
+        }
+        if let Some(r) = tls_data::data_record(packet, Sender::Client, &mut self.stats) {
+            self.out.push_tls(r);
+        }
+    }
+
+    /// Timers are due (see [`poll_timeout`](Self::poll_timeout)).
+    fn handle_timeout(&mut self, now: Instant) {
+        if matches!(self.phase, Phase::AwaitHttp(_) | Phase::Setup(_)) {
+            if self.setup_deadline.is_some_and(|d| now >= d) {
+                self.setup_deadline = None;
+                if self.config.is_none() {
+                    self.fail(DisconnectReason::SetupTimeout(SETUP_TIMEOUT.as_secs()));
+                } else {
+                    self.lose_tls();
+                }
+            }
+            return;
+        }
+        if !matches!(self.phase, Phase::Data(_)) {
+            return;
+        }
+        match self.esp_state.on_timer(now, self.dpd) {
+            ProbeAction::Wait => {}
+            ProbeAction::SendProbe => {
+                if let Some(p) = self.esp.probe(&mut *self.rng, &mut self.stats) {
+                    self.out.push_udp(p);
+                }
+            }
+            ProbeAction::Dead => {
+                self.out
+                    .push_tls(encode_record(&Control::Esp(false).to_message().to_vec()));
+                self.out
+                    .push_event(ClientEvent::EspDown(EspDownReason::DeadPeer));
+                // Restart probing straight away.
+                self.handle_timeout(now);
+            }
+        }
+        self.check_lifetime(now);
+        if let Some(t) = self.rekey_wait
+            && now >= t + REKEY_GRACE
+        {
+            self.keys_expired();
+        }
+    }
+
+    fn poll_output(&mut self, buf: &mut Vec<u8>) -> Option<Output<ClientEvent>> {
+        self.out.poll(buf)
+    }
+
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
-    #[must_use]
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    fn poll_timeout(&self) -> Option<Instant> {
         if matches!(self.phase, Phase::AwaitHttp(_) | Phase::Setup(_)) {
             return self.setup_deadline;
         }
@@ -548,87 +564,45 @@ impl ClientSession {
         [esp, rekey, lifetime].into_iter().flatten().min()
     }
 
-    /// The TLS connection was lost (read/write error or EOF).
-    pub fn handle_tls_closed(&mut self, _now: Instant) {
-        if matches!(self.phase, Phase::Closed | Phase::Reconnecting) {
-            return;
-        }
-        if matches!(self.phase, Phase::AwaitHttp(_)) && self.config.is_none() {
-            // Never got in: nothing to resume.
-            return self.fail(DisconnectReason::HttpFailure(0));
-        }
-        self.lose_tls();
-    }
-
-    fn lose_tls(&mut self) {
-        self.teardown_esp(EspDownReason::TlsLost);
-        self.tls_tx.clear();
-        self.phase = Phase::Reconnecting;
-        self.events.push_back(ClientEvent::ReconnectNeeded);
-    }
-
-    /// A new TLS connection to the gateway is up: start over with the same
-    /// cookie. ESP is probed again once the new configuration arrives.
-    ///
-    /// May also be called without a prior
-    /// [`ClientEvent::ReconnectNeeded`] (the driver noticed the loss
-    /// first): ESP is torn down the same way.
-    pub fn reconnect(&mut self, now: Instant) {
-        match self.phase {
-            Phase::Closed => return,
-            Phase::Reconnecting => {}
-            _ => self.teardown_esp(EspDownReason::TlsLost),
-        }
-        self.rekey_wait = None;
-        self.start_connection(now);
-    }
-
-    /// Forgets every ESP key and state (they belong to one TLS connection).
-    fn teardown_esp(&mut self, reason: EspDownReason) {
-        if self.esp_state.is_established() {
-            self.events.push_back(ClientEvent::EspDown(reason));
-        }
-        self.esp.clear();
-        self.esp_state = EspState::Unavailable;
-        self.udp_tx.clear();
-    }
-
     /// Ends the session (user request). There is no goodbye message; the
     /// driver closes TLS and sends [`logout_request`](Self::logout_request).
-    pub fn close(&mut self, _now: Instant) {
+    fn close(&mut self, _now: Instant) {
         if !matches!(self.phase, Phase::Closed) {
             self.fail(DisconnectReason::Closed);
         }
     }
 
-    fn fail(&mut self, reason: DisconnectReason) {
-        self.phase = Phase::Closed;
-        self.esp.clear();
-        self.esp_state = EspState::Unavailable;
-        self.events.push_back(ClientEvent::Disconnected(reason));
+    /// The logout request (spec §9.2), to send on a new TLS connection
+    /// after the session ends (not after a rejected cookie).
+    fn logout_request(&self) -> Vec<u8> {
+        self.tunnel_request().logout_bytes()
     }
 
-    /// The next chunk of TLS plaintext to write (one TLS write each).
-    #[must_use]
-    pub fn poll_tls_transmit(&mut self) -> Option<Vec<u8>> {
-        self.tls_tx.pop_front()
+    /// The gateway's ESP UDP port, once configured with usable ESP.
+    fn esp_port(&self) -> Option<u16> {
+        if self.esp.has_keys() {
+            self.config.as_ref()?.values().esp.port
+        } else {
+            None
+        }
     }
 
-    /// The next ESP datagram for the gateway's ESP port.
-    #[must_use]
-    pub fn poll_udp_transmit(&mut self) -> Option<Vec<u8>> {
-        self.udp_tx.pop_front()
+    /// Which path carries outgoing data now.
+    fn transport(&self) -> Transport {
+        if self.esp_state.is_established() {
+            Transport::Esp
+        } else {
+            Transport::Tls
+        }
     }
 
-    /// The next IP packet for the TUN device.
-    #[must_use]
-    pub fn poll_ip(&mut self) -> Option<Vec<u8>> {
-        self.ip_rx.pop_front()
+    /// Counters.
+    fn stats(&self) -> SessionStats {
+        self.stats
     }
 
-    /// The next event.
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<ClientEvent> {
-        self.events.pop_front()
+    /// Whether the session ended for good.
+    fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
     }
 }

@@ -5,11 +5,11 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::event::SessionStats;
-use crate::esp::{EspError, InboundSa, NextHeader, OutboundSa, SaLifetime, SaParams, spi_of};
+use crate::esp::{EspError, EspPacket, InboundSa, NextHeader, OutboundSa, SaLifetime, SaParams};
 use crate::lzo::{Compressor, decompress};
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
+use crate::tunnel::SessionStats;
 
 /// Packets of the previous inbound SA accepted after a rekey (spec §6.3).
 const OLD_SA_GRACE: u64 = 32;
@@ -136,7 +136,7 @@ impl EspLink {
     ) -> Result<Vec<u8>, EspError> {
         let sa = self.outbound.as_mut().ok_or(EspError::WrongSpi(0))?;
         let compressed = match self.compressor.as_mut() {
-            Some(c) if packet.first().map(|b| b >> 4) == Some(4) => {
+            Some(c) if crate::netpkt::version(packet) == Some(4) => {
                 let mut z = Vec::with_capacity(packet.len());
                 c.compress(packet, &mut z);
                 Some(z).filter(|z| z.len() < packet.len())
@@ -183,14 +183,15 @@ impl EspLink {
         now: Instant,
         stats: &mut SessionStats,
     ) -> Result<Opened, OpenError> {
-        let spi = spi_of(datagram).ok_or(OpenError::Esp(EspError::TooShort(datagram.len())))?;
+        let header = EspPacket::new_checked(datagram).map_err(OpenError::Esp)?;
+        let spi = header.spi();
         let mut buf = datagram.to_vec();
         let current = self.inbound.as_mut().ok_or(OpenError::NoKeys)?;
         let decrypted = if current.spi() == spi {
             current.decrypt_in_place(&mut buf).map_err(OpenError::Esp)?
         } else {
             let next_new = current.window().next_expected();
-            let seq = u64::from(crate::esp::seq_of(datagram).unwrap_or(0));
+            let seq = u64::from(header.seq());
             let old = self
                 .previous
                 .as_mut()

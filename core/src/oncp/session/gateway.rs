@@ -1,12 +1,10 @@
 //! The gateway side of an oNCP session.
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::esp_link::{EspLink, Opened};
-use super::event::{DisconnectReason, EspDownReason, GatewayEvent, SessionStats};
 use super::options::GatewaySessionConfig;
 use super::tls_data;
 use crate::esp::{SaLifetime, SaParams};
@@ -21,6 +19,10 @@ use crate::oncp::wire::{
 };
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
+use crate::tunnel::{
+    DisconnectReason, EspDownReason, GatewayEvent, GatewayTunnel, Output, OutputQueue,
+    RejectReason, SessionStats, TunnelConfig, TunnelRequest,
+};
 
 /// The answer to a tunnel request with a cookie we don't accept.
 pub const COOKIE_REJECTED_RESPONSE: &[u8] =
@@ -41,6 +43,9 @@ const REKEY_RETRY: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 enum Phase {
     AwaitRequest(Vec<u8>),
+    /// The tunnel request was reported; waiting for accept or reject.
+    /// Holds what the client sent after the request head.
+    AwaitVerdict(Vec<u8>),
     Stream {
         dec: StreamDecoder,
         configured: bool,
@@ -48,22 +53,18 @@ enum Phase {
     Closed,
 }
 
-/// A cookie check supplied by the driver: gets the `DSID` value.
-pub type CookieCheck = Box<dyn Fn(&str) -> bool + Send>;
-
 /// The gateway side of one client's oNCP session, sans-IO.
 ///
-/// Same driving pattern as [`super::ClientSession`]: feed TLS plaintext
-/// from the very first byte of the request (including bytes the driver
-/// already read to route it), UDP datagrams whose SPI is one of
-/// [`inbound_spis`](Self::inbound_spis), IP packets for the client and
-/// timeouts; drain the `poll_*` outputs. Each
-/// [`poll_tls_transmit`](Self::poll_tls_transmit) item must go out as its
-/// own TLS record (OpenConnect 9.01 needs one oNCP record per TLS record
-/// during setup and for rekeys, spec §12).
+/// Driven through [`GatewayTunnel`]: feed TLS plaintext from the very
+/// first byte of the request (or hand over a request head the driver
+/// already parsed, [`handle_request`](Self::handle_request)), answer
+/// [`GatewayEvent::TunnelRequested`] with `accept` or `reject`, then UDP
+/// datagrams whose SPI is one of the inbound SPIs, IP packets for the
+/// client and timeouts; drain `poll_output`. Each TLS output must go out
+/// as its own TLS record (OpenConnect 9.01 needs one oNCP record per TLS
+/// record during setup and for rekeys, spec/oncp.md §12).
 pub struct GatewaySession {
     cfg: GatewaySessionConfig,
-    check_cookie: CookieCheck,
     rng: Box<dyn Random + Send>,
     phase: Phase,
     esp: EspLink,
@@ -76,10 +77,7 @@ pub struct GatewaySession {
     next_rekey: Option<Instant>,
     hostname: String,
     client_mtu: Option<u32>,
-    tls_tx: VecDeque<Vec<u8>>,
-    udp_tx: VecDeque<Vec<u8>>,
-    ip_rx: VecDeque<Vec<u8>>,
-    events: VecDeque<GatewayEvent>,
+    out: OutputQueue<GatewayEvent>,
     stats: SessionStats,
 }
 
@@ -94,15 +92,9 @@ impl core::fmt::Debug for GatewaySession {
 
 impl GatewaySession {
     /// A session for a newly accepted TLS connection.
-    pub fn new(
-        cfg: GatewaySessionConfig,
-        check_cookie: CookieCheck,
-        rng: Box<dyn Random + Send>,
-        _now: Instant,
-    ) -> Self {
+    pub fn new(rng: Box<dyn Random + Send>, _now: Instant) -> Self {
         GatewaySession {
-            cfg,
-            check_cookie,
+            cfg: GatewaySessionConfig::default(),
             rng,
             phase: Phase::AwaitRequest(Vec::new()),
             esp: EspLink::new(),
@@ -112,17 +104,9 @@ impl GatewaySession {
             next_rekey: None,
             hostname: String::new(),
             client_mtu: None,
-            tls_tx: VecDeque::new(),
-            udp_tx: VecDeque::new(),
-            ip_rx: VecDeque::new(),
-            events: VecDeque::new(),
+            out: OutputQueue::new(),
             stats: SessionStats::default(),
         }
-    }
-
-    /// Counters.
-    pub fn stats(&self) -> SessionStats {
-        self.stats
     }
 
     /// Whether data to the client goes over ESP.
@@ -135,68 +119,45 @@ impl GatewaySession {
         self.esp.inbound_spis().0
     }
 
-    /// Current and previous (during the rekey grace) inbound SPIs.
-    pub fn inbound_spis(&self) -> (Option<u32>, Option<u32>) {
-        self.esp.inbound_spis()
-    }
-
-    /// The client's host name from its hostname packet.
-    pub fn client_hostname(&self) -> &str {
-        &self.hostname
-    }
-
     /// The MTU the client reported.
     pub fn client_mtu(&self) -> Option<u32> {
         self.client_mtu
     }
 
-    /// Whether the session ended.
-    pub fn is_closed(&self) -> bool {
-        matches!(self.phase, Phase::Closed)
+    /// A tunnel-opening request whose head the driver already parsed
+    /// (to route it), with the bytes that followed the head. Anything but
+    /// the tunnel request is answered 404; the tunnel request is reported
+    /// as [`GatewayEvent::TunnelRequested`] for the driver to accept or
+    /// reject.
+    pub fn handle_request(&mut self, now: Instant, head: &RequestHead, rest: &[u8]) {
+        if !matches!(self.phase, Phase::AwaitRequest(_)) {
+            return;
+        }
+        if !head.is_tunnel_request() {
+            self.out.push_tls(NOT_FOUND_RESPONSE.to_vec());
+            return self.end(DisconnectReason::HttpFailure(404));
+        }
+        let dsid = head.cookie("DSID").map(String::from);
+        self.phase = Phase::AwaitVerdict(rest.to_vec());
+        self.out
+            .push_event(GatewayEvent::TunnelRequested(TunnelRequest { dsid }));
+        let _ = now;
     }
 
-    /// Bytes of TLS plaintext from the client.
-    pub fn handle_tls(&mut self, now: Instant, data: &[u8]) {
-        match &mut self.phase {
-            Phase::AwaitRequest(buf) => {
-                buf.extend_from_slice(data);
-                let (head, n) = match RequestHead::parse_prefix(buf) {
-                    Ok(Some(h)) => h,
-                    Ok(None) => return,
-                    Err(e) => return self.end(DisconnectReason::Protocol(e)),
-                };
-                let rest = buf[n..].to_vec();
-                if !head.is_tunnel_request() {
-                    self.tls_tx.push_back(NOT_FOUND_RESPONSE.to_vec());
-                    return self.end(DisconnectReason::HttpFailure(404));
-                }
-                if !head.cookie("DSID").is_some_and(|d| (self.check_cookie)(d)) {
-                    self.tls_tx.push_back(COOKIE_REJECTED_RESPONSE.to_vec());
-                    return self.end(DisconnectReason::CookieRejected(401));
-                }
-                self.tls_tx.push_back(TUNNEL_ACCEPTED_RESPONSE.to_vec());
-                self.phase = Phase::Stream {
-                    dec: StreamDecoder::new(StreamKind::ClientToServer),
-                    configured: false,
-                };
-                if !rest.is_empty() {
-                    self.handle_tls(now, &rest);
-                }
-            }
-            Phase::Stream { dec, .. } => {
-                if let Err(e) = dec.feed(data) {
-                    return self.end(DisconnectReason::Protocol(e));
-                }
-                loop {
-                    let item = match &mut self.phase {
-                        Phase::Stream { dec, .. } => dec.poll_item(),
-                        _ => None,
-                    };
-                    let Some(item) = item else { break };
-                    self.handle_item(now, item);
-                }
-            }
-            Phase::Closed => {}
+    /// Accepts the pending tunnel request, offering `cfg`.
+    pub fn accept_with(&mut self, now: Instant, cfg: GatewaySessionConfig) {
+        let Phase::AwaitVerdict(rest) = &mut self.phase else {
+            return;
+        };
+        let rest = core::mem::take(rest);
+        self.cfg = cfg;
+        self.out.push_tls(TUNNEL_ACCEPTED_RESPONSE.to_vec());
+        self.phase = Phase::Stream {
+            dec: StreamDecoder::new(StreamKind::ClientToServer),
+            configured: false,
+        };
+        if !rest.is_empty() {
+            self.handle_tls(now, &rest);
         }
     }
 
@@ -219,7 +180,7 @@ impl GatewaySession {
     fn send_setup(&mut self, now: Instant) {
         // Status as its own record, then the 301 in records that each fit
         // one TLS record.
-        self.tls_tx.push_back(encode_record(&[Status::OK.0]));
+        self.out.push_tls(encode_record(&[Status::OK.0]));
         let mut values = self.cfg.values.clone();
         values.esp = EspSettings::default();
         if let Some(port) = self.cfg.esp_port {
@@ -243,16 +204,16 @@ impl GatewaySession {
             ));
         };
         for chunk in msg.to_vec().chunks(MAX_RECORD_PAYLOAD_IN_ONE_TLS_RECORD) {
-            self.tls_tx.push_back(encode_record(chunk));
+            self.out.push_tls(encode_record(chunk));
         }
         if let Phase::Stream { configured, .. } = &mut self.phase {
             *configured = true;
         }
         self.next_rekey = self.cfg.rekey_after.map(|d| now + d);
-        self.events.push_back(GatewayEvent::Accepted {
+        self.out.push_event(GatewayEvent::Accepted {
             hostname: self.hostname.clone(),
         });
-        self.events.push_back(GatewayEvent::Configured);
+        self.out.push_event(GatewayEvent::Configured);
     }
 
     fn esp_settings(&self, inbound: &SaParams) -> EspSettings {
@@ -266,7 +227,7 @@ impl GatewaySession {
     }
 
     fn handle_data(&mut self, message: &KmpMessage) {
-        tls_data::receive_data(message, MIN_PACKET_LIMIT, &mut self.stats, &mut self.ip_rx);
+        tls_data::receive_data(message, MIN_PACKET_LIMIT, &mut self.stats, &mut self.out);
     }
 
     fn handle_control(&mut self, message: &KmpMessage) {
@@ -279,14 +240,14 @@ impl GatewaySession {
                 Control::Esp(true) => {
                     if !self.esp_enabled && self.esp.outbound.is_some() {
                         self.esp_enabled = true;
-                        self.events.push_back(GatewayEvent::EspUp);
+                        self.out.push_event(GatewayEvent::EspUp);
                     }
                 }
                 Control::Esp(false) => {
                     if self.esp_enabled {
                         self.esp_enabled = false;
-                        self.events
-                            .push_back(GatewayEvent::EspDown(EspDownReason::DisabledByPeer));
+                        self.out
+                            .push_event(GatewayEvent::EspDown(EspDownReason::DisabledByPeer));
                     }
                 }
             }
@@ -314,7 +275,7 @@ impl GatewaySession {
         }
         if rekey && self.rekey_started.take().is_some() {
             self.stats.rekeys += 1;
-            self.events.push_back(GatewayEvent::Rekeyed);
+            self.out.push_event(GatewayEvent::Rekeyed);
         }
         if core::mem::take(&mut self.probe_unanswered) {
             self.answer_probe();
@@ -323,65 +284,10 @@ impl GatewaySession {
 
     fn answer_probe(&mut self) {
         match self.esp.probe(&mut *self.rng, &mut self.stats) {
-            Some(p) => self.udp_tx.push_back(p),
+            Some(p) => self.out.push_udp(p),
             // The probe overtook the client's keys (UDP is faster than
             // TLS): answer once they arrive.
             None => self.probe_unanswered = true,
-        }
-    }
-
-    /// A UDP datagram addressed to our ESP port whose SPI is ours. Returns
-    /// whether it was authentic, so the driver can follow the client's
-    /// address (spec §7.1).
-    pub fn handle_udp(&mut self, now: Instant, datagram: &[u8]) -> bool {
-        if self.is_closed() {
-            return false;
-        }
-        match self.esp.open(datagram, now, &mut self.stats) {
-            Ok(Opened::Probe) => {
-                self.answer_probe();
-                self.check_exhaustion(now);
-                true
-            }
-            Ok(Opened::Packet(p)) => {
-                self.ip_rx.push_back(p);
-                self.check_exhaustion(now);
-                true
-            }
-            Err(_) => {
-                self.stats.esp_dropped += 1;
-                false
-            }
-        }
-    }
-
-    /// An IP packet (one whole IPv4 or IPv6 packet) to deliver to the
-    /// client; anything else is counted in
-    /// [`SessionStats::unsendable`] and dropped.
-    pub fn send_ip(&mut self, now: Instant, packet: &[u8]) {
-        let configured = matches!(
-            self.phase,
-            Phase::Stream {
-                configured: true,
-                ..
-            }
-        );
-        if !configured {
-            return;
-        }
-        if packet.len() > MAX_DATA_PAYLOAD || !super::ip::is_whole_packet(packet, true) {
-            self.stats.unsendable += 1;
-            return;
-        }
-        if self.esp_active()
-            && let Ok(d) = self.esp.seal(packet, &mut *self.rng, &mut self.stats)
-        {
-            self.udp_tx.push_back(d);
-            self.check_exhaustion(now);
-            return;
-        }
-        if let Some(r) = tls_data::data_record(packet, Sender::Server, &mut self.stats) {
-            self.tls_tx.push_back(r);
         }
     }
 
@@ -411,7 +317,7 @@ impl GatewaySession {
             ..Default::default()
         });
         if let Ok(msg) = config.to_message(KmpType::ESP_KEYS) {
-            self.tls_tx.push_back(encode_record(&msg.to_vec()));
+            self.out.push_tls(encode_record(&msg.to_vec()));
         }
         self.rekey_started = Some(now);
     }
@@ -425,16 +331,129 @@ impl GatewaySession {
         }
     }
 
+    /// Ends the session with a termination notice (`00 00 reason`).
+    pub fn terminate(&mut self, reason: TerminationReason) {
+        if matches!(self.phase, Phase::Stream { .. }) {
+            self.out.push_tls(termination_record(reason).to_vec());
+        }
+        self.end(DisconnectReason::Closed);
+    }
+
+    fn end(&mut self, reason: DisconnectReason) {
+        self.phase = Phase::Closed;
+        self.esp.clear();
+        self.esp_enabled = false;
+        self.out.push_event(GatewayEvent::Disconnected(reason));
+    }
+}
+
+impl GatewayTunnel for GatewaySession {
+    /// Bytes of TLS plaintext from the client.
+    fn handle_tls(&mut self, now: Instant, data: &[u8]) {
+        match &mut self.phase {
+            Phase::AwaitRequest(buf) => {
+                buf.extend_from_slice(data);
+                let (head, n) = match RequestHead::parse_prefix(buf) {
+                    Ok(Some(h)) => h,
+                    Ok(None) => return,
+                    Err(e) => return self.end(DisconnectReason::Protocol(e.to_string())),
+                };
+                let rest = buf[n..].to_vec();
+                self.handle_request(now, &head, &rest);
+            }
+            Phase::AwaitVerdict(rest) => rest.extend_from_slice(data),
+            Phase::Stream { dec, .. } => {
+                if let Err(e) = dec.feed(data) {
+                    return self.end(DisconnectReason::Protocol(e.to_string()));
+                }
+                loop {
+                    let item = match &mut self.phase {
+                        Phase::Stream { dec, .. } => dec.poll_item(),
+                        _ => None,
+                    };
+                    let Some(item) = item else { break };
+                    self.handle_item(now, item);
+                }
+            }
+            Phase::Closed => {}
+        }
+    }
+
+    /// The client's TLS connection was lost.
+    fn handle_tls_closed(&mut self, _now: Instant) {
+        if !self.is_closed() {
+            self.end(DisconnectReason::ConnectionLost);
+        }
+    }
+
+    /// A UDP datagram addressed to our ESP port whose SPI is ours. Returns
+    /// whether it was authentic, so the driver can follow the client's
+    /// address (spec §7.1).
+    fn handle_udp(&mut self, now: Instant, datagram: &[u8]) -> bool {
+        if self.is_closed() {
+            return false;
+        }
+        match self.esp.open(datagram, now, &mut self.stats) {
+            Ok(Opened::Probe) => {
+                self.answer_probe();
+                self.check_exhaustion(now);
+                true
+            }
+            Ok(Opened::Packet(p)) => {
+                self.out.push_ip(p);
+                self.check_exhaustion(now);
+                true
+            }
+            Err(_) => {
+                self.stats.esp_dropped += 1;
+                false
+            }
+        }
+    }
+
+    /// An IP packet (one whole IPv4 or IPv6 packet) to deliver to the
+    /// client; anything else is counted in
+    /// [`SessionStats::unsendable`] and dropped.
+    fn send_ip(&mut self, now: Instant, packet: &[u8]) {
+        let configured = matches!(
+            self.phase,
+            Phase::Stream {
+                configured: true,
+                ..
+            }
+        );
+        if !configured {
+            return;
+        }
+        if packet.len() > MAX_DATA_PAYLOAD || !super::ip::is_whole_packet(packet, true) {
+            self.stats.unsendable += 1;
+            return;
+        }
+        if self.esp_active()
+            && let Ok(d) = self.esp.seal(packet, &mut *self.rng, &mut self.stats)
+        {
+            self.out.push_udp(d);
+            self.check_exhaustion(now);
+            return;
+        }
+        if let Some(r) = tls_data::data_record(packet, Sender::Server, &mut self.stats) {
+            self.out.push_tls(r);
+        }
+    }
+
     /// Timers are due.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    fn handle_timeout(&mut self, now: Instant) {
         if self.next_rekey.is_some_and(|t| now >= t) {
             self.rekey(now);
         }
     }
 
+    fn poll_output(&mut self, buf: &mut Vec<u8>) -> Option<Output<GatewayEvent>> {
+        self.out.poll(buf)
+    }
+
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
-    #[must_use]
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    fn poll_timeout(&self) -> Option<Instant> {
         if self.is_closed() {
             None
         } else {
@@ -442,49 +461,43 @@ impl GatewaySession {
         }
     }
 
-    /// Ends the session with a termination notice (`00 00 reason`).
-    pub fn terminate(&mut self, reason: TerminationReason) {
-        if matches!(self.phase, Phase::Stream { .. }) {
-            self.tls_tx.push_back(termination_record(reason).to_vec());
+    fn accept(&mut self, now: Instant, config: TunnelConfig) {
+        self.accept_with(now, GatewaySessionConfig::from_tunnel(&config));
+    }
+
+    fn reject(&mut self, _now: Instant, reason: RejectReason) {
+        if !matches!(self.phase, Phase::AwaitVerdict(_)) {
+            return;
         }
-        self.end(DisconnectReason::Closed);
-    }
-
-    /// The client's TLS connection was lost.
-    pub fn handle_tls_closed(&mut self, _now: Instant) {
-        if !self.is_closed() {
-            self.end(DisconnectReason::ConnectionLost);
+        match reason {
+            RejectReason::BadCookie => {
+                self.out.push_tls(COOKIE_REJECTED_RESPONSE.to_vec());
+                self.end(DisconnectReason::CookieRejected(401));
+            }
         }
     }
 
-    fn end(&mut self, reason: DisconnectReason) {
-        self.phase = Phase::Closed;
-        self.esp.clear();
-        self.esp_enabled = false;
-        self.events.push_back(GatewayEvent::Disconnected(reason));
+    fn close(&mut self, _now: Instant) {
+        self.terminate(TerminationReason(0));
     }
 
-    /// The next chunk of TLS plaintext to write, as its own TLS record.
-    #[must_use]
-    pub fn poll_tls_transmit(&mut self) -> Option<Vec<u8>> {
-        self.tls_tx.pop_front()
+    /// Current and previous (during the rekey grace) inbound SPIs.
+    fn inbound_spis(&self) -> (Option<u32>, Option<u32>) {
+        self.esp.inbound_spis()
     }
 
-    /// The next ESP datagram for the client's address.
-    #[must_use]
-    pub fn poll_udp_transmit(&mut self) -> Option<Vec<u8>> {
-        self.udp_tx.pop_front()
+    /// The client's host name from its hostname packet.
+    fn client_hostname(&self) -> &str {
+        &self.hostname
     }
 
-    /// The next IP packet from the client, for the network.
-    #[must_use]
-    pub fn poll_ip(&mut self) -> Option<Vec<u8>> {
-        self.ip_rx.pop_front()
+    /// Counters.
+    fn stats(&self) -> SessionStats {
+        self.stats
     }
 
-    /// The next event.
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<GatewayEvent> {
-        self.events.pop_front()
+    /// Whether the session ended.
+    fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
     }
 }

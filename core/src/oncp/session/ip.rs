@@ -1,6 +1,6 @@
 //! Which IP packets a session agrees to send.
 
-use crate::oncp::wire::data::declared_ip_len;
+use crate::netpkt::{Ipv4Packet, Ipv6Packet, version};
 
 /// Whether `packet` is one whole IPv4 packet (or IPv6 when `ipv6` is
 /// set): the receiver splits KMP 300 payloads by the packets' own length
@@ -8,12 +8,13 @@ use crate::oncp::wire::data::declared_ip_len;
 /// real length would desynchronise it — OpenConnect ends the session on
 /// that.
 pub(crate) fn is_whole_packet(packet: &[u8], ipv6: bool) -> bool {
-    let min = match packet.first().map(|b| b >> 4) {
-        Some(4) => 20,
-        Some(6) if ipv6 => 40,
-        _ => return false,
-    };
-    packet.len() >= min && declared_ip_len(packet) == Some(packet.len())
+    match version(packet) {
+        Some(4) => Ipv4Packet::new_checked(packet).is_ok_and(|p| p.total_len() == packet.len()),
+        Some(6) if ipv6 => {
+            Ipv6Packet::new_checked(packet).is_ok_and(|p| p.total_len() == packet.len())
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

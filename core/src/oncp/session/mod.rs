@@ -4,8 +4,11 @@
 //! the tunnel request, setup messages, ESP keys, probes, dead-peer
 //! detection, fallback to TLS, rekeys, LZO, termination. They read no
 //! clock and touch no socket: the driver passes time in as
-//! [`crate::time::Instant`], feeds bytes in and drains the `poll_*`
-//! outputs (the pattern of quinn-proto's `Connection`).
+//! [`crate::time::Instant`], feeds bytes in and drains `poll_output`
+//! (the pattern of quinn-proto's `Connection`). They implement the
+//! protocol-neutral [`ClientTunnel`] and [`GatewayTunnel`] of
+//! [`crate::tunnel`]; [`tunnel_config`] is the one mapping from oNCP's
+//! configuration values to the neutral [`TunnelConfig`].
 //!
 //! Where OpenConnect 9.01 is weak (spec/oncp.md §14) the client does
 //! better: ESP is probed again after a TLS reconnect, after a DPD failure
@@ -18,16 +21,18 @@
 
 mod client;
 mod esp_link;
-mod event;
 mod gateway;
 mod ip;
 mod options;
 pub mod probe;
 mod tls_data;
+mod tunnel_config;
 
-pub use client::{ClientSession, SETUP_TIMEOUT};
-pub use event::{
-    ClientEvent, DisconnectReason, EspDownReason, GatewayEvent, SessionStats, Transport,
+pub use crate::tunnel::{
+    ClientEvent, ClientTunnel, DisconnectReason, EspDownReason, GatewayEvent, GatewayTunnel,
+    Output, RejectReason, SessionStats, Transport, TunnelConfig,
 };
-pub use gateway::{COOKIE_REJECTED_RESPONSE, CookieCheck, GatewaySession, NOT_FOUND_RESPONSE};
+pub use client::{ClientSession, SETUP_TIMEOUT};
+pub use gateway::{COOKIE_REJECTED_RESPONSE, GatewaySession, NOT_FOUND_RESPONSE};
 pub use options::{ClientOptions, GatewaySessionConfig};
+pub use tunnel_config::{config_values, tunnel_config};

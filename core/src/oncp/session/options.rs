@@ -5,6 +5,7 @@ use alloc::string::String;
 use crate::esp::{Cipher, Integrity};
 use crate::oncp::wire::ConfigValues;
 use crate::time::Duration;
+use crate::tunnel::TunnelConfig;
 
 /// How a [`super::ClientSession`] connects. The cookie is a credential:
 /// `Debug` shows only its length and it is wiped from memory on drop.
@@ -108,6 +109,37 @@ impl Default for GatewaySessionConfig {
     }
 }
 
+impl GatewaySessionConfig {
+    /// The oNCP offer for a neutral configuration: its values through
+    /// [`super::config_values`], its ESP part as the offer (no port, or an
+    /// algorithm code oNCP cannot use: no ESP; no algorithms given:
+    /// AES-128-CBC with HMAC-SHA1-96; replay protection unless refused).
+    pub fn from_tunnel(t: &TunnelConfig) -> GatewaySessionConfig {
+        let e = &t.esp;
+        let cipher = e.cipher.map(Cipher::from_code).transpose();
+        let integrity = e.integrity.map(Integrity::from_code).transpose();
+        let (esp_port, cipher, integrity) = match (cipher, integrity) {
+            (Ok(c), Ok(i)) => (
+                e.port,
+                c.unwrap_or(Cipher::Aes128Cbc),
+                i.unwrap_or(Integrity::HmacSha1_96),
+            ),
+            _ => (None, Cipher::Aes128Cbc, Integrity::HmacSha1_96),
+        };
+        let secs = |s: Option<u32>| s.map(|s| Duration::from_secs(u64::from(s)));
+        GatewaySessionConfig {
+            values: super::config_values(t),
+            cipher,
+            integrity,
+            esp_port,
+            compression: e.compression,
+            rekey_after: secs(e.lifetime_secs),
+            dpd: secs(e.dpd_secs),
+            replay_protection: e.replay_protection.unwrap_or(true),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +151,40 @@ mod tests {
         assert!(!text.contains("0123456789abcdef"), "{text}");
         assert!(text.contains("cookie: <21 bytes>"), "{text}");
         assert!(text.contains("vpn.example.com"), "{text}");
+    }
+
+    #[test]
+    fn offer_from_a_neutral_configuration() {
+        use crate::esp::{CipherCode, MacCode};
+        use crate::tunnel::EspConfig;
+        let mut t = TunnelConfig {
+            mtu: Some(1300),
+            esp: EspConfig {
+                port: Some(4500),
+                cipher: Some(CipherCode::AES256_CBC),
+                integrity: Some(MacCode::HMAC_MD5_96),
+                compression: true,
+                lifetime_secs: Some(60),
+                dpd_secs: Some(5),
+                replay_protection: Some(false),
+                ..EspConfig::default()
+            },
+            ..TunnelConfig::default()
+        };
+        let g = GatewaySessionConfig::from_tunnel(&t);
+        assert_eq!(g.values.mtu, Some(1300));
+        assert_eq!(g.esp_port, Some(4500));
+        assert_eq!(
+            (g.cipher, g.integrity),
+            (Cipher::Aes256Cbc, Integrity::HmacMd5_96)
+        );
+        assert!(g.compression && !g.replay_protection);
+        assert_eq!(g.rekey_after, Some(Duration::from_secs(60)));
+        assert_eq!(g.dpd, Some(Duration::from_secs(5)));
+        t.esp.integrity = Some(MacCode::HMAC_SHA256_128);
+        assert_eq!(GatewaySessionConfig::from_tunnel(&t).esp_port, None);
+        t.esp = EspConfig::default();
+        let d = GatewaySessionConfig::from_tunnel(&t);
+        assert_eq!((d.esp_port, d.replay_protection), (None, true));
     }
 }

@@ -1,13 +1,12 @@
 //! IP packets over the TLS path (KMP 300 data messages, spec/oncp.md §3.6),
 //! shared by client and gateway: counted in [`SessionStats`] each way.
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-use super::event::SessionStats;
 use crate::oncp::wire::data::{data_message, split_ip_packets};
 use crate::oncp::wire::record::encode_record;
 use crate::oncp::wire::{KmpMessage, Sender};
+use crate::tunnel::{OutputQueue, SessionStats};
 
 /// The oNCP record carrying `packet` as a data message from `sender`,
 /// counted as sent over TLS; `None` if it does not fit one message.
@@ -23,19 +22,21 @@ pub(super) fn data_record(
 }
 
 /// Queues the IP packets of a received data message (each at most
-/// `max_packet` bytes) on `ip_rx`, counted as received over TLS. A
+/// `max_packet` bytes) on `out`, counted as received over TLS. A
 /// malformed data message is dropped whole; the stream stays in sync.
-pub(super) fn receive_data(
+pub(super) fn receive_data<E>(
     message: &KmpMessage,
     max_packet: usize,
     stats: &mut SessionStats,
-    ip_rx: &mut VecDeque<Vec<u8>>,
+    out: &mut OutputQueue<E>,
 ) {
     if let Ok(packets) = split_ip_packets(&message.payload, max_packet) {
         for p in packets {
             stats.tls_packets_in += 1;
             stats.tls_bytes_in += p.len() as u64;
-            ip_rx.push_back(p.to_vec());
+            let mut buf = out.buffer();
+            buf.extend_from_slice(p);
+            out.push_ip(buf);
         }
     }
 }

@@ -19,29 +19,7 @@ use super::kmp::{KmpMessage, Sender};
 use super::kmp_type::KmpType;
 use super::tlv::{Attribute, Group, TlvEvent, TlvRef, emit_groups, groups_len, parse_groups_with};
 
-/// ESP encryption algorithm code (TLV 8/1). Open: unknown codes are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CipherCode(pub u8);
-
-impl CipherCode {
-    /// AES-128-CBC, 16-byte key.
-    pub const AES128_CBC: CipherCode = CipherCode(2);
-    /// AES-256-CBC, 32-byte key.
-    pub const AES256_CBC: CipherCode = CipherCode(5);
-}
-
-/// ESP authentication algorithm code (TLV 8/2). Open: unknown codes are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MacCode(pub u8);
-
-impl MacCode {
-    /// HMAC-MD5-96, 16-byte key.
-    pub const HMAC_MD5_96: MacCode = MacCode(1);
-    /// HMAC-SHA1-96, 20-byte key.
-    pub const HMAC_SHA1_96: MacCode = MacCode(2);
-    /// HMAC-SHA-256-128: Pulse protocol only, not usable with oNCP.
-    pub const HMAC_SHA256_128: MacCode = MacCode(3);
-}
+pub use crate::esp::{CipherCode, MacCode};
 
 /// An IPv4 route: network address and netmask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -246,6 +224,12 @@ impl Drop for EspSettings {
 impl ZeroizeOnDrop for EspSettings {}
 
 impl EspSettings {
+    /// The SA these settings describe (7/1, 8/1, 8/2, 7/2), through the one
+    /// SA bridge of [`crate::esp`].
+    pub fn sa_params(&self) -> Result<crate::esp::SaParams, crate::esp::SaError> {
+        crate::esp::SaParams::from_settings(self.spi, self.cipher, self.mac, self.secrets.as_ref())
+    }
+
     /// Groups 7 and 8 for these settings (empty groups omitted).
     pub fn to_groups(&self) -> Vec<Group> {
         let mut out = Vec::new();

@@ -15,11 +15,7 @@ pub const MIN_PACKET_LIMIT: usize = 16384;
 /// or IPv6 payload length + 40. `None` if `packet` is too short to tell or
 /// is not IPv4/IPv6.
 pub fn declared_ip_len(packet: &[u8]) -> Option<usize> {
-    match packet.first()? >> 4 {
-        4 => Some(u16::from_be_bytes([*packet.get(2)?, *packet.get(3)?]) as usize),
-        6 => Some(u16::from_be_bytes([*packet.get(4)?, *packet.get(5)?]) as usize + 40),
-        _ => None,
-    }
+    crate::netpkt::declared_len(packet)
 }
 
 /// Splits a KMP 300 payload into its IP packets. Each packet's declared
@@ -31,11 +27,11 @@ pub fn split_ip_packets(payload: &[u8], max_packet: usize) -> Result<Vec<&[u8]>,
     while pos < payload.len() {
         let rest = &payload[pos..];
         let err = |problem| WireError::new(pos as u64, WireErrorKind::BadIpPacket { problem });
-        let len = match rest.first().map(|b| b >> 4) {
+        let len = match crate::netpkt::version(rest) {
             Some(4) | Some(6) => declared_ip_len(rest).ok_or(err("header cut short"))?,
             _ => return Err(err("not IPv4 or IPv6")),
         };
-        if len == 0 || (rest[0] >> 4 == 4 && len < 20) {
+        if len == 0 || (crate::netpkt::version(rest) == Some(4) && len < 20) {
             return Err(err("zero or too small length"));
         }
         if len > max_packet {

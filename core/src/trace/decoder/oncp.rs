@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use super::Out;
 use super::http::secret;
 use super::{inner, plaintext};
-use crate::esp::{Cipher, Integrity, SaParams};
+use crate::esp::{Cipher, Integrity, SaError, SaParams};
 use crate::oncp::wire::config::{CipherCode, ConfigValues, EspSettings, MacCode, Route};
 use crate::oncp::wire::data::split_ip_packets;
 use crate::oncp::wire::{Config, Control, EspKeys, KmpMessage, KmpType, Sender, StreamItem};
@@ -392,16 +392,14 @@ impl OncpFlow {
                 }
             )]
         };
-        let (Some(c), Some(m)) = (self.cipher, self.mac) else {
-            return unusable("no 8/1 and 8/2 algorithms seen on this connection");
+        let params = match SaParams::from_settings(Some(spi), self.cipher, self.mac, Some(secrets))
+        {
+            Ok(p) => p,
+            Err(SaError::UnsupportedCipher(_)) => return unusable("unsupported cipher code"),
+            Err(SaError::UnsupportedIntegrity(_)) => return unusable("unsupported MAC code"),
+            Err(_) => return unusable("no 8/1 and 8/2 algorithms seen on this connection"),
         };
-        let Ok(cipher) = Cipher::from_code(c) else {
-            return unusable("unsupported cipher code");
-        };
-        let Ok(integrity) = Integrity::from_code(m) else {
-            return unusable("unsupported MAC code");
-        };
-        let params = SaParams::new(spi, cipher, integrity, secrets);
+        let (cipher, integrity) = (params.cipher, params.integrity);
         let label = format!("{origin} (flow {})", self.flow);
         let mut e = Event::new(
             Layer::Esp,

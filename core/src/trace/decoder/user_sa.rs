@@ -5,13 +5,15 @@
 //! can be copied from one decode into another:
 //! `SPI:CIPHER:ENC_KEY:MAC:MAC_KEY[:DIRECTION]`, e.g.
 //! `0x35381382:AES-128-CBC:cefa…852f:HMAC-SHA1-96:4f5e…53a2e7:c2s`.
-//! Names are matched without regard to case; DIRECTION is `c2s` or `s2c`.
+//! Names are those of the ESP name table (`crate::esp::Cipher::from_name`:
+//! any case, and the short forms `aes128`, `sha1`, … too); DIRECTION is
+//! `c2s` or `s2c`.
 
 use core::str::FromStr;
 
 use thiserror::Error;
 
-use crate::esp::{Cipher, Integrity, SaParams};
+use crate::esp::{Cipher, Integrity, SaError, SaParams};
 use crate::trace::Direction;
 use crate::trace::tls::decode_hex;
 
@@ -61,34 +63,30 @@ impl FromStr for UserSa {
             return Err(UserSaError::Parts(parts.len()));
         }
         let spi = parse_spi(parts[0]).ok_or(UserSaError::Spi)?;
-        let cipher = [Cipher::Aes128Cbc, Cipher::Aes256Cbc]
-            .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(parts[1]))
-            .ok_or(UserSaError::Cipher)?;
-        let integrity = [Integrity::HmacSha1_96, Integrity::HmacMd5_96]
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(parts[3]))
-            .ok_or(UserSaError::Mac)?;
-        let mut secrets = [0u8; 64];
-        let (enc, mac) = secrets.split_at_mut(cipher.key_len());
-        decode_hex_into(parts[2], &mut enc[..]).ok_or(UserSaError::Key {
-            which: "encryption",
-            expected: cipher.key_len(),
-        })?;
-        decode_hex_into(parts[4], &mut mac[..integrity.key_len()]).ok_or(UserSaError::Key {
-            which: "MAC",
-            expected: integrity.key_len(),
-        })?;
+        // Names first, so their errors come before the keys'.
+        let cipher = Cipher::from_name(parts[1]).ok_or(UserSaError::Cipher)?;
+        let integrity = Integrity::from_name(parts[3]).ok_or(UserSaError::Mac)?;
+        let key = |text: &str, which, expected| {
+            decode_key(text, expected).ok_or(UserSaError::Key { which, expected })
+        };
+        let enc = key(parts[2], "encryption", cipher.key_len())?;
+        let mac = key(parts[4], "MAC", integrity.key_len())?;
+        let params = SaParams::from_named_keys(spi, parts[1], parts[3], &enc, &mac).map_err(
+            |e| match e {
+                SaError::UnknownIntegrityName => UserSaError::Mac,
+                SaError::KeyLength {
+                    which, expected, ..
+                } => UserSaError::Key { which, expected },
+                _ => UserSaError::Cipher,
+            },
+        )?;
         let direction = match parts.get(5).map(|d| d.to_ascii_lowercase()) {
             None => None,
             Some(d) if d == "c2s" => Some(Direction::ClientToServer),
             Some(d) if d == "s2c" => Some(Direction::ServerToClient),
             Some(_) => return Err(UserSaError::Direction),
         };
-        Ok(UserSa {
-            params: SaParams::new(spi, cipher, integrity, &secrets),
-            direction,
-        })
+        Ok(UserSa { params, direction })
     }
 }
 
@@ -99,11 +97,11 @@ fn parse_spi(text: &str) -> Option<u32> {
     }
 }
 
-/// Fills `out` from exactly `2 * out.len()` hex digits (an optional `0x`
-/// prefix allowed).
-fn decode_hex_into(text: &str, out: &mut [u8]) -> Option<()> {
-    let bytes = decode_hex(text.strip_prefix("0x").unwrap_or(text))?;
-    (bytes.len() == out.len()).then(|| out.copy_from_slice(&bytes))
+/// A key of exactly `len` bytes from hex digits (an optional `0x` prefix
+/// allowed), wiped when dropped.
+fn decode_key(text: &str, len: usize) -> Option<zeroize::Zeroizing<alloc::vec::Vec<u8>>> {
+    let bytes = zeroize::Zeroizing::new(decode_hex(text.strip_prefix("0x").unwrap_or(text))?);
+    (bytes.len() == len).then_some(bytes)
 }
 
 #[cfg(test)]

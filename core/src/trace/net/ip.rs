@@ -1,7 +1,9 @@
 //! IPv4 and IPv6 headers (IPv6 extension headers skipped, the fragment
 //! header read).
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::net::IpAddr;
+
+use crate::netpkt::{Ipv4Packet, Ipv6Packet, ViewError};
 
 /// IP protocol numbers we name.
 pub mod protocol {
@@ -115,63 +117,43 @@ pub fn parse(packet: &[u8]) -> Result<(IpHeader, &[u8]), IpError> {
     }
 }
 
-fn parse_v4(p: &[u8]) -> Result<(IpHeader, &[u8]), IpError> {
-    if p.len() < 20 {
-        return Err(IpError::Truncated {
-            len: p.len(),
-            need: 20,
-        });
+/// The trace's error for a view's refusal.
+fn view_error(e: ViewError) -> IpError {
+    match e {
+        ViewError::Truncated { len, need } => IpError::Truncated { len, need },
+        ViewError::HeaderLength { ihl, total } => IpError::BadHeaderLength { ihl, total },
+        ViewError::Version(v) => IpError::BadVersion(v),
     }
-    let ihl = p[0] & 0x0F;
-    let header_len = usize::from(ihl) * 4;
-    let total = usize::from(be16(p, 2));
-    if ihl < 5 || header_len > total {
-        return Err(IpError::BadHeaderLength { ihl, total });
-    }
-    if p.len() < header_len {
-        return Err(IpError::Truncated {
-            len: p.len(),
-            need: header_len,
-        });
-    }
-    let flags_frag = be16(p, 6);
-    let more = flags_frag & 0x2000 != 0;
-    let offset = usize::from(flags_frag & 0x1FFF) * 8;
-    let fragment = (more || offset != 0).then_some(Fragment {
-        id: be16(p, 4).into(),
-        offset,
-        more,
-    });
-    let end = total.min(p.len());
-    let h = IpHeader {
-        src: IpAddr::V4(Ipv4Addr::new(p[12], p[13], p[14], p[15])),
-        dst: IpAddr::V4(Ipv4Addr::new(p[16], p[17], p[18], p[19])),
-        protocol: p[9],
-        ttl: p[8],
-        header_len,
-        total_len: total,
-        fragment,
-        truncated: p.len() < total,
-    };
-    Ok((h, &p[header_len..end]))
 }
 
-fn v6_addr(b: &[u8]) -> IpAddr {
-    let mut a = [0u8; 16];
-    a.copy_from_slice(&b[..16]);
-    IpAddr::V6(Ipv6Addr::from(a))
+fn parse_v4(p: &[u8]) -> Result<(IpHeader, &[u8]), IpError> {
+    // The header must be whole; the packet may be cut short by the capture.
+    let v = Ipv4Packet::new_unchecked(p);
+    v.check_header().map_err(view_error)?;
+    let fragment = v.is_fragment().then_some(Fragment {
+        id: v.ident().into(),
+        offset: v.frag_offset(),
+        more: v.more_fragments(),
+    });
+    let h = IpHeader {
+        src: IpAddr::V4(v.src_addr()),
+        dst: IpAddr::V4(v.dst_addr()),
+        protocol: v.protocol(),
+        ttl: v.ttl(),
+        header_len: v.header_len(),
+        total_len: v.total_len(),
+        fragment,
+        truncated: p.len() < v.total_len(),
+    };
+    Ok((h, &p[v.header_len()..v.total_len().min(p.len())]))
 }
 
 fn parse_v6(p: &[u8]) -> Result<(IpHeader, &[u8]), IpError> {
-    if p.len() < 40 {
-        return Err(IpError::Truncated {
-            len: p.len(),
-            need: 40,
-        });
-    }
-    let total = 40 + usize::from(be16(p, 4));
+    let v = Ipv6Packet::new_unchecked(p);
+    v.check_header().map_err(view_error)?;
+    let total = v.total_len();
     let end = total.min(p.len());
-    let mut next = p[6];
+    let mut next = v.next_header();
     let mut at = 40;
     let mut fragment = None;
     let mut walked = 0;
@@ -226,10 +208,10 @@ fn parse_v6(p: &[u8]) -> Result<(IpHeader, &[u8]), IpError> {
         at += ext_len;
     }
     let h = IpHeader {
-        src: v6_addr(&p[8..24]),
-        dst: v6_addr(&p[24..40]),
+        src: IpAddr::V6(v.src_addr()),
+        dst: IpAddr::V6(v.dst_addr()),
         protocol: next,
-        ttl: p[7],
+        ttl: v.hop_limit(),
         header_len: at,
         total_len: total,
         fragment: fragment.filter(|f| f.more || f.offset != 0),

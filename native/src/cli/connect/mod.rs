@@ -22,7 +22,7 @@ use crate::runtime::clock::Clock;
 use crate::runtime::os_rng::BufferedOsRng;
 use crate::tls::client::{TlsClient, TlsOptions};
 use crate::tun::{IpSide, Tun};
-use oncp_core::oncp::session::{ClientOptions, ClientSession};
+use oncp_core::oncp::session::ClientOptions;
 use settings::{local_hostname, pins, tls_options};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -205,7 +205,8 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
     tracing::info!("TUN device {}", tun.name());
 
     let clock = Clock::new();
-    let session = ClientSession::new(p.session, Box::new(BufferedOsRng::new()), clock.now());
+    let session =
+        crate::oncp_adapter::client(p.session, Box::new(BufferedOsRng::new()), clock.now());
     let (control_tx, control_rx) = mpsc::channel(4);
     tokio::spawn(forward_signals(control_tx));
     let opts = DriverOptions {

@@ -1,9 +1,9 @@
-//! What sessions report to their driver.
+//! What sessions report to their driver, whatever the protocol.
 
 use alloc::boxed::Box;
 use alloc::string::String;
 
-use crate::oncp::wire::{Config, TerminationReason, WireError};
+use super::config::TunnelConfig;
 
 /// Which path carries outgoing data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,9 +43,9 @@ pub enum DisconnectReason {
     /// (8: oNCP disabled on this gateway).
     BadStatus(u8),
     /// The gateway sent a termination notice.
-    Terminated(TerminationReason),
-    /// The peer broke the protocol.
-    Protocol(WireError),
+    Terminated(u8),
+    /// The peer broke the protocol (what it did, in words).
+    Protocol(String),
     /// The configuration was unusable (e.g. no IPv4 address).
     BadConfig(String),
     /// After a reconnect the gateway assigned a different address.
@@ -60,12 +60,12 @@ pub enum DisconnectReason {
     SetupTimeout(u64),
 }
 
-/// Events of a [`super::ClientSession`].
+/// Events of a client session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientEvent {
     /// The gateway's configuration arrived (first time and after each
     /// reconnect).
-    Configured(Box<Config>),
+    Configured(Box<TunnelConfig>),
     /// ESP probes are answered and data now goes over ESP.
     EspUp,
     /// ESP stopped carrying data; data goes over TLS.
@@ -73,17 +73,57 @@ pub enum ClientEvent {
     /// New ESP keys are in use (gateway-initiated rekey).
     Rekeyed,
     /// The TLS connection must be re-established with the same cookie
-    /// (call [`super::ClientSession::reconnect`] once it is up).
+    /// (call [`super::ClientTunnel::reconnect`] once it is up).
     ReconnectNeeded,
     /// The session is over; the driver should log out unless the cookie
     /// was rejected.
     Disconnected(DisconnectReason),
 }
 
-/// Events of a [`super::GatewaySession`].
+/// A client's request to open a tunnel, for the gateway to judge. The
+/// cookie is a credential: `Debug` hides it and it is wiped on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TunnelRequest {
+    /// The `DSID` cookie of the request, if it had one.
+    pub dsid: Option<String>,
+}
+
+impl core::fmt::Debug for TunnelRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TunnelRequest")
+            .field(
+                "dsid",
+                &self
+                    .dsid
+                    .as_ref()
+                    .map(|d| alloc::format!("<{} bytes>", d.len())),
+            )
+            .finish()
+    }
+}
+
+impl Drop for TunnelRequest {
+    fn drop(&mut self) {
+        if let Some(d) = &mut self.dsid {
+            zeroize::Zeroize::zeroize(d);
+        }
+    }
+}
+
+/// Why a gateway refuses a tunnel request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectReason {
+    /// The cookie is missing, unknown or expired.
+    BadCookie,
+}
+
+/// Events of a gateway session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GatewayEvent {
-    /// The tunnel request carried an accepted cookie; setup continues.
+    /// A tunnel request arrived: answer with
+    /// [`super::GatewayTunnel::accept`] or [`super::GatewayTunnel::reject`].
+    TunnelRequested(TunnelRequest),
+    /// The client identified itself; setup continues.
     Accepted {
         /// The client's host name, from its hostname packet.
         hostname: String,
@@ -132,7 +172,7 @@ pub struct SessionStats {
     /// Rekeys completed.
     pub rekeys: u64,
     /// IP packets refused by `send_ip`: not one whole packet, or IPv6 on
-    /// the client (oNCP carries IPv4 only, spec §10).
+    /// the client (oNCP carries IPv4 only, spec/oncp.md §10).
     pub unsendable: u64,
 }
 
@@ -156,7 +196,7 @@ impl core::fmt::Display for DisconnectReason {
                 )
             }
             DisconnectReason::Terminated(r) => {
-                write!(f, "the gateway terminated the session (reason {})", r.0)
+                write!(f, "the gateway terminated the session (reason {r})")
             }
             DisconnectReason::Protocol(e) => write!(f, "protocol error from the gateway: {e}"),
             DisconnectReason::BadConfig(why) => {
