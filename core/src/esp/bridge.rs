@@ -33,7 +33,7 @@ pub enum SaError {
     #[error("unknown cipher (AES-128-CBC or AES-256-CBC)")]
     UnknownCipherName,
     /// The integrity name is not in the name table.
-    #[error("unknown MAC (HMAC-SHA1-96 or HMAC-MD5-96)")]
+    #[error("unknown MAC (HMAC-SHA1-96, HMAC-MD5-96 or HMAC-SHA-256-128)")]
     UnknownIntegrityName,
     /// A key has the wrong length for its algorithm.
     #[error("{which} key must be {expected} bytes, got {got}")]
@@ -166,7 +166,11 @@ mod tests {
         }
         assert_eq!(Cipher::from_name("aes"), None);
         assert_eq!(Cipher::from_name("des"), None);
-        assert_eq!(Integrity::from_name("sha256"), None);
+        assert_eq!(Integrity::from_name("sha512"), None);
+        assert_eq!(
+            Integrity::from_name("HMAC-SHA-256-128"),
+            Some(Integrity::HmacSha256_128)
+        );
         for c in Cipher::ALL {
             assert_eq!(Cipher::from_name(c.name()), Some(c));
             assert_eq!(Cipher::from_code(c.code()), Ok(c));

@@ -39,7 +39,7 @@ pub enum UserSaError {
     #[error("unknown cipher (AES-128-CBC or AES-256-CBC)")]
     Cipher,
     /// An unknown MAC name.
-    #[error("unknown MAC (HMAC-SHA1-96 or HMAC-MD5-96)")]
+    #[error("unknown MAC (HMAC-SHA1-96, HMAC-MD5-96 or HMAC-SHA-256-128)")]
     Mac,
     /// A key is not hex or has the wrong length for its algorithm.
     #[error("{which} key must be {expected} hex bytes")]
@@ -150,7 +150,7 @@ mod tests {
             Err(UserSaError::Cipher)
         );
         assert_eq!(
-            ok("1", "AES-128-CBC", ENC, "SHA256", MAC),
+            ok("1", "AES-128-CBC", ENC, "SHA512", MAC),
             Err(UserSaError::Mac)
         );
         assert_eq!(
