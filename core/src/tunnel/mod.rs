@@ -14,10 +14,17 @@
 //!   waits for [`GatewayTunnel::accept`] or [`GatewayTunnel::reject`].
 //! - [`OutputQueue`]: the queues and the buffer pool behind `poll_output`,
 //!   shared by the protocol implementations.
+//! - [`esp_link`], [`probe`], [`ip`]: the ESP half of a session (SAs each
+//!   way, the previous inbound SA during a rekey's grace, LZO), the
+//!   client's probing/dead-peer schedule and the whole-packet check,
+//!   shared by oNCP and Pulse.
 
 mod config;
+pub(crate) mod esp_link;
 mod event;
+pub(crate) mod ip;
 mod output;
+pub mod probe;
 mod traits;
 
 pub use config::{EspConfig, Extra, IfAddr, Prefix, TunnelConfig};

@@ -4,9 +4,7 @@ use alloc::boxed::Box;
 use alloc::string::ToString;
 use alloc::vec::Vec;
 
-use super::esp_link::{EspLink, Opened};
 use super::options::ClientOptions;
-use super::probe::{DEFAULT_DPD, EspState, ProbeAction};
 use super::tls_data;
 use super::tunnel_config::tunnel_config;
 use crate::esp::{Cipher, Integrity, SaLifetime, SaParams};
@@ -19,6 +17,8 @@ use crate::oncp::wire::{
 };
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
+use crate::tunnel::esp_link::{EspLink, Opened};
+use crate::tunnel::probe::{DEFAULT_DPD, EspState, ProbeAction};
 use crate::tunnel::{
     ClientEvent, ClientTunnel, DisconnectReason, EspDownReason, Output, OutputQueue, SessionStats,
     Transport,
@@ -473,7 +473,7 @@ impl ClientTunnel for ClientSession {
                 .push_tls(encode_record(&Control::Esp(false).to_message().to_vec()));
             self.out
                 .push_event(ClientEvent::EspDown(EspDownReason::UdpError));
-            self.esp_state = EspState::start_probing(now + super::probe::PROBE_INTERVAL);
+            self.esp_state = EspState::start_probing(now + crate::tunnel::probe::PROBE_INTERVAL);
         }
     }
 
@@ -485,7 +485,7 @@ impl ClientTunnel for ClientSession {
         if !matches!(self.phase, Phase::Data(_)) {
             return;
         }
-        if !super::ip::is_whole_packet(packet, false) {
+        if !crate::tunnel::ip::is_whole_packet(packet, false) {
             self.stats.unsendable += 1;
             return;
         }

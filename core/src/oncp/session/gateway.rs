@@ -4,7 +4,6 @@ use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::esp_link::{EspLink, Opened};
 use super::options::GatewaySessionConfig;
 use super::tls_data;
 use crate::esp::{SaLifetime, SaParams};
@@ -19,6 +18,7 @@ use crate::oncp::wire::{
 };
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
+use crate::tunnel::esp_link::{EspLink, Opened};
 use crate::tunnel::{
     DisconnectReason, EspDownReason, GatewayEvent, GatewayTunnel, Output, OutputQueue,
     RejectReason, SessionStats, TunnelConfig, TunnelRequest,
@@ -425,7 +425,7 @@ impl GatewayTunnel for GatewaySession {
         if !configured {
             return;
         }
-        if packet.len() > MAX_DATA_PAYLOAD || !super::ip::is_whole_packet(packet, true) {
+        if packet.len() > MAX_DATA_PAYLOAD || !crate::tunnel::ip::is_whole_packet(packet, true) {
             self.stats.unsendable += 1;
             return;
         }

@@ -20,11 +20,8 @@
 //! path may have died silently). Only whole IP packets are sent.
 
 mod client;
-mod esp_link;
 mod gateway;
-mod ip;
 mod options;
-pub mod probe;
 mod tls_data;
 mod tunnel_config;
 

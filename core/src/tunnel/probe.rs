@@ -1,5 +1,6 @@
 //! The client's ESP probing and dead-peer-detection schedule
-//! (spec/oncp.md §7.6), as pure timer logic.
+//! (spec/oncp.md §7.6; Pulse uses it unchanged, spec/pulse.md §6.6), as
+//! pure timer logic.
 //!
 //! Better than OpenConnect 9.01: probing restarts after a TLS reconnect
 //! and after a DPD failure, and each attempt sends one probe per second

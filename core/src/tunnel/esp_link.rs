@@ -1,4 +1,5 @@
-//! The ESP half of a session, shared by client and gateway: the current
+//! The ESP half of a session, shared by client and gateway and by every
+//! protocol with an ESP data path (oNCP, Pulse): the current
 //! SAs each way, the previous inbound SA during its grace period after a
 //! rekey (spec/oncp.md §6.3), LZO on both paths, and counters.
 
