@@ -30,6 +30,7 @@ pub mod ift;
 pub mod message;
 mod parse;
 pub mod secret;
+pub mod session;
 pub mod version;
 
 pub use deframer::{Deframer, Framed};

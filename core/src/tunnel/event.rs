@@ -4,6 +4,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 
 use super::config::TunnelConfig;
+use super::login::LoginAnswer;
 
 /// Which path carries outgoing data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,6 +53,10 @@ pub enum DisconnectReason {
     AddressChanged,
     /// We closed the session.
     Closed,
+    /// The client logged out (its cookie should be revoked).
+    LoggedOut,
+    /// The sign-in on the tunnel connection failed or was abandoned.
+    LoginFailed(String),
     /// The TLS connection was lost and the session cannot reconnect
     /// (gateway side).
     ConnectionLost,
@@ -123,6 +128,9 @@ pub enum GatewayEvent {
     /// A tunnel request arrived: answer with
     /// [`super::GatewayTunnel::accept`] or [`super::GatewayTunnel::reject`].
     TunnelRequested(TunnelRequest),
+    /// The client answered a step of a sign-in held on the tunnel
+    /// connection (Pulse): answer with [`super::GatewayTunnel::login_step`].
+    Login(LoginAnswer),
     /// The client identified itself; setup continues.
     Accepted {
         /// The client's host name, from its hostname packet.
@@ -206,6 +214,8 @@ impl core::fmt::Display for DisconnectReason {
                 f.write_str("after reconnecting, the gateway assigned a different IPv4 address")
             }
             DisconnectReason::Closed => f.write_str("closed"),
+            DisconnectReason::LoggedOut => f.write_str("the client logged out"),
+            DisconnectReason::LoginFailed(why) => write!(f, "sign-in failed: {why}"),
             DisconnectReason::ConnectionLost => f.write_str("the TLS connection was lost"),
             DisconnectReason::SetupTimeout(s) => write!(
                 f,

@@ -12,6 +12,8 @@
 //!   A gateway decides itself whether a tunnel request is accepted: the
 //!   session reports [`GatewayEvent::TunnelRequested`] with the cookie and
 //!   waits for [`GatewayTunnel::accept`] or [`GatewayTunnel::reject`].
+//! - [`LoginAnswer`] and [`LoginStep`]: a sign-in held on the tunnel
+//!   connection (Pulse), decided step by step by the driver.
 //! - [`OutputQueue`]: the queues and the buffer pool behind `poll_output`,
 //!   shared by the protocol implementations.
 //! - [`esp_link`], [`probe`], [`ip`]: the ESP half of a session (SAs each
@@ -23,6 +25,7 @@ mod config;
 pub(crate) mod esp_link;
 mod event;
 pub(crate) mod ip;
+mod login;
 mod output;
 pub mod probe;
 mod traits;
@@ -32,5 +35,6 @@ pub use event::{
     ClientEvent, DisconnectReason, EspDownReason, GatewayEvent, RejectReason, SessionStats,
     Transport, TunnelRequest,
 };
+pub use login::{LoginAnswer, LoginStep, OpenSession};
 pub use output::{Output, OutputQueue};
 pub use traits::{ClientTunnel, GatewayTunnel};

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use super::config::TunnelConfig;
 use super::event::{ClientEvent, GatewayEvent, RejectReason, SessionStats, Transport};
+use super::login::LoginStep;
 use super::output::Output;
 use crate::time::Instant;
 
@@ -78,6 +79,12 @@ pub trait GatewayTunnel {
     fn accept(&mut self, now: Instant, config: TunnelConfig);
     /// Refuses the pending tunnel request.
     fn reject(&mut self, now: Instant, reason: RejectReason);
+    /// Answers [`GatewayEvent::Login`]: the next step of a sign-in held
+    /// on the tunnel connection. Protocols that sign in elsewhere (oNCP:
+    /// web pages) never report that event and ignore this.
+    fn login_step(&mut self, now: Instant, step: LoginStep) {
+        let _ = (now, step);
+    }
     /// Ends the session, telling the client.
     fn close(&mut self, now: Instant);
     /// Current and previous (during a rekey's grace) inbound SPIs.
