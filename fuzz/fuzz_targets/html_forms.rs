@@ -1,6 +1,5 @@
-//! Fuzzes the login page reader (native/src/auth/form.rs, compiled here
-//! from its source file so the fuzz build needs only `scraper`, not the
-//! whole native crate with tokio and rustls).
+//! Fuzzes the login page reader, `oncp::login::form` (the sans-IO login
+//! layer of the native crate, reached through its library target).
 //!
 //! Input: the page as (lossy) UTF-8. Checked: no panic; the form's fields
 //! have distinct names; every checkbox field has its choice group; role
@@ -9,12 +8,8 @@
 //! the same result.
 #![no_main]
 
-#[allow(dead_code)]
-#[path = "../../native/src/auth/form.rs"]
-mod form;
-
-use form::{FieldKind, FormKind, parse_page};
 use libfuzzer_sys::fuzz_target;
+use oncp::login::form::{FieldKind, FormKind, parse_page};
 
 fuzz_target!(|data: &[u8]| {
     let html = String::from_utf8_lossy(data);

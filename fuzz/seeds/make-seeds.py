@@ -104,7 +104,7 @@ def http_heads():
 def html_forms():
     n = 0
     lit = re.compile(r'r#"(.*?)"#|"((?:[^"\\]|\\.)*)"', re.S)
-    for rel in ["native/src/auth/form.rs", "native/src/auth/flow_tests.rs",
+    for rel in ["native/src/login/form.rs", "native/src/login/flow_tests.rs",
                 "native/src/gateway/login/pages.rs"]:
         src = (ROOT / rel).read_text()
         for raw, esc in lit.findall(src):

@@ -13,6 +13,7 @@ pub mod dns;
 pub mod esp_socket;
 pub mod gateway;
 pub mod logging;
+pub mod login;
 pub mod netcfg;
 pub mod oncp_adapter;
 pub mod runstate;

@@ -190,7 +190,7 @@ async fn host_checker_through_a_stand_in_tncc() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn software_totp_token_like_openconnects_test() {
-    use oncp::auth::otp::{Secret, totp};
+    use oncp::login::otp::{Secret, totp};
     let f = FakeJuniper::start(Scenario::with_token_form("frmTotpToken")).await;
     let before = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -5,12 +5,12 @@
 //! accepted once, the DSID `Secure; HttpOnly`). The browser side is in
 //! `e2e_sso.rs`.
 
-use oncp::auth::flow::{HttpRequest, HttpResponse};
 use oncp::auth::http::LoginHttp;
 use oncp::gateway::login::config::LoginConfig;
 use oncp::gateway::saml::SamlMode;
 use oncp::gateway::saml::assertion::{decode, encode};
 use oncp::gateway::{GatewayConfig, GatewayHandle};
+use oncp::login::flow::{HttpRequest, HttpResponse};
 use oncp::tls::client::{TlsClient, TlsOptions};
 
 struct Client {

@@ -16,7 +16,7 @@
 
 use std::process::Command;
 
-use oncp::auth::otp::{Secret, hotp, totp};
+use oncp::login::otp::{Secret, hotp, totp};
 use oncp_tests::fake_juniper::{
     CONFIRM_AFTER_TOKEN_POST, CONFIRM_POST, FakeJuniper, LOGIN_POST, LOGIN_REALM_ABC_POST, Scenario,
 };

@@ -6,8 +6,8 @@
 //! no common suite), requests go over our own stream instead
 //! (`crate::tls::legacy_http`), with the same trust and pins.
 
-use super::flow::{HttpRequest, HttpResponse};
 use super::http_dump::HttpDump;
+use crate::login::flow::{HttpRequest, HttpResponse};
 use crate::tls::client::TlsClient;
 
 /// Largest login page read (a sign-in page is a few kilobytes).

@@ -1,31 +1,19 @@
-//! Web login to a Juniper/Pulse gateway (spec/auth.md): the forms, the
-//! answers, the Host Checker hand-off, and the result — OpenConnect's
-//! cookie string and the session's cookie jar.
-//!
-//! [`flow`] is the pure state machine; [`login`] drives it over HTTP
-//! ([`http`]), the terminal ([`prompt`]) and the TNCC program ([`tncc`]).
+//! The web login's I/O (spec/auth.md): [`login`] drives the sans-IO
+//! state machine of [`crate::login`] over HTTP ([`http`]), the terminal
+//! ([`prompt`]) and the TNCC program ([`tncc`]); the result is
+//! OpenConnect's cookie string and the session's cookie jar.
 
-pub mod answers;
-pub mod args;
-pub mod connect_hook;
-pub mod flow;
-pub mod form;
 pub mod http;
 pub mod http_dump;
-pub mod jar;
-pub mod otp;
 pub mod prompt;
 pub mod tncc;
 
-#[cfg(test)]
-mod flow_tests;
-
 use std::path::PathBuf;
 
-use answers::Answers;
-use flow::{Login, Step, Success};
 use prompt::Prompter;
 
+use crate::login::answers::Answers;
+use crate::login::flow::{Login, Step, Success};
 use crate::tls::client::TlsClient;
 
 /// What a login needs besides the answers.

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, Write};
 
-use super::flow::{Question, QuestionKind};
+use crate::login::flow::{Question, QuestionKind};
 
 /// Answers questions.
 pub trait Prompter {
@@ -44,7 +44,7 @@ impl Prompter for Terminal {
                 {
                     return Ok(c.value.clone());
                 }
-                if let Some(c) = super::answers::match_choice(cs, line.trim()) {
+                if let Some(c) = crate::login::answers::match_choice(cs, line.trim()) {
                     return Ok(c.value.clone());
                 }
                 writeln!(err, "{:?} is not one of the choices", line.trim())?;

@@ -18,7 +18,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use super::certs::BrowserTrust;
 use super::cookies::{BrowserCookie, dsids, session_jar};
 use super::steps::{self, BrowserStep};
-use crate::auth::jar::CookieJar;
+use crate::login::jar::CookieJar;
 
 /// How often the cookie store is read.
 pub const COOKIE_POLL: Duration = Duration::from_millis(250);

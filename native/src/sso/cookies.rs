@@ -3,7 +3,7 @@
 //! never one that was already there before the sign-in (a kept profile
 //! may hold an old session).
 
-use crate::auth::jar::CookieJar;
+use crate::login::jar::CookieJar;
 
 /// One cookie as the browser reports it.
 #[derive(Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 use scraper::{Html, Selector};
 use url::Url;
 
-use crate::auth::flow::HttpResponse;
+use crate::login::flow::HttpResponse;
 
 /// How the gateway wants users to sign in.
 #[derive(Debug, Clone, PartialEq, Eq)]

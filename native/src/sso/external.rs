@@ -4,9 +4,9 @@
 //! says where the `DSID` cookie is found, and reads the value pasted
 //! (without echo).
 
-use crate::auth::flow::{Question, QuestionKind};
-use crate::auth::jar::CookieJar;
 use crate::auth::prompt::Prompter;
+use crate::login::flow::{Question, QuestionKind};
+use crate::login::jar::CookieJar;
 
 /// Pastes accepted before giving up.
 pub const MAX_TRIES: usize = 3;

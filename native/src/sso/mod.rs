@@ -26,8 +26,8 @@ use args::SsoArgs;
 use detect::{Next, Signin};
 
 use crate::auth::LoginSetup;
-use crate::auth::flow::{HttpRequest, Success};
-use crate::auth::jar::CookieJar;
+use crate::login::flow::{HttpRequest, Success};
+use crate::login::jar::CookieJar;
 use crate::tls::client::{TlsClient, TlsOptions};
 
 /// Redirects followed on the gateway while looking at its sign-in page.

@@ -161,8 +161,8 @@ async fn cafile_and_names_are_checked_and_system_roots_alone_refuse() {
 
 #[tokio::test]
 async fn web_login_requests_reach_a_legacy_server_over_our_own_stream() {
-    use crate::auth::flow::HttpRequest;
     use crate::auth::http::LoginHttp;
+    use crate::login::flow::HttpRequest;
     let (srv, _) = test_server::start_legacy(usize::MAX, |req| {
         let text = String::from_utf8_lossy(req);
         if text.starts_with("POST /dana-na/auth/url_default/login.cgi HTTP/1.1\r\n")

@@ -90,7 +90,7 @@ pub struct ConnectArgs {
 
     /// Web login answers and software tokens.
     #[command(flatten)]
-    pub auth: crate::auth::args::AuthArgs,
+    pub auth: super::auth_args::AuthArgs,
     /// Browser (SAML/SSO) sign-in.
     #[command(flatten)]
     pub sso: crate::sso::args::SsoArgs,

@@ -4,10 +4,12 @@
 //! tunnel.
 
 pub mod args;
+pub mod auth_args;
 pub mod compat;
 pub mod config_file;
 pub mod daemon;
 pub mod heading;
+pub mod login_hook;
 pub mod settings;
 
 pub use args::ConnectArgs;
@@ -157,7 +159,7 @@ fn script_log_level(verbose: u8) -> u8 {
 }
 
 async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
-    if let Some(code) = crate::auth::connect_hook::before_connect(&mut args).await? {
+    if let Some(code) = login_hook::before_connect(&mut args).await? {
         return Ok(code);
     }
     let mut stdin = std::io::stdin().lock();

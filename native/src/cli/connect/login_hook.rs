@@ -5,12 +5,12 @@ use std::io::BufRead;
 
 use zeroize::Zeroizing;
 
-use super::answers::Answers;
-use super::args::AuthArgs;
-use super::flow::Success;
-use super::{LoginSetup, login, start_url};
+use super::auth_args::AuthArgs;
+use crate::auth::{LoginSetup, login, start_url};
 use crate::cli::connect::args::ConnectArgs;
 use crate::cli::connect::settings::{local_hostname, tls_options};
+use crate::login::answers::Answers;
+use crate::login::flow::Success;
 use crate::tls::client::TlsClient;
 
 /// Quotes a value for a POSIX shell assignment.
@@ -76,7 +76,7 @@ fn now_secs() -> u64 {
 /// The software-token codes for this login (`--token-mode`,
 /// `--token-secret`): the current and the next code.
 pub fn token_codes(a: &AuthArgs, now: u64) -> anyhow::Result<Vec<String>> {
-    use super::otp::{Secret, hotp, totp};
+    use crate::login::otp::{Secret, hotp, totp};
     let Some(mode) = a.token_mode.as_deref() else {
         return Ok(Vec::new());
     };
@@ -114,7 +114,7 @@ pub fn token_codes(a: &AuthArgs, now: u64) -> anyhow::Result<Vec<String>> {
 /// For `--token-mode=hotp --token-secret=@FILE`: a hook that writes the
 /// file back with the counter after each code used (OpenConnect's
 /// behaviour), so the next run starts at the next code.
-pub fn hotp_file_hook(a: &AuthArgs) -> anyhow::Result<Option<super::answers::TokenHook>> {
+pub fn hotp_file_hook(a: &AuthArgs) -> anyhow::Result<Option<crate::login::answers::TokenHook>> {
     let (Some("hotp"), Some(path)) = (
         a.token_mode.as_deref(),
         a.token_secret.as_deref().and_then(|s| s.strip_prefix('@')),
@@ -124,10 +124,12 @@ pub fn hotp_file_hook(a: &AuthArgs) -> anyhow::Result<Option<super::answers::Tok
     let path = std::path::PathBuf::from(path);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| anyhow::anyhow!("--token-secret @{}: {e}", path.display()))?;
-    let start = super::otp::Secret::parse(&text, true)?.counter.unwrap_or(0);
+    let start = crate::login::otp::Secret::parse(&text, true)?
+        .counter
+        .unwrap_or(0);
     Ok(Some(std::sync::Arc::new(move |used: usize| {
         let next = start + used as u64 + 1;
-        if let Err(e) = std::fs::write(&path, super::otp::with_counter(&text, next)) {
+        if let Err(e) = std::fs::write(&path, crate::login::otp::with_counter(&text, next)) {
             tracing::error!("failed to write the token file {}: {e}", path.display());
         }
     })))
@@ -149,7 +151,7 @@ pub async fn before_connect(args: &mut ConnectArgs) -> anyhow::Result<Option<u8>
         answers(&args.auth, &mut stdin)?
     };
     answers.csd_wrapper = args.csd_wrapper.is_some();
-    if !answers.non_inter && !super::prompt::have_terminal() {
+    if !answers.non_inter && !crate::auth::prompt::have_terminal() {
         tracing::debug!("no terminal: the login cannot ask questions");
         answers.non_inter = true;
     }
@@ -158,19 +160,19 @@ pub async fn before_connect(args: &mut ConnectArgs) -> anyhow::Result<Option<u8>
         user_agent: args
             .useragent
             .clone()
-            .unwrap_or_else(|| super::http::DEFAULT_USER_AGENT.to_string()),
+            .unwrap_or_else(|| crate::auth::http::DEFAULT_USER_AGENT.to_string()),
         csd_wrapper: args.csd_wrapper.clone(),
         local_hostname: local_hostname(args),
         dump: args
             .dump_http_traffic
-            .then_some(super::http_dump::HttpDump {
+            .then_some(crate::auth::http_dump::HttpDump {
                 reveal: args.reveal_secrets,
             }),
     };
     let mut success =
         match crate::sso::sign_in(&args.sso, &setup, &tls, &tls_options(args)?).await? {
             Some(s) => s,
-            None => login(&setup, &tls, answers, &mut super::prompt::Terminal).await?,
+            None => login(&setup, &tls, answers, &mut crate::auth::prompt::Terminal).await?,
         };
     if args.authenticate {
         let host = setup.url.host_str().unwrap_or_default().to_string();

@@ -1,7 +1,7 @@
 //! The login loop as a pure state machine (auth.md §3): each HTTP
 //! response goes in, the next action comes out — send a request, ask the
 //! user, run the Host Checker, done (DSID) or failed. No sockets, no
-//! terminal: [`super::run`] does the I/O.
+//! terminal: [`crate::auth::login`] does the I/O.
 
 use url::Url;
 

@@ -1,8 +1,8 @@
 //! `oncp connect`'s web-login options (OpenConnect's names, short
 //! letters and help groups), flattened into its command line.
 
-use super::answers::FormEntry;
-use crate::cli::connect::heading;
+use super::heading;
+use crate::login::answers::FormEntry;
 
 /// Web-login options of `oncp connect`.
 #[derive(Debug, Clone, Default, clap::Args)]
