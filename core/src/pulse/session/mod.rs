@@ -9,6 +9,13 @@
 //! TLS record of its own, as OpenConnect 9.01 needs during the login and
 //! the configuration (§3.6).
 
+mod config_out;
+pub mod gateway;
+mod gateway_auth;
+
+pub use config_out::{EspOffer, MAX_ROUTES, OfferError, esp_offer, pulse_config};
+pub use gateway::GatewaySession;
+
 /// Counts IF-T message identifiers of one direction on one TLS
 /// connection (spec §3.1: nobody is known to check them; a new TLS
 /// connection starts over).
