@@ -15,6 +15,9 @@ if timeout 20 git ls-remote "$db_url" HEAD >/dev/null 2>&1; then
     cargo deny check
     exit 0
 fi
+# --offline reads the dependency graph for every platform in deny.toml,
+# so the crates of all of them must be in the local registry first.
+cargo fetch --locked
 db=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/advisory-dbs/advisory-db-*/ 2>/dev/null | head -n 1 || true)
 if [ -n "$db" ] && [ -d "$db/.git" ]; then
     echo "15-deny: $db_url unreachable; using the local copy from $(git -C "$db" log -1 --format=%cs)" >&2
