@@ -16,6 +16,7 @@ pub mod logging;
 pub mod login;
 pub mod netcfg;
 pub mod oncp_adapter;
+pub mod privileges;
 pub mod runstate;
 pub mod runtime;
 pub mod sso;

@@ -1,5 +1,8 @@
 //! Log output through `tracing`: `-v`/`-q` pick the level, `RUST_LOG`
-//! overrides it.
+//! overrides it; standard error, or syslog with `oncp connect --syslog`
+//! ([`syslog`]).
+
+pub mod syslog;
 
 use tracing_subscriber::EnvFilter;
 
@@ -38,13 +41,45 @@ pub fn filter_for(verbose: u8, quiet: u8) -> String {
 /// when set, replaces the level chosen by the flags. Calling it twice is
 /// harmless (the second call keeps the first subscriber).
 pub fn init(verbose: u8, quiet: u8) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(filter_for(verbose, quiet)));
+    init_to(verbose, quiet, false);
+}
+
+/// [`init`], to syslog ([`syslog::DEV_LOG`]) when `to_syslog`: there
+/// without the timestamp (syslog adds its own) or colours. If the socket
+/// cannot be reached the logs stay on standard error, with a warning.
+pub fn init_to(verbose: u8, quiet: u8, to_syslog: bool) {
+    let filter = || {
+        EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| EnvFilter::new(filter_for(verbose, quiet)))
+    };
+    let mut unreachable = None;
+    if to_syslog {
+        match syslog::Syslog::connect(std::path::Path::new(syslog::DEV_LOG)) {
+            Ok(s) => {
+                let _ = tracing_subscriber::fmt()
+                    .with_env_filter(filter())
+                    .with_writer(s)
+                    .with_ansi(false)
+                    .without_time()
+                    .with_level(false)
+                    .with_target(verbose > 1)
+                    .try_init();
+                return;
+            }
+            Err(e) => unreachable = Some(e),
+        }
+    }
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(filter())
         .with_writer(std::io::stderr)
         .with_target(verbose > 1)
         .try_init();
+    if let Some(e) = unreachable {
+        tracing::warn!(
+            "--syslog: cannot reach {}: {e}; logging to standard error",
+            syslog::DEV_LOG
+        );
+    }
 }
 
 #[cfg(test)]

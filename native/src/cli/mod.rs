@@ -55,18 +55,41 @@ first expires every cookie, then does the same (reconnects are refused)."
     Completions(completions::CompletionsArgs),
 }
 
+/// The name under which `oncp` runs as `oncp connect` (a symlink or copy
+/// named `openconnect`, for programs that start OpenConnect by path, as
+/// NetworkManager-openconnect does).
+pub const OPENCONNECT_NAME: &str = "openconnect";
+
+/// The command line with `connect` inserted when the program was started
+/// as [`OPENCONNECT_NAME`].
+pub fn as_openconnect(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let mut argv: Vec<_> = args.into_iter().collect();
+    let called = argv
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .is_some_and(|n| n == OPENCONNECT_NAME);
+    if called {
+        argv.insert(1, "connect".into());
+    }
+    argv
+}
+
 /// Parses the process's arguments, sets up logging and runs the subcommand.
 pub fn main() -> ExitCode {
     use clap::CommandFactory;
     // `oncp connect --config FILE`: the file's options where it appears.
-    let argv =
-        match connect::config_file::expand_args(std::env::args_os().collect(), &Cli::command()) {
-            Ok(a) => a,
-            Err(e) => {
-                eprintln!("oncp: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+    let argv = match connect::config_file::expand_args(
+        as_openconnect(std::env::args_os()),
+        &Cli::command(),
+    ) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("oncp: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     // Usage errors exit with 1 as OpenConnect's do: 2 means "cookie
     // rejected" to scripts written for it.
     let cli = match Cli::try_parse_from(argv) {
@@ -90,7 +113,8 @@ pub fn main() -> ExitCode {
         Command::Connect(a) if a.dump_http_traffic => cli.verbose.max(1),
         _ => cli.verbose,
     };
-    crate::logging::init(log_verbose, quiet);
+    let to_syslog = matches!(&cli.command, Command::Connect(a) if a.syslog);
+    crate::logging::init_to(log_verbose, quiet, to_syslog);
     match cli.command {
         Command::Connect(args) => connect::run(*args, cli.verbose),
         Command::Gateway(args) => gateway::run(*args),
@@ -111,6 +135,28 @@ mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn started_as_openconnect_means_connect() {
+        let argv = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            as_openconnect(argv(&["/usr/sbin/openconnect", "--syslog", "h"])),
+            argv(&["/usr/sbin/openconnect", "connect", "--syslog", "h"])
+        );
+        assert_eq!(
+            as_openconnect(argv(&["oncp", "demo"])),
+            argv(&["oncp", "demo"])
+        );
+        let cli = Cli::try_parse_from(as_openconnect(argv(&[
+            "openconnect",
+            "-C",
+            "x",
+            "h",
+            "--verbose",
+        ])))
+        .unwrap();
+        assert!(matches!(cli.command, Command::Connect(_)) && cli.verbose == 1);
     }
 
     #[test]

@@ -135,6 +135,12 @@ impl NetSetup {
     /// The tunnel is going away.
     pub async fn disconnect(&mut self, ctx: &SetupContext<'_>) -> Result<(), SetupError> {
         match self {
+            NetSetup::Builtin { .. } if crate::privileges::dropped() => {
+                // No right to do it any more: the root helper started
+                // before the drop undoes the records once we are gone.
+                tracing::debug!("routes and DNS are left to the --setuid cleanup helper");
+                Ok(())
+            }
             NetSetup::Builtin { installed, changes } => {
                 if let Some(i) = installed.take() {
                     Netlink::open()?.undo(i).await;

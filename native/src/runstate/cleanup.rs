@@ -3,7 +3,7 @@
 //! removed, then the file is deleted. Unreadable or half-written files
 //! are reported and removed (there is nothing in them to act on).
 
-use super::{RouteRecord, process_start_time, read_record};
+use super::{Record, RouteRecord, process_start_time, read_record};
 use std::net::Ipv4Addr;
 use std::path::Path;
 
@@ -41,10 +41,29 @@ async fn remove_route(handle: &rtnetlink::Handle, r: &RouteRecord) -> Result<boo
 
 /// Cleans up after every dead tunnel recorded in `dir`.
 pub async fn stale(dir: &Path) -> CleanupReport {
+    cleanup_where(dir, |r| !alive(r.pid, r.start_time)).await
+}
+
+/// Cleans up what process `pid` recorded in `dir`, whether or not it is
+/// still listed as running: `oncp cleanup --when-closed` calls this once
+/// that process has closed its end of the pipe, i.e. is exiting (it may
+/// still be a zombie then).
+pub async fn of_process(dir: &Path, pid: u32) -> CleanupReport {
+    cleanup_where(dir, |r| r.pid == pid).await
+}
+
+async fn cleanup_where(dir: &Path, wanted: impl Fn(&Record) -> bool) -> CleanupReport {
     let mut report = CleanupReport::default();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return report,
+        // Not root (e.g. run unprivileged by NetworkManager): whatever
+        // is there belongs to root's runs, and this one has nothing of
+        // its own to undo.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            tracing::debug!("{}: {e}; no stale state checked", dir.display());
+            return report;
+        }
         Err(e) => {
             report
                 .failed
@@ -70,53 +89,56 @@ pub async fn stale(dir: &Path) -> CleanupReport {
                 continue;
             }
         };
-        if alive(record.pid, record.start_time) {
-            continue;
-        }
-        let who = format!("{} (oncp process {}, gone)", record.ifname, record.pid);
-        if let Some(dns) = &record.dns {
-            match dns.revert().await {
-                Ok(msg) => report.done.push(format!("{who}: DNS: {msg}")),
-                Err(e) => report.failed.push(format!("{who}: DNS: {e}")),
-            }
-        }
-        if !record.routes.is_empty() {
-            match rtnetlink::new_connection() {
-                Ok((conn, handle, _)) => {
-                    tokio::spawn(conn);
-                    for r in &record.routes {
-                        match remove_route(&handle, r).await {
-                            Ok(true) => report
-                                .done
-                                .push(format!("{who}: removed the route to {}", r.dst)),
-                            Ok(false) => {}
-                            Err(e) => report
-                                .failed
-                                .push(format!("{who}: removing the route to {}: {e}", r.dst)),
-                        }
-                    }
-                }
-                Err(e) => report.failed.push(format!("{who}: netlink: {e}")),
-            }
-        }
-        for net in &record.pending_routes {
-            report.failed.push(format!(
-                "{who}: was adding a route to {net} when it stopped; check `ip route show {net}`"
-            ));
-        }
-        if let Err(e) = std::fs::remove_file(&path) {
-            report
-                .failed
-                .push(format!("removing {}: {e}", path.display()));
+        if wanted(&record) {
+            undo(&path, &record, &mut report).await;
         }
     }
     report
 }
 
+/// Undoes one record's changes and removes its file.
+async fn undo(path: &Path, record: &Record, report: &mut CleanupReport) {
+    let who = format!("{} (oncp process {}, gone)", record.ifname, record.pid);
+    if let Some(dns) = &record.dns {
+        match dns.revert().await {
+            Ok(msg) => report.done.push(format!("{who}: DNS: {msg}")),
+            Err(e) => report.failed.push(format!("{who}: DNS: {e}")),
+        }
+    }
+    if !record.routes.is_empty() {
+        match rtnetlink::new_connection() {
+            Ok((conn, handle, _)) => {
+                tokio::spawn(conn);
+                for r in &record.routes {
+                    match remove_route(&handle, r).await {
+                        Ok(true) => report
+                            .done
+                            .push(format!("{who}: removed the route to {}", r.dst)),
+                        Ok(false) => {}
+                        Err(e) => report
+                            .failed
+                            .push(format!("{who}: removing the route to {}: {e}", r.dst)),
+                    }
+                }
+            }
+            Err(e) => report.failed.push(format!("{who}: netlink: {e}")),
+        }
+    }
+    for net in &record.pending_routes {
+        report.failed.push(format!(
+            "{who}: was adding a route to {net} when it stopped; check `ip route show {net}`"
+        ));
+    }
+    if let Err(e) = std::fs::remove_file(path) {
+        report
+            .failed
+            .push(format!("removing {}: {e}", path.display()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runstate::Record;
 
     #[tokio::test]
     async fn a_dead_process_resolver_file_is_restored_and_live_ones_kept() {
@@ -154,5 +176,26 @@ mod tests {
         assert!(!dir.path().join("tun8.json").exists());
         assert!(!dir.path().join("tun5.json").exists());
         assert!(dir.path().join("tun9.json").exists());
+    }
+
+    #[tokio::test]
+    async fn of_process_takes_that_process_records_even_while_it_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let _mine = super::super::RunState::create(dir.path(), "tun3").unwrap();
+        let mut other: Record = read_record(&dir.path().join("tun3.json")).unwrap();
+        other.pid = u32::MAX;
+        other.ifname = "tun4".into();
+        std::fs::write(
+            dir.path().join("tun4.json"),
+            serde_json::to_vec(&other).unwrap(),
+        )
+        .unwrap();
+        let r = of_process(dir.path(), std::process::id()).await;
+        assert!(r.failed.is_empty(), "{r:?}");
+        assert!(
+            !dir.path().join("tun3.json").exists(),
+            "this process's record went"
+        );
+        assert!(dir.path().join("tun4.json").exists(), "another's stays");
     }
 }

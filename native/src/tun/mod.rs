@@ -12,6 +12,7 @@ pub const MAX_PACKET: usize = 65_535;
 pub struct Tun {
     dev: tun::AsyncDevice,
     name: String,
+    pre_existing: bool,
 }
 
 impl std::fmt::Debug for Tun {
@@ -31,20 +32,43 @@ pub struct TunError {
 }
 
 impl Tun {
-    /// Creates a TUN device named `name` (kernel-chosen `tunN` otherwise).
+    /// Creates a TUN device named `name` (kernel-chosen `tunN` otherwise),
+    /// or attaches to the device of that name when it exists already
+    /// (a persistent one made beforehand, as NetworkManager does for
+    /// OpenConnect with the device owned by the user it runs it as): that
+    /// one is used as it is — no MTU set here, which needs
+    /// CAP_NET_ADMIN — and stays when oncp exits, as its creator expects.
     pub fn create(name: Option<&str>, mtu: u16) -> Result<Tun, TunError> {
         let err = |source| TunError {
             name: name.map(str::to_string),
             source,
         };
+        let existing = name.is_some_and(device_exists);
         let mut cfg = tun::Configuration::default();
         if let Some(n) = name {
             cfg.tun_name(n);
         }
         cfg.mtu(mtu);
+        if existing {
+            cfg.platform_config(|p| {
+                p.ensure_root_privileges(false);
+            });
+        }
         let dev = tun::create_as_async(&cfg).map_err(err)?;
         let name = tun::AbstractDevice::tun_name(&*dev).map_err(err)?;
-        Ok(Tun { dev, name })
+        if existing {
+            tracing::info!("using the existing TUN device {name} (left in place on exit)");
+        }
+        Ok(Tun {
+            dev,
+            name,
+            pre_existing: existing,
+        })
+    }
+
+    /// Whether the device existed before (and is left on exit).
+    pub fn pre_existing(&self) -> bool {
+        self.pre_existing
     }
 
     /// The device's name.
@@ -57,6 +81,16 @@ impl Tun {
     pub fn into_device(self) -> tun::AsyncDevice {
         self.dev
     }
+}
+
+/// Whether a network device `name` exists (a name that cannot be one is
+/// not looked up).
+pub fn device_exists(name: &str) -> bool {
+    !name.is_empty()
+        && !name.contains('/')
+        && name != "."
+        && name != ".."
+        && std::path::Path::new("/sys/class/net").join(name).exists()
 }
 
 /// Where the client's inner IP packets come from and go to.
@@ -122,6 +156,14 @@ impl IpSide {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_names_are_looked_up_safely() {
+        assert!(device_exists("lo"));
+        assert!(!device_exists("oncp-no-such0"));
+        assert!(!device_exists("../lo"));
+        assert!(!device_exists(""));
+    }
 
     #[tokio::test]
     async fn channel_side_moves_packets_both_ways_and_reports_close() {

@@ -156,7 +156,15 @@ pub struct ConnectArgs {
     /// Write the daemon's PID to this file (with --background).
     #[arg(long, value_name = "PIDFILE", help_heading = heading::PROCESS)]
     pub pid_file: Option<PathBuf>,
+    /// Drop privileges after connecting (to USER, a name or a uid); a root
+    /// helper undoes routes and DNS on exit.
+    #[arg(short = 'U', long, value_name = "USER", help_heading = heading::PROCESS)]
+    pub setuid: Option<String>,
 
+    /// Use syslog for progress messages (the /dev/log socket, which
+    /// journald serves where it runs) instead of standard error.
+    #[arg(short = 'l', long, help_heading = heading::LOGGING)]
+    pub syslog: bool,
     /// Dump HTTP authentication traffic (implies --verbose; secrets are
     /// redacted below -vv).
     #[arg(long, help_heading = heading::LOGGING)]

@@ -1,6 +1,6 @@
 //! OpenConnect 9.01 options that oncp accepts but does not act on: other
 //! protocols' knobs (AnyConnect's DTLS ciphers, compression, XML POST),
-//! client certificates, proxies, syslog. Scripts that pass them keep
+//! client certificates, proxies. Scripts that pass them keep
 //! working; each one given prints a one-line warning saying what oncp
 //! does instead.
 
@@ -50,13 +50,6 @@ pub struct IgnoredArgs {
     #[arg(long, value_name = "METHODS", hide = true)]
     pub http_auth: Option<String>,
 
-    /// (ignored) Drop privileges after connecting.
-    #[arg(short = 'U', long, value_name = "USER", help_heading = heading::PROCESS)]
-    pub setuid: Option<String>,
-
-    /// (ignored: logs go to standard error) Use syslog for progress messages.
-    #[arg(short = 'l', long, help_heading = heading::LOGGING)]
-    pub syslog: bool,
     /// (ignored: log lines carry a timestamp already) Prepend timestamp.
     #[arg(long, help_heading = heading::LOGGING)]
     pub timestamp: bool,
@@ -166,7 +159,6 @@ impl IgnoredArgs {
             ),
             (self.libproxy, "--libproxy", "oncp connects directly"),
             (self.passtos, "--passtos", "ESP packets keep TOS 0"),
-            (self.syslog, "--syslog", "logs go to standard error"),
             (
                 self.timestamp,
                 "--timestamp",
@@ -230,7 +222,6 @@ impl IgnoredArgs {
                 "the ESP socket uses an ephemeral port",
             ),
             (&self.http_auth, "--http-auth", "Juniper logins use forms"),
-            (&self.setuid, "--setuid", "oncp keeps its user"),
             (&self.xmlconfig, "--xmlconfig", "an AnyConnect option"),
             (&self.base_mtu, "--base-mtu", "use --mtu"),
             (

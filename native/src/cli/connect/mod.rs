@@ -10,12 +10,14 @@ pub mod config_file;
 pub mod daemon;
 pub mod heading;
 pub mod login_hook;
+pub mod readiness;
+pub mod sd_notify;
 pub mod settings;
 
 pub use args::ConnectArgs;
 
 use crate::client::cookie;
-use crate::client::driver::{Control, DEFAULT_MTU, Driver, DriverEvent, DriverOptions};
+use crate::client::driver::{Control, DEFAULT_MTU, Driver, DriverOptions};
 use crate::client::netsetup::{NetSetup, SetupContext};
 use crate::client::packet_capture::PacketCapture;
 use crate::client::target::Target;
@@ -189,6 +191,12 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
             changes: Box::new(TunnelChanges::new(args.dns)),
         },
     };
+    // Looked up now, while the user database is certainly readable.
+    let setuid = args
+        .setuid
+        .as_deref()
+        .map(crate::privileges::Target::resolve)
+        .transpose()?;
     let mtu = args.mtu.map(u32::from);
     let pre = SetupContext {
         gateway,
@@ -210,7 +218,7 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
     let session =
         crate::oncp_adapter::client(p.session, Box::new(BufferedOsRng::new()), clock.now());
     let (control_tx, control_rx) = mpsc::channel(4);
-    tokio::spawn(forward_signals(control_tx));
+    tokio::spawn(forward_signals(control_tx.clone()));
     let opts = DriverOptions {
         host: p.target.host.clone(),
         port: p.target.port,
@@ -219,8 +227,9 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
         status_every: (verbose > 0).then_some(STATUS_EVERY),
     };
     let (events_tx, events) = mpsc::unbounded_channel();
-    let backgrounded = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    tokio::spawn(when_up(events, backgrounded.clone()));
+    let up = std::sync::Arc::new(readiness::UpState::default());
+    let when = readiness::WhenUp::from_env(setuid, args.script.is_none());
+    tokio::spawn(readiness::when_up(events, up.clone(), when, control_tx));
     let driver = Driver::new(
         session,
         tls,
@@ -235,10 +244,13 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
         None => driver,
     };
     let report = driver.run(control_rx).await;
-    if backgrounded.load(std::sync::atomic::Ordering::Relaxed)
+    if up.backgrounded.load(std::sync::atomic::Ordering::Relaxed)
         && let Some(p) = &args.pid_file
     {
         let _ = std::fs::remove_file(p);
+    }
+    if up.failed.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(1);
     }
     let code = report.outcome.exit_code();
     if code == 0 {
@@ -247,24 +259,6 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
         tracing::error!("{}", report.outcome.message());
     }
     Ok(code)
-}
-
-/// Once the tunnel is fully up (first configuration applied): with
-/// `--background`, lets the foreground process go. Drains the driver's
-/// events until it ends.
-async fn when_up(
-    mut events: mpsc::UnboundedReceiver<DriverEvent>,
-    backgrounded: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) {
-    let mut notifier = daemon::Notifier::from_env();
-    while let Some(ev) = events.recv().await {
-        if let DriverEvent::Configured { first: true, .. } = ev
-            && let Some(n) = notifier.take()
-        {
-            n.ready();
-            backgrounded.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
 }
 
 /// SIGINT/SIGTERM end the session (with logout); SIGHUP detaches.
@@ -436,10 +430,11 @@ mod tests {
             "x.xml",
             "h",
         ]);
-        assert!(a.background && a.ignored.script_tun && a.ignored.syslog);
+        assert!(a.background && a.ignored.script_tun && a.syslog);
+        assert_eq!(a.setuid.as_deref(), Some("nobody"));
         assert_eq!(a.auth.user.as_deref(), Some("me"));
         assert_eq!(a.usergroup.as_deref(), Some("grp"));
-        assert_eq!(a.ignored.warnings().len(), 12, "{:?}", a.ignored.warnings());
+        assert_eq!(a.ignored.warnings().len(), 10, "{:?}", a.ignored.warnings());
     }
 
     #[test]
