@@ -106,6 +106,18 @@ fn rekey_and_termination_are_alone_in_their_records() {
 }
 
 #[test]
+fn oncp_switched_off_answers_the_hostname_packet_with_status_8() {
+    use oncp_core::oncp::wire::Status;
+    let mut g = gateway(gateway_config());
+    g.inner.set_status(Status::ONCP_DISABLED);
+    g.handle_tls(Instant(0), REQUEST.as_bytes());
+    assert!(drain(&mut g)[0].starts_with(b"HTTP/1.1 200 "));
+    g.handle_tls(Instant(0), &HOSTNAME);
+    assert_eq!(drain(&mut g), [vec![1, 0, 8]], "status 8 alone, no 301");
+    assert!(g.is_closed());
+}
+
+#[test]
 fn largest_ip_packet_over_tls_fits_one_tls_record() {
     let mut opts = client_options();
     opts.esp = false;

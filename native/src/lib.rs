@@ -17,6 +17,7 @@ pub mod login;
 pub mod netcfg;
 pub mod oncp_adapter;
 pub mod privileges;
+pub mod pulse_adapter;
 pub mod runstate;
 pub mod runtime;
 pub mod sso;

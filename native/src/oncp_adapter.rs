@@ -5,6 +5,7 @@
 //! plugs in beside this file.
 
 use oncp_core::oncp::session::{ClientOptions, ClientSession, GatewaySession};
+use oncp_core::oncp::wire::Status;
 use oncp_core::oncp::wire::http::RequestHead;
 use oncp_core::rng::Random;
 use oncp_core::time::Instant;
@@ -28,13 +29,19 @@ pub fn gateway(rng: Box<dyn Random + Send>, now: Instant) -> Box<dyn GatewayTunn
 
 /// An oNCP gateway session for a request whose head the HTTP layer
 /// already parsed (so it is parsed once), with the bytes after the head.
+/// `oncp_disabled`: answer the hostname packet with status 8 and end, as
+/// a Pulse gateway with oNCP switched off does.
 pub fn gateway_for_request(
     head: &RequestHead,
     rest: &[u8],
     rng: Box<dyn Random + Send>,
     now: Instant,
+    oncp_disabled: bool,
 ) -> Box<dyn GatewayTunnel + Send> {
     let mut s = GatewaySession::new(rng, now);
+    if oncp_disabled {
+        s.set_status(Status::ONCP_DISABLED);
+    }
     s.handle_request(now, head, rest);
     Box::new(s)
 }

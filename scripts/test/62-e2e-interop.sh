@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Interop end-to-end tests (root: network namespaces, TUN, nft): Debian's
-# OpenConnect 9.01 and `oncp connect` against `oncp gateway`; first the
-# namespace harness's own tests (it really creates and removes namespaces).
+# OpenConnect 9.01 (--protocol=nc in e2e_interop_openconnect, --protocol=pulse
+# and --disable-oncp in e2e_interop_pulse) and `oncp connect` against `oncp
+# gateway`; first the namespace harness's own tests (it really creates and
+# removes namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" != 0 ]; then

@@ -59,6 +59,7 @@ fn token(form: TokenForm, code: &str) -> Option<TokenConfig> {
     Some(TokenConfig {
         form,
         code: Some(code.into()),
+        totp: None,
     })
 }
 
@@ -196,6 +197,7 @@ async fn openconnect_logs_in_to_oncp_gateway() {
         token: Some(TokenConfig {
             form: TokenForm::Totp,
             code: None,
+            totp: None,
         }),
         confirm: ConfirmMode::Always,
         ..Default::default()

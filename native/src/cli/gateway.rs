@@ -50,6 +50,18 @@ pub struct GatewayArgs {
     /// [default: 10.10.1.0/24].
     #[arg(long)]
     pub pool: Option<Ipv4Net>,
+    /// IPv6 tunnel address pool for Pulse clients (each gets the host
+    /// number of its IPv4 address in it), e.g. fd00:10::/64.
+    #[arg(long, value_name = "NET")]
+    pub pool6: Option<ipnet::Ipv6Net>,
+    /// Tunnel protocols served on the one listener: nc (oNCP), pulse
+    /// (IF-T/TLS; oNCP tunnels then get status 8) or both [default: both].
+    #[arg(long, value_name = "PROTOCOL")]
+    pub protocol: Option<crate::gateway::protocol::ProtocolChoice>,
+    /// Answer oNCP tunnels with status 8 after the hostname packet, like a
+    /// gateway where oNCP is switched off (Pulse keeps working).
+    #[arg(long)]
+    pub disable_oncp: bool,
     /// Split-include route sent to clients (repeatable; default: the pool).
     #[arg(long = "route")]
     pub routes: Vec<Ipv4Net>,
@@ -73,9 +85,9 @@ pub struct GatewayArgs {
         oncp_core::esp::Cipher::ALL.map(oncp_core::esp::Cipher::short_name)
     ))]
     pub cipher: Option<String>,
-    /// ESP integrity algorithm [default: sha1].
+    /// ESP integrity algorithm (sha256 with --protocol pulse only) [default: sha1].
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
-        oncp_core::esp::Integrity::ONCP.map(oncp_core::esp::Integrity::short_name)
+        oncp_core::esp::Integrity::ALL.map(oncp_core::esp::Integrity::short_name)
     ))]
     pub mac: Option<String>,
     /// LZO-compress packets sent to clients over ESP.
@@ -122,6 +134,9 @@ impl GatewayArgs {
             users_file: self.users_file.clone(),
             dsids: self.dsids.clone(),
             pool: self.pool,
+            pool6: self.pool6,
+            protocol: self.protocol,
+            disable_oncp: self.disable_oncp.then_some(true),
             routes: self.routes.clone(),
             exclude: self.exclude.clone(),
             dns: self.dns.clone(),
@@ -184,7 +199,13 @@ pub fn run(args: GatewayArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    config.login = args.login.to_config();
+    config.login = match args.login.to_config() {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("--token-secret: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -11,6 +11,8 @@ pub mod esp_socket;
 pub mod http;
 pub mod login;
 pub mod portal;
+pub mod protocol;
+pub mod pulse_login;
 pub mod saml;
 pub mod settings;
 pub mod tunnel;
@@ -76,6 +78,12 @@ pub struct GatewayConfig {
     pub dsids: Vec<String>,
     /// Tunnel address pool; the first host is the gateway's own address.
     pub pool: Ipv4Net,
+    /// IPv6 pool (Pulse clients get an address in it).
+    pub pool6: Option<ipnet::Ipv6Net>,
+    /// Tunnel protocols served.
+    pub protocol: protocol::ProtocolChoice,
+    /// oNCP tunnels get status 8 after the hostname packet.
+    pub disable_oncp: bool,
     /// Split-include routes sent to clients (empty: none).
     pub routes: Vec<Ipv4Net>,
     /// Split-exclude routes.
@@ -119,6 +127,9 @@ impl GatewayConfig {
             users: Vec::new(),
             dsids: Vec::new(),
             pool: "10.10.1.0/24".parse().expect("pool"),
+            pool6: None,
+            protocol: protocol::ProtocolChoice::Both,
+            disable_oncp: false,
             routes: vec!["10.10.1.0/24".parse().expect("route")],
             exclude: Vec::new(),
             dns: Vec::new(),
@@ -376,8 +387,22 @@ where
                 return;
             }
         };
+        let clock = crate::runtime::clock::Clock::new();
+        let rng = || Box::new(crate::runtime::os_rng::BufferedOsRng::new());
         if req.head.is_tunnel_request() {
-            return tunnel::run(tls, req, peer, shared).await;
+            let session = crate::oncp_adapter::gateway_for_request(
+                &req.head,
+                &req.rest,
+                rng(),
+                clock.now(),
+                shared.config.disable_oncp,
+            );
+            return tunnel::run(tls, session, clock, peer, shared).await;
+        }
+        if shared.config.protocol.pulse() && oncp_core::pulse::http::is_upgrade_request(&req.head) {
+            let session =
+                crate::pulse_adapter::gateway_for_request(&req.head, &req.rest, rng(), clock.now());
+            return tunnel::run(tls, session, clock, peer, shared).await;
         }
         tracing::debug!(
             "{peer}: {} {}",

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 use oncp_core::esp::{Cipher, Integrity};
 use serde::Deserialize;
 
+use super::protocol::ProtocolChoice;
 use super::{CertSource, DataPlaneMode, GatewayConfig};
 
 /// Default HTTPS address.
@@ -65,6 +66,13 @@ pub struct Settings {
     pub dsids: Vec<String>,
     /// Address pool.
     pub pool: Option<Ipv4Net>,
+    /// IPv6 address pool (Pulse only): a client gets the host number of
+    /// its IPv4 address in it.
+    pub pool6: Option<Ipv6Net>,
+    /// Tunnel protocols served: `nc`, `pulse` or `both`.
+    pub protocol: Option<ProtocolChoice>,
+    /// Answer oNCP tunnels with status 8 (oNCP switched off).
+    pub disable_oncp: Option<bool>,
     /// Split-include routes.
     #[serde(default)]
     pub routes: Vec<Ipv4Net>,
@@ -119,7 +127,7 @@ pub enum SettingsError {
     #[error("unknown ESP cipher {0:?} (aes128 or aes256)")]
     Cipher(String),
     /// Unknown integrity algorithm name.
-    #[error("unknown ESP integrity algorithm {0:?} (sha1 or md5)")]
+    #[error("unknown ESP integrity algorithm {0:?} (sha1 or md5; sha256 with --protocol pulse)")]
     Mac(String),
     /// Only one of --cert and --key.
     #[error("--cert and --key go together")]
@@ -166,6 +174,9 @@ impl Settings {
             users_file: self.users_file.or(base.users_file),
             dsids,
             pool: self.pool.or(base.pool),
+            pool6: self.pool6.or(base.pool6),
+            protocol: self.protocol.or(base.protocol),
+            disable_oncp: self.disable_oncp.or(base.disable_oncp),
             routes: list(self.routes, base.routes),
             exclude: list(self.exclude, base.exclude),
             dns: list(self.dns, base.dns),
@@ -258,12 +269,20 @@ impl Settings {
                 Cipher::from_name(name).ok_or_else(|| SettingsError::Cipher(name.to_string()))?
             }
         };
+        let protocol = self.protocol.unwrap_or_default();
+        // HMAC-SHA-256-128 exists only in Pulse (spec/pulse.md §6.4).
         let integrity = match self.mac.as_deref() {
             None => Integrity::HmacSha1_96,
             Some(name) => Integrity::from_name(name)
-                .filter(|m| Integrity::ONCP.contains(m))
+                .filter(|m| Integrity::ONCP.contains(m) || protocol == ProtocolChoice::Pulse)
                 .ok_or_else(|| SettingsError::Mac(name.to_string()))?,
         };
+        let pool6 = self.pool6.map(|p| p.trunc());
+        if pool6.is_some_and(|p| p.prefix_len() > 120) {
+            return Err(SettingsError::Range(
+                "the IPv6 pool needs room for the clients (/120 or larger)",
+            ));
+        }
         if self.rekey == Some(0) {
             return Err(SettingsError::Range("the rekey interval must be positive"));
         }
@@ -275,6 +294,9 @@ impl Settings {
             users: self.users.into_iter().collect(),
             dsids: self.dsids,
             pool,
+            pool6,
+            protocol,
+            disable_oncp: self.disable_oncp.unwrap_or(false) || !protocol.oncp(),
             routes: if self.routes.is_empty() {
                 vec![pool]
             } else {
@@ -388,6 +410,40 @@ alice = "wonderland"
             CertSource::SelfSigned(n) => assert_eq!(n, ["localhost"]),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn pulse_settings() {
+        let c = Settings {
+            protocol: Some(ProtocolChoice::Pulse),
+            mac: Some("sha256".into()),
+            pool6: Some("fd00:10::7/64".parse().unwrap()),
+            ..Default::default()
+        }
+        .into_config_without_files()
+        .unwrap();
+        assert_eq!(c.integrity, Integrity::HmacSha256_128);
+        assert!(c.disable_oncp, "pulse only: oNCP gets status 8");
+        assert_eq!(c.pool6, Some("fd00:10::/64".parse().unwrap()));
+        let both = Settings::default().into_config_without_files().unwrap();
+        assert_eq!(both.protocol, ProtocolChoice::Both);
+        assert!(!both.disable_oncp);
+        let off = Settings {
+            disable_oncp: Some(true),
+            ..Default::default()
+        };
+        assert!(off.into_config_without_files().unwrap().disable_oncp);
+        let e = Settings {
+            pool6: Some("fd00::/124".parse().unwrap()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            e.into_config_without_files(),
+            Err(SettingsError::Range(_))
+        ));
+        let t = Settings::from_toml("protocol = \"pulse\"\npool6 = \"fd00::/64\"\n", "gw.toml")
+            .unwrap();
+        assert_eq!(t.protocol, Some(ProtocolChoice::Pulse));
     }
 
     #[test]

@@ -1,16 +1,18 @@
-//! One client's tunnel: drives a gateway session (through the oNCP
-//! adapter) with the TLS stream, the shared ESP socket, the data plane and
-//! the clock. The session reports the tunnel request; its DSID is checked
-//! here and answered with the client's configuration or a rejection.
+//! One client's tunnel: drives a gateway session (oNCP or Pulse, made by
+//! its adapter) with the TLS stream, the shared ESP socket, the data plane
+//! and the clock. The session reports the tunnel request; its DSID is
+//! checked here and answered with the client's configuration or a
+//! rejection. A Pulse session also reports each step of its sign-in,
+//! answered by [`PulseLogin`].
 
 use crate::runtime::clock::Clock;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use oncp_core::time::Instant;
 use oncp_core::tunnel::{
-    GatewayEvent, GatewayTunnel, IfAddr, RejectReason, SessionStats, TunnelConfig,
+    DisconnectReason, GatewayEvent, GatewayTunnel, IfAddr, RejectReason, SessionStats, TunnelConfig,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, WriteHalf};
 use tokio::sync::mpsc;
@@ -19,7 +21,7 @@ use super::Shared;
 use super::cookies::Login;
 use super::dataplane::DataPlane;
 use super::drain::{GatewayOutputs, drain};
-use super::http::Request;
+use super::pulse_login::PulseLogin;
 
 /// Where one tunnel's outputs go.
 struct TunnelIo<'a, S> {
@@ -29,6 +31,9 @@ struct TunnelIo<'a, S> {
     client_udp: Option<SocketAddr>,
     me: Ipv4Addr,
     login: Option<Login>,
+    /// The DSID of the accepted tunnel (revoked when the client logs out).
+    dsid: Option<String>,
+    pulse_login: PulseLogin,
     ip_tx: mpsc::Sender<Vec<u8>>,
     ended: bool,
 }
@@ -80,16 +85,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> GatewayOutputs for TunnelIo<'_, S
                     .and_then(|d| self.shared.cookies.check(d));
                 match &self.login {
                     Some(l) => {
+                        self.dsid = req.dsid.clone();
                         self.shared.addresses.insert(l.address, self.ip_tx.clone());
                         let mut cfg: TunnelConfig = self.shared.tunnel_config.clone();
                         cfg.ipv4 = Some(IfAddr {
                             addr: l.address,
                             prefix_len: Some(self.shared.cookies.pool().prefix_len()),
                         });
+                        cfg.ipv6 = self.shared.config.pool6.map(|p6| IfAddr {
+                            addr: ipv6_for(p6, self.shared.cookies.pool(), l.address),
+                            prefix_len: Some(p6.prefix_len()),
+                        });
                         session.accept(now, cfg);
                     }
                     None => session.reject(now, RejectReason::BadCookie),
                 }
+            }
+            GatewayEvent::Login(answer) => {
+                let step = self.pulse_login.next(&answer, self.shared);
+                session.login_step(now, step);
             }
             GatewayEvent::Configured => {
                 self.shared.counters.tunnels.fetch_add(1, Ordering::Relaxed);
@@ -101,6 +115,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> GatewayOutputs for TunnelIo<'_, S
                 );
             }
             GatewayEvent::Disconnected(reason) => {
+                if reason == DisconnectReason::LoggedOut
+                    && let Some(d) = self.dsid.take()
+                {
+                    self.shared.cookies.revoke(&d);
+                }
                 let s = session.stats();
                 tracing::info!(
                     "tunnel from {peer} ended: {reason:?}; packets ESP {} in / {} out \
@@ -120,21 +139,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> GatewayOutputs for TunnelIo<'_, S
     }
 }
 
-/// Serves the tunnel request `req` on `stream` until the session ends.
+/// The IPv6 address of the client with IPv4 address `v4` of `pool`: the
+/// same host number in `pool6`.
+pub fn ipv6_for(pool6: ipnet::Ipv6Net, pool: ipnet::Ipv4Net, v4: Ipv4Addr) -> Ipv6Addr {
+    let host = u32::from(v4).wrapping_sub(u32::from(pool.network()));
+    Ipv6Addr::from(u128::from(pool6.network()) | u128::from(host))
+}
+
+/// Serves a tunnel on `stream` with `session` (made by a protocol adapter
+/// from the request, with `clock`) until the session ends.
 pub async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
     stream: S,
-    req: Request,
+    mut session: Box<dyn GatewayTunnel + Send>,
+    clock: Clock,
     peer: SocketAddr,
     shared: Arc<Shared>,
 ) {
-    let clock = Clock::new();
     let now = || clock.now();
-    let mut session = crate::oncp_adapter::gateway_for_request(
-        &req.head,
-        &req.rest,
-        Box::new(crate::runtime::os_rng::BufferedOsRng::new()),
-        now(),
-    );
     let (mut rd, wr) = tokio::io::split(stream);
     let (udp_tx, mut udp_rx) = mpsc::channel(1024);
     let (ip_tx, mut ip_rx) = mpsc::channel::<Vec<u8>>(1024);
@@ -145,6 +166,8 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
         client_udp: None,
         me: shared.cookies.gateway_address(),
         login: None,
+        dsid: None,
+        pulse_login: PulseLogin::default(),
         ip_tx,
         ended: false,
     };
@@ -210,5 +233,20 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
     }
     if !dropped {
         let _ = io.wr.shutdown().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_address_follows_the_ipv4_host_number() {
+        let a = ipv6_for(
+            "fd00:10::/64".parse().unwrap(),
+            "10.10.1.0/24".parse().unwrap(),
+            Ipv4Addr::new(10, 10, 1, 5),
+        );
+        assert_eq!(a, "fd00:10::5".parse::<Ipv6Addr>().unwrap());
     }
 }

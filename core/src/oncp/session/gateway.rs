@@ -76,6 +76,8 @@ pub struct GatewaySession {
     probe_unanswered: bool,
     next_rekey: Option<Instant>,
     hostname: String,
+    /// The status byte answering the hostname packet.
+    status: Status,
     client_mtu: Option<u32>,
     out: OutputQueue<GatewayEvent>,
     stats: SessionStats,
@@ -103,6 +105,7 @@ impl GatewaySession {
             probe_unanswered: false,
             next_rekey: None,
             hostname: String::new(),
+            status: Status::OK,
             client_mtu: None,
             out: OutputQueue::new(),
             stats: SessionStats::default(),
@@ -177,10 +180,21 @@ impl GatewaySession {
         }
     }
 
+    /// The status byte that answers the client's hostname packet. Any
+    /// but [`Status::OK`] ends the session right after it, without a
+    /// configuration — [`Status::ONCP_DISABLED`] (8) is how a Pulse
+    /// gateway with oNCP switched off answers (spec/oncp.md §2.4).
+    pub fn set_status(&mut self, status: Status) {
+        self.status = status;
+    }
+
     fn send_setup(&mut self, now: Instant) {
         // Status as its own record, then the 301 in records that each fit
         // one TLS record.
-        self.out.push_tls(encode_record(&[Status::OK.0]));
+        self.out.push_tls(encode_record(&[self.status.0]));
+        if !self.status.is_ok() {
+            return self.end(DisconnectReason::BadStatus(self.status.0));
+        }
         let mut values = self.cfg.values.clone();
         values.esp = EspSettings::default();
         if let Some(port) = self.cfg.esp_port {

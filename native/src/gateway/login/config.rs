@@ -78,6 +78,9 @@ pub struct TokenConfig {
     /// The code accepted; `None`: any code of 6 to 8 digits (like
     /// OpenConnect's test server).
     pub code: Option<String>,
+    /// A TOTP secret (OpenConnect's `--token-secret` syntax): only its
+    /// current code (or the one of the step before or after) is accepted.
+    pub totp: Option<crate::login::otp::Secret>,
 }
 
 /// The sign-in steps the gateway serves.
@@ -113,6 +116,16 @@ pub struct LoginArgs {
     /// The second-factor code accepted (default: any 6 to 8 digits).
     #[arg(long, value_name = "CODE", requires = "token_form")]
     pub token_code: Option<String>,
+    /// Accept only the TOTP codes (RFC 6238, 30 s steps, 6 digits, one
+    /// step of clock skew) of this secret, in OpenConnect's
+    /// `--token-secret` syntax (e.g. `base32:...`).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        requires = "token_form",
+        conflicts_with = "token_code"
+    )]
+    pub token_secret: Option<String>,
     /// When to show the "already signed in" confirmation: if-active,
     /// always or never.
     #[arg(long, value_name = "WHEN", default_value = "never")]
@@ -130,18 +143,25 @@ pub struct LoginArgs {
 }
 
 impl LoginArgs {
-    /// The configuration these options describe.
-    pub fn to_config(&self) -> LoginConfig {
-        LoginConfig {
+    /// The configuration these options describe; an unusable
+    /// `--token-secret` is an error.
+    pub fn to_config(&self) -> Result<LoginConfig, crate::login::otp::SecretError> {
+        let totp = self
+            .token_secret
+            .as_deref()
+            .map(|s| crate::login::otp::Secret::parse(s, false))
+            .transpose()?;
+        Ok(LoginConfig {
             realms: self.realms.clone(),
             roles: self.roles.clone(),
             token: self.token_form.map(|form| TokenConfig {
                 form,
                 code: self.token_code.clone(),
+                totp: totp.clone(),
             }),
             confirm: self.confirm,
             saml: self.saml.unwrap_or_default(),
             saml_mfa_code: self.saml_mfa_code.clone(),
-        }
+        })
     }
 }

@@ -31,14 +31,29 @@ use pending::{Pending, STATE_COOKIE, Stage};
 pub const MAX_TOKEN_FAILURES: u32 = 3;
 
 /// An opaque handle for an open session (never the DSID itself).
-fn session_handle(dsid: &str) -> String {
+pub fn session_handle(dsid: &str) -> String {
     use sha2::Digest;
     hex::encode(&sha2::Sha256::digest(dsid.as_bytes())[..8])
 }
 
-/// Whether `code` is an acceptable second factor.
-fn token_ok(cfg: &LoginConfig, code: &str) -> bool {
-    code_ok(cfg.token.as_ref().and_then(|t| t.code.as_deref()), code)
+/// Whether `code` is an acceptable second factor: the TOTP code of the
+/// configured secret now or one 30 s step either side, else the fixed
+/// code, else any 6 to 8 digits.
+pub fn token_ok(cfg: &LoginConfig, code: &str) -> bool {
+    let Some(t) = &cfg.token else {
+        return false;
+    };
+    match &t.totp {
+        Some(secret) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            [now.saturating_sub(30), now, now + 30]
+                .iter()
+                .any(|&at| code_ok(Some(&crate::login::otp::totp(secret, at, 6)), code))
+        }
+        None => code_ok(t.code.as_deref(), code),
+    }
 }
 
 /// Answers a sign-in, landing or logout request.
