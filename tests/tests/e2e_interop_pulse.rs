@@ -108,6 +108,8 @@ fn openconnect_pulse_password_over_esp_and_over_tls() {
             "alice:hunter2",
             "--pool",
             "10.79.0.0/24",
+            "--pool6",
+            "fd00:79::/64",
             "--mac",
             "sha256",
             "--dpd",
@@ -121,6 +123,13 @@ fn openconnect_pulse_password_over_esp_and_over_tls() {
     ping(&net, "10.79.0.1", 3, &oc, &gw);
     let c = counters_until(&gw, |c| c.get("esp_in").is_some_and(|n| *n >= 3));
     assert!(c["esp_in"] >= 3, "pings went over ESP: {c:?}");
+    // IPv6 inside the tunnel (0x0008 address from --pool6): OpenConnect
+    // 9.01 sends it over TLS (spec §6.5), the gateway answers the same way.
+    let tls_before = c["tls_in"];
+    wait_route(&net, "fd00:79::1");
+    ping(&net, "fd00:79::1", 3, &oc, &gw);
+    let c = counters_until(&gw, |c| c["tls_in"] >= tls_before + 3);
+    assert!(c["tls_in"] >= tls_before + 3, "IPv6 pings over TLS: {c:?}");
     assert!(c["probes"] >= 1, "{c:?}");
     oc.interrupt();
     // The client's logout (Juniper 0x89) ended the session.

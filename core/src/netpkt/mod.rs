@@ -3,7 +3,10 @@
 //! header checksums, ICMP echo requests, and an echo responder that
 //! answers ICMP echo and UDP echo (port 7) addressed to it.
 
+mod icmpv6;
 mod view;
+
+pub use icmpv6::{NEXT_HEADER_ICMPV6, echo_reply_v6, icmpv6_echo_request, parse_icmpv6_echo_reply};
 
 pub use view::{
     IPV4_MIN_HEADER_LEN, IPV6_HEADER_LEN, Ipv4Packet, Ipv6Packet, ViewError, declared_len, version,

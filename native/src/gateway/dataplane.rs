@@ -2,7 +2,7 @@
 //! mode, no root needed) or through a TUN device the kernel routes.
 
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
@@ -10,32 +10,47 @@ use tokio::sync::mpsc;
 /// Packets from the network side to the tunnel serving their destination.
 #[derive(Debug, Default)]
 pub struct AddressTable {
-    map: Mutex<HashMap<Ipv4Addr, mpsc::Sender<Vec<u8>>>>,
+    map: Mutex<HashMap<IpAddr, mpsc::Sender<Vec<u8>>>>,
 }
 
 impl AddressTable {
     /// Delivers packets for `addr` to `tx`.
-    pub fn insert(&self, addr: Ipv4Addr, tx: mpsc::Sender<Vec<u8>>) {
-        self.map.lock().expect("address table").insert(addr, tx);
+    pub fn insert(&self, addr: impl Into<IpAddr>, tx: mpsc::Sender<Vec<u8>>) {
+        self.map
+            .lock()
+            .expect("address table")
+            .insert(addr.into(), tx);
     }
 
     /// Stops delivering to `addr` if it still points at `tx`'s tunnel.
-    pub fn remove(&self, addr: Ipv4Addr, tx: &mpsc::Sender<Vec<u8>>) {
+    pub fn remove(&self, addr: impl Into<IpAddr>, tx: &mpsc::Sender<Vec<u8>>) {
+        let addr = addr.into();
         let mut m = self.map.lock().expect("address table");
         if m.get(&addr).is_some_and(|t| t.same_channel(tx)) {
             m.remove(&addr);
         }
     }
 
-    /// Hands `packet` to the tunnel of its destination address.
+    /// Hands `packet` (IPv4 or IPv6) to the tunnel of its destination
+    /// address.
     pub fn route(&self, packet: Vec<u8>) {
-        let Some(h) = oncp_core::netpkt::Ipv4Header::parse(&packet) else {
+        let Some(dst) = destination(&packet) else {
             return;
         };
-        let tx = self.map.lock().expect("address table").get(&h.dst).cloned();
+        let tx = self.map.lock().expect("address table").get(&dst).cloned();
         if let Some(tx) = tx {
             let _ = tx.try_send(packet);
         }
+    }
+}
+
+/// The destination address of an IPv4 or IPv6 packet.
+fn destination(p: &[u8]) -> Option<IpAddr> {
+    use oncp_core::netpkt::{Ipv4Packet, Ipv6Packet, version};
+    match version(p)? {
+        4 => Some(Ipv4Packet::new_checked(p).ok()?.dst_addr().into()),
+        6 => Some(Ipv6Packet::new_checked(p).ok()?.dst_addr().into()),
+        _ => None,
     }
 }
 
@@ -55,6 +70,7 @@ pub enum DataPlane {
 pub async fn start_tun(
     name: Option<&str>,
     address: ipnet::Ipv4Net,
+    address6: Option<(Ipv6Addr, u8)>,
     mtu: u32,
     table: Arc<AddressTable>,
 ) -> anyhow::Result<(DataPlane, String)> {
@@ -66,6 +82,9 @@ pub async fn start_tun(
         ..Default::default()
     };
     nl.configure(&dev_name, mtu, &plan).await?;
+    if let Some((a, len)) = address6 {
+        nl.add_address(&dev_name, a.into(), len).await?;
+    }
     let dev = Arc::new(tun.into_device());
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(4096);
     let writer = dev.clone();

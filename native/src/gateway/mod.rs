@@ -307,8 +307,14 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
     let (dataplane, tun_name) = match &config.dataplane {
         DataPlaneMode::Echo => (DataPlane::Echo, None),
         DataPlaneMode::Tun { name } => {
+            let six = config.pool6.map(|p6| {
+                (
+                    tunnel::ipv6_for(p6, config.pool, cookies.gateway_address()),
+                    p6.prefix_len(),
+                )
+            });
             let (dp, n) =
-                dataplane::start_tun(name.as_deref(), gw_net, config.mtu, addresses.clone())
+                dataplane::start_tun(name.as_deref(), gw_net, six, config.mtu, addresses.clone())
                     .await?;
             (dp, Some(n))
         }

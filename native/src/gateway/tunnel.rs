@@ -30,6 +30,10 @@ struct TunnelIo<'a, S> {
     peer: SocketAddr,
     client_udp: Option<SocketAddr>,
     me: Ipv4Addr,
+    /// The gateway's own IPv6 tunnel address, with an IPv6 pool.
+    me6: Option<Ipv6Addr>,
+    /// The client's IPv6 tunnel address, once accepted.
+    address6: Option<Ipv6Addr>,
     login: Option<Login>,
     /// The DSID of the accepted tunnel (revoked when the client logs out).
     dsid: Option<String>,
@@ -60,7 +64,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> GatewayOutputs for TunnelIo<'_, S
     ) {
         match &self.shared.dataplane {
             DataPlane::Echo => {
-                if let Some(r) = oncp_core::netpkt::echo_reply(packet, self.me) {
+                let reply = oncp_core::netpkt::echo_reply(packet, self.me).or_else(|| {
+                    self.me6
+                        .and_then(|me6| oncp_core::netpkt::echo_reply_v6(packet, me6))
+                });
+                if let Some(r) = reply {
                     session.send_ip(now, &r);
                 }
             }
@@ -96,6 +104,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> GatewayOutputs for TunnelIo<'_, S
                             addr: ipv6_for(p6, self.shared.cookies.pool(), l.address),
                             prefix_len: Some(p6.prefix_len()),
                         });
+                        if let Some(a6) = cfg.ipv6 {
+                            self.address6 = Some(a6.addr);
+                            self.shared.addresses.insert(a6.addr, self.ip_tx.clone());
+                        }
                         session.accept(now, cfg);
                     }
                     None => session.reject(now, RejectReason::BadCookie),
@@ -165,6 +177,11 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
         peer,
         client_udp: None,
         me: shared.cookies.gateway_address(),
+        me6: shared
+            .config
+            .pool6
+            .map(|p6| ipv6_for(p6, shared.cookies.pool(), shared.cookies.gateway_address())),
+        address6: None,
         login: None,
         dsid: None,
         pulse_login: PulseLogin::default(),
@@ -230,6 +247,9 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
     }
     if let Some(l) = &io.login {
         shared.addresses.remove(l.address, &io.ip_tx);
+    }
+    if let Some(a6) = io.address6 {
+        shared.addresses.remove(a6, &io.ip_tx);
     }
     if !dropped {
         let _ = io.wr.shutdown().await;

@@ -153,6 +153,23 @@ impl Netlink {
         Ok(installed)
     }
 
+    /// Adds `addr`/`prefix_len` (either family) to device `dev`.
+    pub async fn add_address(
+        &self,
+        dev: &str,
+        addr: IpAddr,
+        prefix_len: u8,
+    ) -> Result<(), NetlinkError> {
+        let index = self.link_index(dev).await?;
+        self.handle
+            .address()
+            .add(index, addr, prefix_len)
+            .replace()
+            .execute()
+            .await
+            .map_err(req(format!("adding address {addr}/{prefix_len} to {dev}")))
+    }
+
     /// Removes the bypass routes added by [`Netlink::configure`].
     pub async fn undo(&self, installed: Installed) {
         for msg in installed.bypass {
