@@ -466,6 +466,23 @@ fn esp_silence_falls_back_to_tls() {
     gw.s.send_ip(dead, &ipv4(9, 40));
     gw.pull();
     assert_eq!(gw.messages()[0].msg_type, MessageType::DATA);
+    // ESP again, then the client sends IPv4 over TLS: it left ESP, so the
+    // gateway answers over TLS at once.
+    let probe = to_gw.probe(&mut TestRng::new(2)).unwrap();
+    assert!(gw.s.handle_udp(dead, &probe));
+    gw.pull();
+    assert!(gw.take_events().contains(&GatewayEvent::EspUp));
+    gw.tls.clear();
+    gw.feed(dead, &c.msg(data_message(0, &ipv4(10, 40))));
+    assert_eq!(
+        gw.take_events(),
+        [GatewayEvent::EspDown(EspDownReason::DisabledByPeer)]
+    );
+    gw.udp.clear();
+    gw.s.send_ip(dead, &ipv4(11, 40));
+    gw.pull();
+    assert!(gw.udp.is_empty());
+    assert_eq!(gw.messages()[0].value, ipv4(11, 40));
     // A garbage datagram is refused and counted.
     assert!(!gw.s.handle_udp(dead, &[0u8; 60]));
     assert_eq!(gw.s.stats().esp_dropped, 1);

@@ -131,6 +131,20 @@ fn openconnect_pulse_password_over_esp_and_over_tls() {
     let c = counters_until(&gw, |c| c["tls_in"] >= tls_before + 3);
     assert!(c["tls_in"] >= tls_before + 3, "IPv6 pings over TLS: {c:?}");
     assert!(c["probes"] >= 1, "{c:?}");
+    // UDP dies: OpenConnect's ESP DPD (3 s, attribute 0x4017) gives up
+    // after about 2*3 s and sends IPv4 over TLS; the gateway follows at
+    // once and the pings continue.
+    let c = gw.counters();
+    net.block_udp(&net.client.clone(), 4500, true);
+    std::thread::sleep(Duration::from_secs(9));
+    ping(&net, "10.79.0.1", 3, &oc, &gw);
+    let after = counters_until(&gw, |n| n["tls_out"] >= c["tls_out"] + 3);
+    assert!(
+        after["tls_out"] >= c["tls_out"] + 3,
+        "replies over TLS after ESP died: {c:?} -> {after:?}"
+    );
+    net.block_udp(&net.client.clone(), 4500, false);
+    assert!(oc.is_running(), "OpenConnect exited:\n{}", oc.output());
     oc.interrupt();
     // The client's logout (Juniper 0x89) ended the session.
     assert!(

@@ -493,6 +493,15 @@ impl GatewaySession {
                 }
                 self.stats.tls_packets_in += 1;
                 self.stats.tls_bytes_in += p.len() as u64;
+                // An IPv4 packet over TLS means the client gave up on ESP
+                // (it sends IPv4 over ESP while that works, spec §6.5):
+                // answer over TLS too until ESP is heard from again.
+                if self.esp_up && crate::netpkt::version(&p) == Some(4) {
+                    self.esp_up = false;
+                    self.esp_heard = None;
+                    self.out
+                        .push_event(GatewayEvent::EspDown(EspDownReason::DisabledByPeer));
+                }
                 self.out.push_ip(p);
             }
             MessageType::CONFIG => self.on_client_keys(now, &m.value),
