@@ -160,6 +160,17 @@ impl GatewayConfig {
             wins: self.wins.clone(),
             search_domains: self.domain.iter().cloned().collect(),
             include_v4: self.routes.iter().map(prefix).collect(),
+            // IPv6 (Pulse): the pool is the one IPv6 network behind us, so
+            // clients route only it into the tunnel (an empty list would
+            // take all their IPv6 traffic).
+            include_v6: self
+                .pool6
+                .iter()
+                .map(|n| Prefix {
+                    addr: n.network(),
+                    len: n.prefix_len(),
+                })
+                .collect(),
             exclude_v4: self.exclude.iter().map(prefix).collect(),
             mtu: Some(self.mtu),
             esp: EspConfig {
