@@ -7,9 +7,9 @@
 use oncp_core::tunnel::{LoginAnswer, LoginStep, OpenSession};
 use zeroize::Zeroizing;
 
-use super::Shared;
+use super::cookies::CookieStore;
 use super::credentials::user_matches;
-use super::login::config::ConfirmMode;
+use super::login::config::{ConfirmMode, LoginConfig};
 use super::login::{MAX_TOKEN_FAILURES, session_handle, token_ok};
 
 /// Wrong passwords allowed before the sign-in fails.
@@ -17,6 +17,17 @@ pub const MAX_PASSWORD_FAILURES: u32 = 3;
 
 /// The prompt of the second-factor request.
 pub const TOKEN_PROMPT: &str = "Enter the code from your authenticator:";
+
+/// What a sign-in is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginContext<'a> {
+    /// Users who may sign in: (name, password).
+    pub users: &'a [(String, String)],
+    /// Realms, second factor, confirmation, roles.
+    pub login: &'a LoginConfig,
+    /// Issued DSIDs.
+    pub cookies: &'a CookieStore,
+}
 
 /// Where one client's sign-in stands.
 #[derive(Debug, Default)]
@@ -29,8 +40,8 @@ pub struct PulseLogin {
 
 impl PulseLogin {
     /// The step after the client's `answer`.
-    pub fn next(&mut self, answer: &LoginAnswer, shared: &Shared) -> LoginStep {
-        let cfg = &shared.config.login;
+    pub fn next(&mut self, answer: &LoginAnswer, shared: &LoginContext<'_>) -> LoginStep {
+        let cfg = shared.login;
         match answer {
             LoginAnswer::Start { client_version } => {
                 tracing::debug!("Pulse sign-in from {client_version:?}");
@@ -52,7 +63,7 @@ impl PulseLogin {
                 let user = username.clone().or_else(|| self.user.clone());
                 let ok = user
                     .as_deref()
-                    .is_some_and(|u| user_matches(&shared.config.users, u, password));
+                    .is_some_and(|u| user_matches(shared.users, u, password));
                 if !ok {
                     self.password_failures += 1;
                     tracing::info!("Pulse sign-in failed for user {user:?}");
@@ -110,12 +121,12 @@ impl PulseLogin {
     }
 
     /// The "already signed in" choice when configured, else the cookie.
-    fn after_factors(&mut self, shared: &Shared) -> LoginStep {
+    fn after_factors(&mut self, shared: &LoginContext<'_>) -> LoginStep {
         let Some(user) = self.user.clone() else {
             return LoginStep::Failed("Not signed in".into());
         };
         let open = shared.cookies.sessions_of(&user);
-        let ask = match shared.config.login.confirm {
+        let ask = match shared.login.confirm {
             ConfirmMode::Never => false,
             ConfirmMode::IfActive | ConfirmMode::Always => !open.is_empty(),
         };
@@ -136,9 +147,9 @@ impl PulseLogin {
         self.grant(shared)
     }
 
-    fn grant(&mut self, shared: &Shared) -> LoginStep {
+    fn grant(&mut self, shared: &LoginContext<'_>) -> LoginStep {
         let user = self.user.clone().unwrap_or_default();
-        let roles = &shared.config.login.roles;
+        let roles = &shared.login.roles;
         if roles.len() >= 2 {
             // No role choice exists in IF-T (spec §4.5): the first applies.
             tracing::info!(
@@ -159,5 +170,143 @@ impl PulseLogin {
             }
             None => LoginStep::Failed("No address left in the pool".into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::login::config::{TokenConfig, TokenForm};
+
+    fn pw(user: &str, p: &str) -> LoginAnswer {
+        LoginAnswer::Password {
+            username: Some(user.into()),
+            password: Zeroizing::new(p.into()),
+        }
+    }
+
+    fn code(c: &str) -> LoginAnswer {
+        LoginAnswer::Token {
+            username: None,
+            code: Zeroizing::new(c.into()),
+        }
+    }
+
+    fn start() -> LoginAnswer {
+        LoginAnswer::Start {
+            client_version: "test".into(),
+        }
+    }
+
+    #[test]
+    fn realm_password_token_and_session_choice() {
+        let users = vec![("alice".to_string(), "hunter2".to_string())];
+        let login = LoginConfig {
+            realms: vec!["Users".into(), "Admins".into()],
+            token: Some(TokenConfig {
+                form: TokenForm::Totp,
+                code: Some("424242".into()),
+                totp: None,
+            }),
+            confirm: ConfirmMode::IfActive,
+            ..Default::default()
+        };
+        let cookies = CookieStore::new("10.10.1.0/24".parse().unwrap());
+        let ctx = LoginContext {
+            users: &users,
+            login: &login,
+            cookies: &cookies,
+        };
+        let mut l = PulseLogin::default();
+        assert_eq!(
+            l.next(&start(), &ctx),
+            LoginStep::ChooseRealm(login.realms.clone())
+        );
+        assert!(matches!(
+            l.next(&LoginAnswer::Realm("Nope".into()), &ctx),
+            LoginStep::Failed(_)
+        ));
+        let pw_step = l.next(&LoginAnswer::Realm("Admins".into()), &ctx);
+        assert_eq!(
+            pw_step,
+            LoginStep::Password {
+                username: true,
+                retry: false
+            }
+        );
+        assert_eq!(
+            l.next(&pw("alice", "wrong"), &ctx),
+            LoginStep::Password {
+                username: true,
+                retry: true
+            }
+        );
+        assert!(matches!(
+            l.next(&pw("alice", "hunter2"), &ctx),
+            LoginStep::Token { .. }
+        ));
+        assert!(matches!(
+            l.next(&code("111111"), &ctx),
+            LoginStep::Token { .. }
+        ));
+        let LoginStep::Granted(first) = l.next(&code("424242"), &ctx) else {
+            panic!("granted");
+        };
+        assert_eq!(cookies.sessions_of_dsid(&first).as_deref(), Some("alice"));
+        // A second sign-in while the first is open: the session choice.
+        let mut l = PulseLogin::default();
+        l.next(&start(), &ctx);
+        l.next(&LoginAnswer::Realm("Users".into()), &ctx);
+        l.next(&pw("alice", "hunter2"), &ctx);
+        let LoginStep::ChooseSession(open) = l.next(&code("424242"), &ctx) else {
+            panic!("session choice");
+        };
+        assert_eq!(open.len(), 1);
+        assert_ne!(open[0].id, *first, "an opaque handle, not the DSID");
+        let LoginStep::Granted(second) = l.next(&LoginAnswer::EndSession(open[0].id.clone()), &ctx)
+        else {
+            panic!("granted");
+        };
+        assert!(
+            cookies.sessions_of_dsid(&first).is_none(),
+            "first one ended"
+        );
+        assert!(cookies.sessions_of_dsid(&second).is_some());
+    }
+
+    #[test]
+    fn too_many_failures_end_the_sign_in() {
+        let users = vec![("bob".to_string(), "b".to_string())];
+        let login = LoginConfig::default();
+        let cookies = CookieStore::new("10.10.1.0/24".parse().unwrap());
+        let ctx = LoginContext {
+            users: &users,
+            login: &login,
+            cookies: &cookies,
+        };
+        let mut l = PulseLogin::default();
+        assert!(matches!(
+            l.next(&start(), &ctx),
+            LoginStep::Password { retry: false, .. }
+        ));
+        for _ in 1..MAX_PASSWORD_FAILURES {
+            assert!(matches!(
+                l.next(&pw("bob", "x"), &ctx),
+                LoginStep::Password { retry: true, .. }
+            ));
+        }
+        assert!(matches!(
+            l.next(&pw("bob", "x"), &ctx),
+            LoginStep::Failed(_)
+        ));
+        // A token code without a second factor configured is refused.
+        assert!(matches!(
+            l.next(&code("123456"), &ctx),
+            LoginStep::Failed(_)
+        ));
+        assert!(matches!(
+            PulseLogin::default().next(&LoginAnswer::EndSession("x".into()), &ctx),
+            LoginStep::Failed(_)
+        ));
     }
 }

@@ -114,7 +114,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> GatewayOutputs for TunnelIo<'_, S
                 }
             }
             GatewayEvent::Login(answer) => {
-                let step = self.pulse_login.next(&answer, self.shared);
+                let ctx = super::pulse_login::LoginContext {
+                    users: &self.shared.config.users,
+                    login: &self.shared.config.login,
+                    cookies: &self.shared.cookies,
+                };
+                let step = self.pulse_login.next(&answer, &ctx);
                 session.login_step(now, step);
             }
             GatewayEvent::Configured => {
