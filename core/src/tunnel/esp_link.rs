@@ -6,11 +6,14 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use crate::esp::{EspError, EspPacket, InboundSa, NextHeader, OutboundSa, SaLifetime, SaParams};
-use crate::lzo::{Compressor, decompress};
+use crate::esp::{
+    EspError, EspPacket, HEADER_LEN, InboundSa, MAX_TRAILER_LEN, NextHeader, OutboundSa,
+    SaLifetime, SaParams,
+};
+use crate::lzo::{Compressor, decompress_into, worst_compressed_len};
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
-use crate::tunnel::SessionStats;
+use crate::tunnel::{OutputQueue, SessionStats};
 
 /// Packets of the previous inbound SA accepted after a rekey (spec §6.3).
 const OLD_SA_GRACE: u64 = 32;
@@ -20,12 +23,12 @@ const SEQ_MARGIN: u64 = 1 << 16;
 const OLD_SA_MAX_AGE: Duration = Duration::from_secs(10);
 
 /// What an accepted datagram held.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Opened {
-    /// A probe or probe reply (payload `00`).
+    /// A probe or probe reply (payload `00`); the buffer is left empty.
     Probe,
-    /// An IP packet (decompressed if it was LZO).
-    Packet(Vec<u8>),
+    /// An IP packet (decompressed if it was LZO), in the caller's buffer.
+    Packet,
 }
 
 /// Why a datagram was dropped.
@@ -69,6 +72,9 @@ pub(crate) struct EspLink {
     compressor: Option<Box<Compressor>>,
     /// Output limit for LZO (spec §7.5: max(2048, MTU + 256)).
     lzo_limit: usize,
+    /// Where LZO payloads are decompressed, `lzo_limit` long once the
+    /// first one came; reused for every packet after it.
+    lzo_out: Vec<u8>,
 }
 
 impl EspLink {
@@ -79,6 +85,7 @@ impl EspLink {
             previous: None,
             compressor: None,
             lzo_limit: 2048,
+            lzo_out: Vec::new(),
         }
     }
 
@@ -127,33 +134,66 @@ impl EspLink {
         )
     }
 
-    /// Encrypts an IP packet (LZO-compressed when enabled and smaller),
-    /// counting it in `stats` once sealed.
+    /// Encrypts an IP packet (LZO-compressed when enabled and smaller)
+    /// into `out`, counting it in `stats` once sealed. `out` is
+    /// overwritten; once its capacity suffices nothing is allocated (the
+    /// compressor writes straight behind the ESP header).
     pub(crate) fn seal(
         &mut self,
         packet: &[u8],
         rng: &mut dyn Random,
         stats: &mut SessionStats,
-    ) -> Result<Vec<u8>, EspError> {
+        out: &mut Vec<u8>,
+    ) -> Result<(), EspError> {
         let sa = self.outbound.as_mut().ok_or(EspError::WrongSpi(0))?;
-        let compressed = match self.compressor.as_mut() {
-            Some(c) if crate::netpkt::version(packet) == Some(4) => {
-                let mut z = Vec::with_capacity(packet.len());
-                c.compress(packet, &mut z);
-                Some(z).filter(|z| z.len() < packet.len())
+        out.clear();
+        let mut payload = (packet.len(), NextHeader::for_packet(packet));
+        let mut compressed = false;
+        if let Some(c) = self.compressor.as_mut()
+            && crate::netpkt::version(packet) == Some(4)
+        {
+            let room = HEADER_LEN + worst_compressed_len(packet.len()) + MAX_TRAILER_LEN;
+            out.resize(room.max(sa.packet_len(packet.len())), 0);
+            if let Ok(n) = c.compress_into(packet, &mut out[HEADER_LEN..])
+                && n < packet.len()
+            {
+                payload = (n, NextHeader::LZO_IPV4);
+                compressed = true;
             }
-            _ => None,
-        };
-        let sealed = match compressed {
-            Some(z) => {
-                stats.lzo_out += 1;
-                sa.encrypt(&z, NextHeader::LZO_IPV4, rng)
+        } else {
+            out.resize(sa.packet_len(packet.len()), 0);
+        }
+        if !compressed {
+            out[HEADER_LEN..HEADER_LEN + packet.len()].copy_from_slice(packet);
+        }
+        match sa.encrypt_in_place_with_rng(out, payload.0, payload.1, rng) {
+            Ok(n) => out.truncate(n),
+            Err(e) => {
+                out.clear();
+                return Err(e);
             }
-            None => sa.encrypt(packet, NextHeader::for_packet(packet), rng),
-        }?;
+        }
+        if compressed {
+            stats.lzo_out += 1;
+        }
         stats.esp_packets_out += 1;
         stats.esp_bytes_out += packet.len() as u64;
-        Ok(sealed)
+        Ok(())
+    }
+
+    /// [`Self::seal`] into a buffer of `queue`'s pool, queued as UDP
+    /// output; whether it was sealed.
+    pub(crate) fn seal_to<E>(
+        &mut self,
+        packet: &[u8],
+        rng: &mut dyn Random,
+        stats: &mut SessionStats,
+        queue: &mut OutputQueue<E>,
+    ) -> bool {
+        pooled(queue, OutputQueue::push_udp, |buf| {
+            let sealed = self.seal(packet, rng, stats, buf).is_ok();
+            (sealed, sealed)
+        })
     }
 
     /// Whether either SA is close to running out of sequence numbers.
@@ -166,30 +206,58 @@ impl EspLink {
         inbound || outbound
     }
 
-    /// A probe on the outbound SA, counted in `stats`.
-    pub(crate) fn probe(
+    /// A probe on the outbound SA, queued as UDP output on `queue` and
+    /// counted in `stats`; false when there is no outbound SA (or its
+    /// sequence numbers ran out).
+    pub(crate) fn probe_to<E>(
         &mut self,
         rng: &mut dyn Random,
         stats: &mut SessionStats,
-    ) -> Option<Vec<u8>> {
-        let probe = self.outbound.as_mut()?.probe(rng).ok()?;
-        stats.probes_out += 1;
-        Some(probe)
+        queue: &mut OutputQueue<E>,
+    ) -> bool {
+        let Some(sa) = self.outbound.as_mut() else {
+            return false;
+        };
+        pooled(queue, OutputQueue::push_udp, |buf| {
+            let sent = sa.encrypt_into(&[0], NextHeader::IPV4, rng, buf).is_ok();
+            stats.probes_out += u64::from(sent);
+            (sent, sent)
+        })
     }
 
-    /// Verifies, decrypts and (if marked) decompresses a datagram.
+    /// Verifies, decrypts and (if marked) decompresses a datagram into
+    /// `out` (overwritten: the packet, or empty for a probe). Once `out`'s
+    /// capacity suffices nothing is allocated: the datagram is decrypted
+    /// in `out` and the payload moved to its front, an LZO payload is
+    /// decompressed through a buffer the link keeps.
     pub(crate) fn open(
         &mut self,
         datagram: &[u8],
         now: Instant,
         stats: &mut SessionStats,
+        out: &mut Vec<u8>,
+    ) -> Result<Opened, OpenError> {
+        out.clear();
+        let r = self.open_in(datagram, now, stats, out);
+        if !matches!(r, Ok(Opened::Packet)) {
+            out.clear();
+        }
+        r
+    }
+
+    fn open_in(
+        &mut self,
+        datagram: &[u8],
+        now: Instant,
+        stats: &mut SessionStats,
+        buf: &mut Vec<u8>,
     ) -> Result<Opened, OpenError> {
         let header = EspPacket::new_checked(datagram).map_err(OpenError::Esp)?;
         let spi = header.spi();
-        let mut buf = datagram.to_vec();
         let current = self.inbound.as_mut().ok_or(OpenError::NoKeys)?;
+        buf.extend_from_slice(datagram);
         let decrypted = if current.spi() == spi {
-            current.decrypt_in_place(&mut buf).map_err(OpenError::Esp)?
+            current.decrypt_in_place(buf).map_err(OpenError::Esp)?
         } else {
             let next_new = current.window().next_expected();
             let seq = u64::from(header.seq());
@@ -198,23 +266,64 @@ impl EspLink {
                 .as_mut()
                 .filter(|p| p.sa.spi() == spi && p.accepts(seq, next_new, now))
                 .ok_or(OpenError::Esp(EspError::WrongSpi(spi)))?;
-            old.sa.decrypt_in_place(&mut buf).map_err(OpenError::Esp)?
+            old.sa.decrypt_in_place(buf).map_err(OpenError::Esp)?
         };
-        if decrypted.is_probe(&buf) {
+        if decrypted.is_probe(buf) {
             stats.probes_in += 1;
             return Ok(Opened::Probe);
         }
-        let payload = &buf[decrypted.payload.clone()];
-        let packet = if decrypted.next_header == NextHeader::LZO_IPV4 {
+        let payload = decrypted.payload;
+        if decrypted.next_header == NextHeader::LZO_IPV4 {
             stats.lzo_in += 1;
-            decompress(payload, self.lzo_limit).map_err(|_| OpenError::Lzo)?
+            if self.lzo_out.len() != self.lzo_limit {
+                self.lzo_out.resize(self.lzo_limit, 0);
+            }
+            let n =
+                decompress_into(&buf[payload], &mut self.lzo_out).map_err(|_| OpenError::Lzo)?;
+            buf.clear();
+            buf.extend_from_slice(&self.lzo_out[..n]);
         } else {
-            payload.to_vec()
-        };
+            let len = payload.len();
+            buf.copy_within(payload, 0);
+            buf.truncate(len);
+        }
         stats.esp_packets_in += 1;
-        stats.esp_bytes_in += packet.len() as u64;
-        Ok(Opened::Packet(packet))
+        stats.esp_bytes_in += buf.len() as u64;
+        Ok(Opened::Packet)
     }
+
+    /// [`Self::open`] into a buffer of `queue`'s pool; an IP packet is
+    /// queued as IP output.
+    pub(crate) fn open_to<E>(
+        &mut self,
+        datagram: &[u8],
+        now: Instant,
+        stats: &mut SessionStats,
+        queue: &mut OutputQueue<E>,
+    ) -> Result<Opened, OpenError> {
+        pooled(queue, OutputQueue::push_ip, |buf| {
+            let r = self.open(datagram, now, stats, buf);
+            let keep = r == Ok(Opened::Packet);
+            (r, keep)
+        })
+    }
+}
+
+/// Lends `fill` a buffer of `queue`'s pool; queued with `push` if `fill`
+/// says so (the second value it returns), else given back to the pool.
+fn pooled<E, T>(
+    queue: &mut OutputQueue<E>,
+    push: fn(&mut OutputQueue<E>, Vec<u8>),
+    fill: impl FnOnce(&mut Vec<u8>) -> (T, bool),
+) -> T {
+    let mut buf = queue.buffer();
+    let (r, keep) = fill(&mut buf);
+    if keep {
+        push(queue, buf);
+    } else {
+        queue.recycle(buf);
+    }
+    r
 }
 
 #[cfg(test)]
@@ -233,7 +342,10 @@ mod tests {
         // 10 packets on the old SA before the rekey: E = 10.
         for _ in 0..10 {
             let d = old_tx.probe(rng).unwrap();
-            assert_eq!(link.open(&d, Instant(0), &mut stats), Ok(Opened::Probe));
+            assert_eq!(
+                link.open(&d, Instant(0), &mut stats, &mut Vec::new()),
+                Ok(Opened::Probe)
+            );
         }
         link.set_inbound(&new, true, Instant(1_000_000));
         let new_tx = OutboundSa::new(&new, Instant(0), SaLifetime::default());
@@ -249,21 +361,24 @@ mod tests {
         // 100 packets still on the old SA (9.01 would stop after 32).
         for _ in 0..100 {
             let d = old_tx.probe(&mut rng).unwrap();
-            assert_eq!(link.open(&d, t, &mut stats), Ok(Opened::Probe));
+            assert_eq!(
+                link.open(&d, t, &mut stats, &mut Vec::new()),
+                Ok(Opened::Probe)
+            );
         }
         // A duplicate is still refused by the old SA's replay window.
         let d = old_tx.probe(&mut rng).unwrap();
-        assert!(link.open(&d, t, &mut stats).is_ok());
-        assert!(link.open(&d, t, &mut stats).is_err());
+        assert!(link.open(&d, t, &mut stats, &mut Vec::new()).is_ok());
+        assert!(link.open(&d, t, &mut stats, &mut Vec::new()).is_err());
         // The peer switches: once the new SA has seen 32 packets, old-SA
         // packets are only taken under 9.01's rule (seq + next_new < E + 32).
         let late = old_tx.probe(&mut rng).unwrap();
         for _ in 0..32 {
             let d = new_tx.probe(&mut rng).unwrap();
-            assert!(link.open(&d, t, &mut stats).is_ok());
+            assert!(link.open(&d, t, &mut stats, &mut Vec::new()).is_ok());
         }
         assert!(matches!(
-            link.open(&late, t, &mut stats),
+            link.open(&late, t, &mut stats, &mut Vec::new()),
             Err(OpenError::Esp(EspError::WrongSpi(_)))
         ));
     }
@@ -277,9 +392,57 @@ mod tests {
         let b = old_tx.probe(&mut rng).unwrap();
         let rekeyed = Instant(1_000_000);
         assert!(
-            link.open(&a, rekeyed + Duration(9_999_999), &mut stats)
-                .is_ok()
+            link.open(
+                &a,
+                rekeyed + Duration(9_999_999),
+                &mut stats,
+                &mut Vec::new()
+            )
+            .is_ok()
         );
-        assert!(link.open(&b, rekeyed + OLD_SA_MAX_AGE, &mut stats).is_err());
+        assert!(
+            link.open(&b, rekeyed + OLD_SA_MAX_AGE, &mut stats, &mut Vec::new())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn sealed_packets_open_in_reused_buffers_with_and_without_lzo() {
+        let mut rng = TestRng::new(5);
+        let params = SaParams::generate(Cipher::Aes128Cbc, Integrity::HmacSha1_96, &mut rng);
+        let mut tx = EspLink::new();
+        tx.set_outbound(&params, Instant(0), SaLifetime::default());
+        let mut rx = EspLink::new();
+        rx.set_inbound(&params, true, Instant(0));
+        let mut stats = SessionStats::default();
+        let mut packet = alloc::vec![0u8; 1400];
+        packet[0] = 0x45;
+        packet[2..4].copy_from_slice(&1400u16.to_be_bytes());
+        let (mut sealed, mut opened) = (Vec::with_capacity(2048), Vec::with_capacity(2048));
+        for compress in [false, true] {
+            if compress {
+                tx.enable_compression();
+            }
+            for i in 0..3u8 {
+                packet[20] = i;
+                tx.seal(&packet, &mut rng, &mut stats, &mut sealed).unwrap();
+                // A compressible packet goes out smaller, marked LZO.
+                assert_eq!(sealed.len() < 1400, compress);
+                let r = rx.open(&sealed, Instant(0), &mut stats, &mut opened);
+                assert_eq!(r, Ok(Opened::Packet));
+                assert_eq!(opened, packet);
+                assert_eq!((sealed.capacity(), opened.capacity()), (2048, 2048));
+            }
+        }
+        assert_eq!(
+            (stats.lzo_out, stats.lzo_in, stats.esp_packets_in),
+            (3, 3, 6)
+        );
+        // A refused datagram leaves the buffer empty.
+        tx.seal(&packet, &mut rng, &mut stats, &mut sealed).unwrap();
+        sealed[30] ^= 1;
+        let r = rx.open(&sealed, Instant(0), &mut stats, &mut opened);
+        assert_eq!(r, Err(OpenError::Esp(EspError::BadIcv)));
+        assert!(opened.is_empty());
     }
 }

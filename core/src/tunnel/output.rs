@@ -3,6 +3,8 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
+use zeroize::Zeroize;
+
 /// What [`super::ClientTunnel::poll_output`] (or the gateway's) produced.
 /// For the three byte variants the bytes are in the buffer the caller
 /// passed; the caller's previous buffer went back to the session's pool.
@@ -29,6 +31,11 @@ const MAX_KEPT_CAPACITY: usize = 70_000;
 /// buffers, so that in a steady flow of packets no buffer is allocated:
 /// each queued buffer is swapped with the caller's, whose buffer comes
 /// back to the pool.
+///
+/// TLS output can carry secrets (the tunnel request's cookie, ESP keys),
+/// so a TLS buffer is wiped before it is reused or freed: when the caller
+/// hands it back with its next `poll` (the caller wipes one it keeps),
+/// when queued TLS output is dropped, and when the queue is dropped.
 #[derive(Debug)]
 pub struct OutputQueue<E> {
     events: VecDeque<E>,
@@ -36,6 +43,19 @@ pub struct OutputQueue<E> {
     udp: VecDeque<Vec<u8>>,
     ip: VecDeque<Vec<u8>>,
     free: Vec<Vec<u8>>,
+    /// The last buffer handed out held TLS output.
+    handed_tls: bool,
+    /// TLS buffers wiped so far (for the tests).
+    #[cfg(test)]
+    wiped: usize,
+}
+
+impl<E> Drop for OutputQueue<E> {
+    fn drop(&mut self) {
+        for b in &mut self.tls {
+            b.zeroize();
+        }
+    }
 }
 
 impl<E> Default for OutputQueue<E> {
@@ -46,6 +66,9 @@ impl<E> Default for OutputQueue<E> {
             udp: VecDeque::new(),
             ip: VecDeque::new(),
             free: Vec::new(),
+            handed_tls: false,
+            #[cfg(test)]
+            wiped: 0,
         }
     }
 }
@@ -69,6 +92,15 @@ impl<E> OutputQueue<E> {
         }
     }
 
+    /// Zeroes a TLS buffer, spare capacity included.
+    fn wipe(&mut self, buf: &mut Vec<u8>) {
+        buf.zeroize();
+        #[cfg(test)]
+        {
+            self.wiped += 1;
+        }
+    }
+
     /// Queues TLS plaintext (one write).
     pub fn push_tls(&mut self, bytes: Vec<u8>) {
         self.tls.push_back(bytes);
@@ -86,9 +118,11 @@ impl<E> OutputQueue<E> {
         self.events.push_back(event);
     }
 
-    /// Drops the queued TLS output (the connection it was for is gone).
+    /// Drops the queued TLS output (the connection it was for is gone),
+    /// wiped.
     pub fn clear_tls(&mut self) {
-        while let Some(b) = self.tls.pop_front() {
+        while let Some(mut b) = self.tls.pop_front() {
+            self.wipe(&mut b);
             self.recycle(b);
         }
     }
@@ -100,7 +134,8 @@ impl<E> OutputQueue<E> {
     }
 
     /// The next output; the bytes of a TLS, UDP or IP output are swapped
-    /// into `buf`.
+    /// into `buf`. The buffer `buf` held goes back to the pool, wiped if
+    /// it was TLS output this queue handed out.
     pub fn poll(&mut self, buf: &mut Vec<u8>) -> Option<Output<E>> {
         if let Some(e) = self.events.pop_front() {
             return Some(Output::Event(e));
@@ -112,7 +147,10 @@ impl<E> OutputQueue<E> {
         } else {
             (self.ip.pop_front()?, Output::Ip)
         };
-        let old = core::mem::replace(buf, bytes);
+        let mut old = core::mem::replace(buf, bytes);
+        if core::mem::replace(&mut self.handed_tls, matches!(kind, Output::Tls)) {
+            self.wipe(&mut old);
+        }
         self.recycle(old);
         Some(kind)
     }
@@ -165,5 +203,26 @@ mod tests {
         q.clear_udp();
         q.recycle(Vec::with_capacity(MAX_KEPT_CAPACITY + 1));
         assert_eq!(q.buffer().capacity(), 0, "oversized buffers are not kept");
+    }
+
+    #[test]
+    fn tls_buffers_are_wiped_before_reuse() {
+        let mut q: OutputQueue<()> = OutputQueue::new();
+        let mut buf = Vec::new();
+        q.push_tls(b"Cookie: DSID=secret".to_vec());
+        q.push_udp(alloc::vec![1]);
+        q.push_udp(alloc::vec![2]);
+        assert_eq!(q.poll(&mut buf), Some(Output::Tls));
+        assert_eq!(q.wiped, 0);
+        // Handed back with the next poll: wiped; a UDP buffer is not.
+        assert_eq!(q.poll(&mut buf), Some(Output::Udp));
+        assert_eq!(q.wiped, 1);
+        assert_eq!(q.poll(&mut buf), Some(Output::Udp));
+        assert_eq!(q.wiped, 1);
+        // Queued TLS output that is dropped is wiped too.
+        q.push_tls(b"DSID=again".to_vec());
+        q.push_tls(b"keys".to_vec());
+        q.clear_tls();
+        assert_eq!(q.wiped, 3);
     }
 }

@@ -168,8 +168,16 @@ pub fn client_options() -> ClientOptions {
 
 /// An IPv4 packet (protocol 253) whose payload starts with `id`.
 pub fn packet(id: u32, from: [u8; 4], to: [u8; 4], len: usize) -> Vec<u8> {
-    let len = len.max(24);
-    let mut p = vec![0u8; len];
+    let mut p = vec![0u8; len.max(24)];
+    write_packet(&mut p, id, from, to);
+    p
+}
+
+/// Writes [`packet`]`(id, from, to, p.len())` into `p` (at least 24
+/// bytes), without allocating.
+pub fn write_packet(p: &mut [u8], id: u32, from: [u8; 4], to: [u8; 4]) {
+    let len = p.len();
+    p.fill(0);
     p[0] = 0x45;
     p[2..4].copy_from_slice(&(len as u16).to_be_bytes());
     p[8] = 64;
@@ -180,7 +188,6 @@ pub fn packet(id: u32, from: [u8; 4], to: [u8; 4], len: usize) -> Vec<u8> {
     for (i, b) in p[24..].iter_mut().enumerate() {
         *b = (id as usize).wrapping_add(i) as u8;
     }
-    p
 }
 
 pub fn packet_id(p: &[u8]) -> u32 {

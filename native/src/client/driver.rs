@@ -143,11 +143,16 @@ impl std::fmt::Debug for Driver {
 
 /// Writes the session's TLS output in order (one write per chunk, so one
 /// oNCP record per TLS record during setup) and flushes whenever the queue
-/// runs dry. Runs beside the reader so neither direction can block the
-/// other; ends (dropping the queue) on the first write error.
+/// runs dry; each chunk is wiped once written. Runs beside the reader so
+/// neither direction can block the other; ends (dropping the queue) on the
+/// first write error.
 async fn tls_writer<W: AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Vec<u8>>) {
-    while let Some(chunk) = rx.recv().await {
-        if let Err(e) = wr.write_all(&chunk).await {
+    while let Some(mut chunk) = rx.recv().await {
+        let written = wr.write_all(&chunk).await;
+        // TLS output can carry the cookie (the tunnel request) and ESP
+        // keys: wiped once written, like every other copy.
+        zeroize::Zeroize::zeroize(&mut chunk);
+        if let Err(e) = written {
             tracing::debug!("TLS write: {e}");
             return;
         }
@@ -266,7 +271,8 @@ impl Driver {
             }
         }
         if outcome.needs_logout() {
-            let req = self.session.logout_request();
+            // It carries the cookie: wiped when dropped.
+            let req = zeroize::Zeroizing::new(self.session.logout_request());
             let limit = outcome.logout_time_limit();
             match logout(&self.tls, &self.opts.host, self.opts.port, &req, limit).await {
                 Ok(status) => tracing::info!("logged out (HTTP {status})"),

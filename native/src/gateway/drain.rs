@@ -49,7 +49,10 @@ where
         any = true;
         match o {
             Output::Tls => {
-                if let Err(e) = out.tls(buf).await {
+                let written = out.tls(buf).await;
+                // It may carry ESP keys: wiped once written.
+                zeroize::Zeroize::zeroize(buf);
+                if let Err(e) = written {
                     tracing::debug!("TLS write: {e}");
                     session.handle_tls_closed(now());
                 }

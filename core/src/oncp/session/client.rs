@@ -17,7 +17,7 @@ use crate::oncp::wire::{
 };
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
-use crate::tunnel::esp_link::{EspLink, Opened};
+use crate::tunnel::esp_link::EspLink;
 use crate::tunnel::probe::{DEFAULT_DPD, EspState, ProbeAction};
 use crate::tunnel::{
     ClientEvent, ClientTunnel, DisconnectReason, EspDownReason, Output, OutputQueue, SessionStats,
@@ -448,15 +448,15 @@ impl ClientTunnel for ClientSession {
         if !matches!(self.phase, Phase::Data(_)) {
             return;
         }
-        match self.esp.open(datagram, now, &mut self.stats) {
-            Ok(opened) => {
+        match self
+            .esp
+            .open_to(datagram, now, &mut self.stats, &mut self.out)
+        {
+            Ok(_) => {
                 if self.esp_state.on_receive(now) {
                     self.out
                         .push_tls(encode_record(&Control::Esp(true).to_message().to_vec()));
                     self.out.push_event(ClientEvent::EspUp);
-                }
-                if let Opened::Packet(p) = opened {
-                    self.out.push_ip(p);
                 }
             }
             Err(_) => self.stats.esp_dropped += 1,
@@ -490,9 +490,10 @@ impl ClientTunnel for ClientSession {
             return;
         }
         if self.esp_state.is_established()
-            && let Ok(d) = self.esp.seal(packet, &mut *self.rng, &mut self.stats)
+            && self
+                .esp
+                .seal_to(packet, &mut *self.rng, &mut self.stats, &mut self.out)
         {
-            self.out.push_udp(d);
             self.check_lifetime(now);
             return;
         }
@@ -520,9 +521,8 @@ impl ClientTunnel for ClientSession {
         match self.esp_state.on_timer(now, self.dpd) {
             ProbeAction::Wait => {}
             ProbeAction::SendProbe => {
-                if let Some(p) = self.esp.probe(&mut *self.rng, &mut self.stats) {
-                    self.out.push_udp(p);
-                }
+                self.esp
+                    .probe_to(&mut *self.rng, &mut self.stats, &mut self.out);
             }
             ProbeAction::Dead => {
                 self.out

@@ -4,6 +4,8 @@ use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
+use zeroize::Zeroizing;
+
 use super::options::GatewaySessionConfig;
 use super::tls_data;
 use crate::esp::{SaLifetime, SaParams};
@@ -42,7 +44,7 @@ const REKEY_RETRY: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
 enum Phase {
-    AwaitRequest(Vec<u8>),
+    AwaitRequest(Zeroizing<Vec<u8>>),
     /// The tunnel request was reported; waiting for accept or reject.
     /// Holds what the client sent after the request head.
     AwaitVerdict(Vec<u8>),
@@ -98,7 +100,7 @@ impl GatewaySession {
         GatewaySession {
             cfg: GatewaySessionConfig::default(),
             rng,
-            phase: Phase::AwaitRequest(Vec::new()),
+            phase: Phase::AwaitRequest(Zeroizing::new(Vec::new())),
             esp: EspLink::new(),
             esp_enabled: false,
             rekey_started: None,
@@ -297,12 +299,11 @@ impl GatewaySession {
     }
 
     fn answer_probe(&mut self) {
-        match self.esp.probe(&mut *self.rng, &mut self.stats) {
-            Some(p) => self.out.push_udp(p),
-            // The probe overtook the client's keys (UDP is faster than
-            // TLS): answer once they arrive.
-            None => self.probe_unanswered = true,
-        }
+        // The probe may overtake the client's keys (UDP is faster than
+        // TLS): then it is answered once they arrive.
+        self.probe_unanswered = !self
+            .esp
+            .probe_to(&mut *self.rng, &mut self.stats, &mut self.out);
     }
 
     /// Starts an ESP rekey: new inbound keys go to the client in a KMP 302
@@ -407,14 +408,14 @@ impl GatewayTunnel for GatewaySession {
         if self.is_closed() {
             return false;
         }
-        match self.esp.open(datagram, now, &mut self.stats) {
-            Ok(Opened::Probe) => {
-                self.answer_probe();
-                self.check_exhaustion(now);
-                true
-            }
-            Ok(Opened::Packet(p)) => {
-                self.out.push_ip(p);
+        match self
+            .esp
+            .open_to(datagram, now, &mut self.stats, &mut self.out)
+        {
+            Ok(opened) => {
+                if opened == Opened::Probe {
+                    self.answer_probe();
+                }
                 self.check_exhaustion(now);
                 true
             }
@@ -444,9 +445,10 @@ impl GatewayTunnel for GatewaySession {
             return;
         }
         if self.esp_active()
-            && let Ok(d) = self.esp.seal(packet, &mut *self.rng, &mut self.stats)
+            && self
+                .esp
+                .seal_to(packet, &mut *self.rng, &mut self.stats, &mut self.out)
         {
-            self.out.push_udp(d);
             self.check_exhaustion(now);
             return;
         }

@@ -52,6 +52,17 @@ pub struct RequestHead {
     pub headers: Vec<(String, String)>,
 }
 
+impl Drop for RequestHead {
+    /// Wipes the `Cookie` header values (the DSID).
+    fn drop(&mut self) {
+        for (name, value) in &mut self.headers {
+            if name.eq_ignore_ascii_case("cookie") {
+                zeroize::Zeroize::zeroize(value);
+            }
+        }
+    }
+}
+
 /// A parsed HTTP response head. `Debug` hides `Set-Cookie` values.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ResponseHead {
@@ -333,9 +344,14 @@ impl Drop for TunnelRequest {
 impl zeroize::ZeroizeOnDrop for TunnelRequest {}
 
 impl TunnelRequest {
-    /// The request head, byte for byte as OpenConnect writes it.
+    /// The request head, byte for byte as OpenConnect writes it. It
+    /// carries the cookie: it is built in one allocation (no copy left
+    /// behind by growing), and the caller wipes it once written.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut s = format!("POST {TUNNEL_PATH} HTTP/1.1\r\nConnection: close\r\n");
+        let mut s = self.head_buffer(TUNNEL_PATH.len() + 64);
+        s.push_str("POST ");
+        s.push_str(TUNNEL_PATH);
+        s.push_str(" HTTP/1.1\r\nConnection: close\r\n");
         push_common(
             &mut s,
             &self.host,
@@ -378,9 +394,21 @@ impl TunnelRequest {
         })
     }
 
-    /// The logout request (spec §9.2) for the same gateway and cookie.
+    /// An empty string with room for a head of `fixed` bytes besides the
+    /// host, user agent and cookie.
+    fn head_buffer(&self, fixed: usize) -> String {
+        String::with_capacity(
+            fixed + self.host.len() + self.user_agent.len() + self.cookie.len() + 96,
+        )
+    }
+
+    /// The logout request (spec §9.2) for the same gateway and cookie,
+    /// built like [`Self::to_bytes`] (the caller wipes it once written).
     pub fn logout_bytes(&self) -> Vec<u8> {
-        let mut s = format!("GET {LOGOUT_PATH} HTTP/1.1\r\n");
+        let mut s = self.head_buffer(LOGOUT_PATH.len() + 16);
+        s.push_str("GET ");
+        s.push_str(LOGOUT_PATH);
+        s.push_str(" HTTP/1.1\r\n");
         push_common(
             &mut s,
             &self.host,
@@ -421,15 +449,22 @@ fn split_host_port(v: &str) -> Option<(&str, u16)> {
     Some((host, port))
 }
 
+/// The headers both requests carry, pushed piece by piece so the cookie
+/// is copied nowhere but into `s`.
 fn push_common(s: &mut String, host: &str, port: u16, ua: &str, cookie: &str) {
-    if port == 443 {
-        s.push_str(&format!("Host: {host}\r\n"));
-    } else {
-        s.push_str(&format!("Host: {host}:{port}\r\n"));
+    use core::fmt::Write;
+    s.push_str("Host: ");
+    s.push_str(host);
+    if port != 443 {
+        let _ = write!(s, ":{port}");
     }
-    s.push_str(&format!("User-Agent: {ua}\r\n"));
+    s.push_str("\r\nUser-Agent: ");
+    s.push_str(ua);
+    s.push_str("\r\n");
     if !cookie.is_empty() {
-        s.push_str(&format!("Cookie: {cookie}\r\n"));
+        s.push_str("Cookie: ");
+        s.push_str(cookie);
+        s.push_str("\r\n");
     }
     s.push_str("NCP-Version: 3\r\n");
 }
@@ -437,20 +472,20 @@ fn push_common(s: &mut String, host: &str, port: u16, ua: &str, cookie: &str) {
 /// Normalises a user-supplied cookie string (spec §2.1): split at `;`,
 /// spaces after `;` skipped, a piece without `=` is the value of `DSID`.
 /// Returns the `Cookie` header value.
+/// Built in one allocation, with no intermediate copies of the pieces.
 pub fn normalize_cookie(input: &str) -> String {
-    input
-        .split(';')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            if p.contains('=') {
-                p.to_string()
-            } else {
-                format!("DSID={p}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    let pieces = || input.split(';').map(str::trim).filter(|p| !p.is_empty());
+    let mut out = String::with_capacity(input.len() + 5 * pieces().count() + 2);
+    for p in pieces() {
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        if !p.contains('=') {
+            out.push_str("DSID=");
+        }
+        out.push_str(p);
+    }
+    out
 }
 
 /// The response a gateway sends to accept the tunnel request.
@@ -467,6 +502,23 @@ mod tests {
             user_agent: OPENCONNECT_USER_AGENT.into(),
             cookie: "DSID=0123456789abcdef0123456789abcdef; DSFirstAccess=1650000000".into(),
         }
+    }
+
+    #[test]
+    fn requests_with_the_cookie_are_built_without_growing() {
+        // Growing would leave a copy of the cookie in the freed buffer.
+        for port in [443, 8443, 65535] {
+            let mut r = example();
+            r.port = port;
+            r.cookie = "DSID=".to_string() + &"c".repeat(300);
+            let reserved = r.head_buffer(TUNNEL_PATH.len() + 64).capacity();
+            assert_eq!(r.to_bytes().capacity(), reserved);
+            let reserved = r.head_buffer(LOGOUT_PATH.len() + 16).capacity();
+            assert_eq!(r.logout_bytes().capacity(), reserved);
+        }
+        let n = normalize_cookie(" abc;DSFirst=1; ;x=y ");
+        assert_eq!(n, "DSID=abc; DSFirst=1; x=y");
+        assert!(n.capacity() <= " abc;DSFirst=1; ;x=y ".len() + 5 * 3 + 2);
     }
 
     #[test]

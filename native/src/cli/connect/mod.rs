@@ -167,6 +167,10 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
     let mut stdin = std::io::stdin().lock();
     let p = prepare(&args, &mut stdin)?;
     drop(stdin);
+    // The session holds its own copy now (wiped when it ends).
+    if let Some(c) = args.cookie.as_mut() {
+        zeroize::Zeroize::zeroize(c);
+    }
     let tls = TlsClient::new(&p.tls)?;
     let gateway = match tls.resolved(&p.target.host) {
         Some(ip) => ip,
