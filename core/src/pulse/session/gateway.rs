@@ -544,10 +544,9 @@ impl GatewaySession {
     }
 
     fn answer_probe(&mut self) {
-        match self.esp.probe(&mut *self.rng, &mut self.stats) {
-            Some(p) => self.out.push_udp(p),
-            None => self.probe_unanswered = true,
-        }
+        self.probe_unanswered = !self
+            .esp
+            .probe_to(&mut *self.rng, &mut self.stats, &mut self.out);
     }
 
     fn dpd(&self) -> Duration {
@@ -665,12 +664,14 @@ impl GatewayTunnel for GatewaySession {
         if !matches!(self.phase, Phase::Data) {
             return false;
         }
-        match self.esp.open(datagram, now, &mut self.stats) {
+        match self
+            .esp
+            .open_to(datagram, now, &mut self.stats, &mut self.out)
+        {
             Ok(o) => {
                 self.esp_heard = Some(now);
-                match o {
-                    Opened::Probe => self.answer_probe(),
-                    Opened::Packet(p) => self.out.push_ip(p),
+                if o == Opened::Probe {
+                    self.answer_probe();
                 }
                 self.update_esp(now);
                 self.check_exhaustion(now);
@@ -698,9 +699,10 @@ impl GatewayTunnel for GatewaySession {
         self.update_esp(now);
         if self.esp_up
             && crate::netpkt::version(packet) == Some(4)
-            && let Ok(d) = self.esp.seal(packet, &mut *self.rng, &mut self.stats)
+            && self
+                .esp
+                .seal_to(packet, &mut *self.rng, &mut self.stats, &mut self.out)
         {
-            self.out.push_udp(d);
             self.check_exhaustion(now);
             return;
         }
