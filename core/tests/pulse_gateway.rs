@@ -616,6 +616,23 @@ fn wrong_answers_end_the_session() {
         &[0, 0, 0x55, 0x97, 0, 0, 0, 1, 0x7f, 0, 0, 0, 0, 0, 0, 0],
     );
     assert!(gw.s.is_closed());
+    // Whole messages before a framing error count, however the stream
+    // is cut: version and client information answered, then the end.
+    let mut c = Client::new();
+    let mut stream = c.version();
+    stream.extend(c.info());
+    stream.extend([1u8; 16]);
+    let mut one = Gw::new(10);
+    one.feed(Instant(0), UPGRADE);
+    one.feed(Instant(0), &stream);
+    let mut two = Gw::new(10);
+    two.feed(Instant(0), UPGRADE);
+    for b in &stream {
+        two.feed(Instant(0), &[*b]);
+    }
+    assert_eq!(one.tls, two.tls);
+    assert_eq!(one.tls.len(), 3, "101, version, auth start");
+    assert!(one.s.is_closed() && two.s.is_closed());
     // The sign-in times out.
     let mut gw = Gw::new(10);
     gw.feed(Instant(0), UPGRADE);

@@ -230,9 +230,17 @@ impl GatewaySession {
     }
 
     fn feed(&mut self, now: Instant, data: &[u8]) {
-        if let Err(e) = self.deframer.feed(data) {
-            return self.end(protocol(&e));
+        // Whole messages before a framing error are handled first, so the
+        // outcome does not depend on how the stream was cut (found by the
+        // pulse_gateway fuzz target).
+        let framing = self.deframer.feed(data);
+        self.handle_framed(now);
+        if let Err(e) = framing {
+            self.end(protocol(&e));
         }
+    }
+
+    fn handle_framed(&mut self, now: Instant) {
         while let Some(f) = self.deframer.poll() {
             if self.is_closed() {
                 return;
