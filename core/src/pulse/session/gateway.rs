@@ -48,8 +48,6 @@ const MIN_DATA_LIMIT: usize = 16_384;
 const MAX_CONFIG_MESSAGE: usize = 16_384;
 /// How long a client has from the upgrade to the end of its sign-in.
 pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
-/// Most client messages held while the driver decides a step.
-const MAX_HELD: usize = 16;
 /// Our IF-T versions.
 const VERSIONS: (u8, u8) = (1, 2);
 /// ESP DPD interval assumed when none is announced (OpenConnect's
@@ -120,8 +118,13 @@ pub struct GatewaySession {
     ids: IdCounter,
     /// The EAP identifier of our last request.
     eap_id: u8,
-    /// Client messages that came while the driver was deciding.
+    /// Client messages that came while the driver was deciding (at most
+    /// what one `handle_tls` call brought: the driver answers before it
+    /// feeds more).
     held: VecDeque<IftMessage>,
+    /// A framing error met while messages were held: the session ends
+    /// once they are handled, as it would had the bytes come later.
+    broken: Option<DisconnectReason>,
     hostname: String,
     client_version: String,
     prepared: Option<Prepared>,
@@ -167,6 +170,7 @@ impl GatewaySession {
             ids: IdCounter::starting_at(1),
             eap_id: 1,
             held: VecDeque::new(),
+            broken: None,
             hostname: String::new(),
             client_version: String::new(),
             prepared: None,
@@ -236,7 +240,11 @@ impl GatewaySession {
         let framing = self.deframer.feed(data);
         self.handle_framed(now);
         if let Err(e) = framing {
-            self.end(protocol(&e));
+            if self.phase.waits_for_driver() {
+                self.broken.get_or_insert(protocol(&e));
+            } else {
+                self.end(protocol(&e));
+            }
         }
     }
 
@@ -246,11 +254,6 @@ impl GatewaySession {
                 return;
             }
             if self.phase.waits_for_driver() {
-                if self.held.len() >= MAX_HELD {
-                    return self.end(DisconnectReason::Protocol(
-                        "too many messages while the gateway was deciding".into(),
-                    ));
-                }
                 self.held.push_back(f.message);
                 continue;
             }
@@ -262,6 +265,9 @@ impl GatewaySession {
     fn resume(&mut self, now: Instant) {
         while !self.phase.waits_for_driver() && !self.is_closed() {
             let Some(m) = self.held.pop_front() else {
+                if let Some(r) = self.broken.take() {
+                    self.end(r);
+                }
                 return;
             };
             self.handle_message(now, m);
