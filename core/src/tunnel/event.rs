@@ -5,6 +5,7 @@ use alloc::string::String;
 
 use super::config::TunnelConfig;
 use super::login::LoginAnswer;
+use super::prompt::{LoginPrompt, SessionCookie};
 
 /// Which path carries outgoing data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,6 +58,19 @@ pub enum DisconnectReason {
     LoggedOut,
     /// The sign-in on the tunnel connection failed or was abandoned.
     LoginFailed(String),
+    /// The gateway did not accept the cookie for a sign-in on the tunnel
+    /// connection (it asked for credentials instead).
+    CookieNotAccepted,
+    /// The sign-in needs something this client does not do (Host
+    /// Checker, certificate authentication over EAP-TTLS).
+    Unsupported(String),
+    /// The gateway ended the session with an error message (Pulse 0x93).
+    ServerError {
+        /// The error type number.
+        code: u32,
+        /// Its text.
+        text: String,
+    },
     /// The TLS connection was lost and the session cannot reconnect
     /// (gateway side).
     ConnectionLost,
@@ -68,6 +82,12 @@ pub enum DisconnectReason {
 /// Events of a client session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientEvent {
+    /// The sign-in on the tunnel connection needs an answer: reply with
+    /// [`super::ClientTunnel::answer_login`] (Pulse; oNCP never asks).
+    LoginPrompt(LoginPrompt),
+    /// Signed in on the tunnel connection: this is the session cookie
+    /// (the DSID value), for `--authenticate` and reconnects.
+    SignedIn(SessionCookie),
     /// The gateway's configuration arrived (first time and after each
     /// reconnect).
     Configured(Box<TunnelConfig>),
@@ -216,6 +236,13 @@ impl core::fmt::Display for DisconnectReason {
             DisconnectReason::Closed => f.write_str("closed"),
             DisconnectReason::LoggedOut => f.write_str("the client logged out"),
             DisconnectReason::LoginFailed(why) => write!(f, "sign-in failed: {why}"),
+            DisconnectReason::CookieNotAccepted => {
+                f.write_str("the gateway did not accept the cookie")
+            }
+            DisconnectReason::Unsupported(what) => write!(f, "not supported: {what}"),
+            DisconnectReason::ServerError { code, text } => {
+                write!(f, "the gateway ended the session (error {code}: {text})")
+            }
             DisconnectReason::ConnectionLost => f.write_str("the TLS connection was lost"),
             DisconnectReason::SetupTimeout(s) => write!(
                 f,

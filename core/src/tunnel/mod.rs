@@ -28,6 +28,7 @@ pub(crate) mod ip;
 mod login;
 mod output;
 pub mod probe;
+mod prompt;
 mod traits;
 
 pub use config::{EspConfig, Extra, IfAddr, Prefix, TunnelConfig};
@@ -37,4 +38,5 @@ pub use event::{
 };
 pub use login::{LoginAnswer, LoginStep, OpenSession};
 pub use output::{Output, OutputQueue};
+pub use prompt::{ChoiceKind, LoginChoice, LoginPrompt, LoginReply, SessionCookie};
 pub use traits::{ClientTunnel, GatewayTunnel};

@@ -7,6 +7,7 @@ use super::config::TunnelConfig;
 use super::event::{ClientEvent, GatewayEvent, RejectReason, SessionStats, Transport};
 use super::login::LoginStep;
 use super::output::Output;
+use super::prompt::LoginReply;
 use crate::time::Instant;
 
 /// The client side of a tunnel.
@@ -35,10 +36,16 @@ pub trait ClientTunnel {
     fn poll_output(&mut self, buf: &mut Vec<u8>) -> Option<Output<ClientEvent>>;
     /// When [`handle_timeout`](Self::handle_timeout) is next due.
     fn poll_timeout(&self) -> Option<Instant>;
+    /// The answer to the pending [`ClientEvent::LoginPrompt`]. Sessions
+    /// that sign in elsewhere (oNCP) never prompt and ignore it.
+    fn answer_login(&mut self, now: Instant, reply: LoginReply) {
+        let _ = (now, reply);
+    }
     /// Ends the session (user request).
     fn close(&mut self, now: Instant);
     /// What to send on a fresh TLS connection to log out after the
-    /// session ended (not after a rejected cookie).
+    /// session ended (not after a rejected cookie); empty when the
+    /// session already logged out on the tunnel connection.
     fn logout_request(&self) -> Vec<u8>;
     /// The gateway's ESP UDP port, once configured with usable ESP.
     fn esp_port(&self) -> Option<u16>;

@@ -13,7 +13,10 @@ use crate::client::report::{describe_config, status_line};
 use crate::runtime::clock::Clock;
 use crate::tls::client::TlsClient;
 use crate::tun::IpSide;
-use oncp_core::tunnel::{ClientEvent, ClientTunnel, Output, SessionStats, Transport, TunnelConfig};
+use oncp_core::tunnel::{
+    ClientEvent, ClientTunnel, LoginPrompt, LoginReply, Output, SessionStats, Transport,
+    TunnelConfig,
+};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -107,6 +110,14 @@ enum ConnEnd {
     Done(Outcome),
 }
 
+/// Answers the questions of a sign-in held on the tunnel connection
+/// (Pulse): from the command line, or by asking on the terminal.
+pub trait LoginAnswerer {
+    /// The reply to `prompt` ([`LoginReply::Cancel`] with a sentence
+    /// naming the missing option when there is none).
+    fn answer(&mut self, prompt: &LoginPrompt) -> LoginReply;
+}
+
 /// The client driver.
 pub struct Driver {
     session: Box<dyn ClientTunnel + Send>,
@@ -130,6 +141,8 @@ pub struct Driver {
     local_failure: Option<String>,
     /// `--pcap`: where the tunnel's inner packets are recorded.
     capture: Option<PacketCapture>,
+    /// Answers sign-in questions (sessions that sign in on the tunnel).
+    answerer: Option<Box<dyn LoginAnswerer + Send>>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -226,7 +239,14 @@ impl Driver {
             outage_started: None,
             local_failure: None,
             capture: None,
+            answerer: None,
         }
+    }
+
+    /// Answers the session's sign-in questions with `answerer`.
+    pub fn with_login_answerer(mut self, answerer: Box<dyn LoginAnswerer + Send>) -> Driver {
+        self.answerer = Some(answerer);
+        self
     }
 
     /// Records every IP packet through the tunnel, both ways, in `capture`.
@@ -270,9 +290,9 @@ impl Driver {
                 tracing::warn!("{e}");
             }
         }
-        if outcome.needs_logout() {
-            // It carries the cookie: wiped when dropped.
-            let req = zeroize::Zeroizing::new(self.session.logout_request());
+        // It carries the cookie: wiped when dropped.
+        let req = zeroize::Zeroizing::new(self.session.logout_request());
+        if outcome.needs_logout() && !req.is_empty() {
             let limit = outcome.logout_time_limit();
             match logout(&self.tls, &self.opts.host, self.opts.port, &req, limit).await {
                 Ok(status) => tracing::info!("logged out (HTTP {status})"),
@@ -496,7 +516,9 @@ impl Driver {
                         end = Some(e);
                     }
                 }
-                Output::Tls if end.is_some() => {}
+                // After the end only the session's goodbye (an in-band
+                // logout when the user closed) still goes out.
+                Output::Tls if end.is_some() && !self.session.is_closed() => {}
                 Output::Tls => {
                     let chunk = std::mem::take(&mut self.out_buf);
                     if tx.send(chunk).await.is_err() {
@@ -568,6 +590,20 @@ impl Driver {
             ClientEvent::EspDown(r) => {
                 tracing::info!("ESP stopped ({r:?}); data now over TLS");
                 self.notify(DriverEvent::EspDown(format!("{r:?}")));
+                None
+            }
+            ClientEvent::LoginPrompt(p) => {
+                let reply = match self.answerer.as_mut() {
+                    Some(a) => a.answer(&p),
+                    None => LoginReply::Cancel(
+                        "the gateway asks a sign-in question and nothing can answer it".into(),
+                    ),
+                };
+                self.session.answer_login(self.clock.now(), reply);
+                None
+            }
+            ClientEvent::SignedIn(_) => {
+                tracing::info!("signed in on the tunnel connection");
                 None
             }
             ClientEvent::Rekeyed => {

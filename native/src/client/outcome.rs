@@ -48,7 +48,7 @@ impl Outcome {
     pub fn exit_code(&self) -> u8 {
         match self {
             Outcome::Closed | Outcome::Detached => 0,
-            Outcome::CookieRejected(_) => 2,
+            Outcome::CookieRejected(_) | Outcome::Ended(DisconnectReason::CookieNotAccepted) => 2,
             _ => 1,
         }
     }
@@ -59,7 +59,10 @@ impl Outcome {
     pub fn needs_logout(&self) -> bool {
         !matches!(
             self,
-            Outcome::Detached | Outcome::CookieRejected(_) | Outcome::ConnectFailed(_)
+            Outcome::Detached
+                | Outcome::CookieRejected(_)
+                | Outcome::ConnectFailed(_)
+                | Outcome::Ended(DisconnectReason::CookieNotAccepted)
         )
     }
 
@@ -109,6 +112,9 @@ mod tests {
         assert_eq!(rejected, Outcome::CookieRejected(403));
         assert_eq!(rejected.exit_code(), 2);
         assert_eq!(Outcome::ReconnectFailed.exit_code(), 1);
+        let refused = Outcome::from_disconnect(DisconnectReason::CookieNotAccepted);
+        assert_eq!(refused.exit_code(), 2, "Pulse cookie not accepted");
+        assert!(!refused.needs_logout());
         assert_eq!(
             Outcome::from_disconnect(DisconnectReason::BadStatus(8)).exit_code(),
             1

@@ -1,7 +1,8 @@
 //! The sans-IO Pulse IF-T/TLS session state machines (spec/pulse.md),
 //! siblings of oNCP's in [`crate::oncp::session`] behind the same
 //! protocol-neutral traits of [`crate::tunnel`]: the gateway side
-//! ([`gateway`]) and the client side (added beside it). Both share the
+//! ([`gateway`]) and the client side ([`ClientSession`], which behaves
+//! on the wire like OpenConnect 9.01 `--protocol=pulse`). Both share the
 //! ESP link of the neutral layer and the codecs of [`crate::pulse`].
 //!
 //! Each session counts its own IF-T message identifiers (spec §3.1) and
@@ -9,12 +10,19 @@
 //! TLS record of its own, as OpenConnect 9.01 needs during the login and
 //! the configuration (§3.6).
 
+mod client;
+mod client_auth;
+mod client_options;
 mod config_out;
 pub mod gateway;
 mod gateway_auth;
+mod tunnel_config;
 
+pub use client::{ClientSession, MAX_LOGIN_ROUNDS, SETUP_TIMEOUT};
+pub use client_options::{ClientOptions, OPENCONNECT_USER_AGENT};
 pub use config_out::{EspOffer, MAX_ROUTES, OfferError, esp_offer, pulse_config};
 pub use gateway::GatewaySession;
+pub use tunnel_config::tunnel_config;
 
 /// Counts IF-T message identifiers of one direction on one TLS
 /// connection (spec §3.1: nobody is known to check them; a new TLS
