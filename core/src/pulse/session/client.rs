@@ -27,7 +27,7 @@ use crate::pulse::version::VersionRequest;
 use crate::pulse::{Deframer, IftMessage, Message, Secret, Sender};
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
-use crate::tunnel::esp_link::{EspLink, Opened};
+use crate::tunnel::esp_link::EspLink;
 use crate::tunnel::probe::{DEFAULT_DPD, EspState, PROBE_INTERVAL, ProbeAction};
 use crate::tunnel::{
     ClientEvent, ClientTunnel, DisconnectReason, EspDownReason, LoginReply, Output, OutputQueue,
@@ -602,13 +602,13 @@ impl ClientTunnel for ClientSession {
         if !matches!(self.phase, Phase::Ift(_, Stage::Data)) {
             return;
         }
-        match self.esp.open(datagram, now, &mut self.stats) {
-            Ok(opened) => {
+        match self
+            .esp
+            .open_to(datagram, now, &mut self.stats, &mut self.out)
+        {
+            Ok(_) => {
                 if self.esp_state.on_receive(now) {
                     self.out.push_event(ClientEvent::EspUp);
-                }
-                if let Opened::Packet(p) = opened {
-                    self.out.push_ip(p);
                 }
             }
             Err(_) => self.stats.esp_dropped += 1,
@@ -633,9 +633,10 @@ impl ClientTunnel for ClientSession {
         }
         if self.esp_state.is_established()
             && self.esp_carries(packet)
-            && let Ok(d) = self.esp.seal(packet, &mut *self.rng, &mut self.stats)
+            && self
+                .esp
+                .seal_to(packet, &mut *self.rng, &mut self.stats, &mut self.out)
         {
-            self.out.push_udp(d);
             return;
         }
         self.stats.tls_packets_out += 1;
@@ -659,9 +660,8 @@ impl ClientTunnel for ClientSession {
         match self.esp_state.on_timer(now, self.dpd) {
             ProbeAction::Wait => {}
             ProbeAction::SendProbe => {
-                if let Some(p) = self.esp.probe(&mut *self.rng, &mut self.stats) {
-                    self.out.push_udp(p);
-                }
+                self.esp
+                    .probe_to(&mut *self.rng, &mut self.stats, &mut self.out);
             }
             ProbeAction::Dead => {
                 // No message: OpenConnect silently returns to TLS (§6.4).
