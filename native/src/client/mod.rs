@@ -5,6 +5,7 @@
 pub mod backoff;
 pub mod cookie;
 pub mod driver;
+pub mod login_answers;
 pub mod logout;
 pub mod netsetup;
 pub mod outcome;
