@@ -259,6 +259,11 @@ impl ConnectArgs {
         self.authenticate || self.cookieonly
     }
 
+    /// Whether `--protocol` names Pulse IF-T/TLS (`pulse`).
+    pub fn protocol_is_pulse(&self) -> bool {
+        !self.juniper && self.protocol.eq_ignore_ascii_case("pulse")
+    }
+
     /// Whether `--protocol` (or `--juniper`) names Juniper Network Connect.
     pub fn protocol_is_nc(&self) -> bool {
         self.juniper || self.protocol.eq_ignore_ascii_case("nc")

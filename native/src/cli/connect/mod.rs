@@ -92,9 +92,9 @@ pub struct Prepared {
 /// The checks OpenConnect makes before it does anything: the protocol,
 /// the server, `--no-cert-check`, the fingerprints' syntax.
 pub fn check(args: &ConnectArgs) -> anyhow::Result<()> {
-    if !args.protocol_is_nc() {
+    if !args.protocol_is_nc() && !args.protocol_is_pulse() {
         return Err(UsageError(format!(
-            "protocol {:?} is not supported: oncp speaks only Juniper Network Connect (--protocol=nc)",
+            "protocol {:?} is not supported: oncp speaks Juniper Network Connect (--protocol=nc) and Pulse (--protocol=pulse)",
             args.protocol
         ))
         .into());
@@ -155,17 +155,64 @@ pub fn prepare(args: &ConnectArgs, stdin: &mut dyn std::io::BufRead) -> anyhow::
     })
 }
 
+/// The Pulse session options of the command line: the cookie (`-C`,
+/// `--cookie-on-stdin`, the bare DSID value; none: sign in on the
+/// tunnel connection) and the settings shared with nc.
+pub fn pulse_options(
+    args: &ConnectArgs,
+    target: &Target,
+    stdin: &mut dyn std::io::BufRead,
+) -> anyhow::Result<oncp_core::pulse::session::ClientOptions> {
+    let mut o = oncp_core::pulse::session::ClientOptions::new(&target.host);
+    if args.cookie.is_some() || args.cookie_on_stdin {
+        let c = cookie::obtain(args.cookie.as_deref(), args.cookie_on_stdin, stdin)?;
+        let bare = c.strip_prefix("DSID=").unwrap_or(&c);
+        o.cookie = Some(oncp_core::pulse::Secret::from(bare));
+    }
+    o.port = target.port;
+    o.esp = !args.no_dtls;
+    if let Some(ua) = &args.useragent {
+        o.user_agent = ua.clone();
+    }
+    o.local_hostname = local_hostname(args);
+    o.force_dpd = args.force_dpd.map(oncp_core::time::Duration::from_secs);
+    Ok(o)
+}
+
 /// OpenConnect's `LOG_LEVEL` for our verbosity (error 0, info 1, debug 2, trace 3).
 fn script_log_level(verbose: u8) -> u8 {
     1 + verbose.min(2)
 }
 
 async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
-    if let Some(code) = login_hook::before_connect(&mut args).await? {
+    let pulse = args.protocol_is_pulse();
+    if pulse && args.login_only() {
+        anyhow::bail!(
+            "--authenticate/--cookieonly are not available with --protocol=pulse in this version"
+        );
+    }
+    if !pulse && let Some(code) = login_hook::before_connect(&mut args).await? {
         return Ok(code);
     }
     let mut stdin = std::io::stdin().lock();
-    let p = prepare(&args, &mut stdin)?;
+    let (p, pulse_session) = if pulse {
+        check(&args)?;
+        let target: Target = args.gateway()?.parse()?;
+        let o = pulse_options(&args, &target, &mut stdin)?;
+        let answers = if o.cookie.is_none() {
+            Some(login_hook::answers(&args.auth, &mut stdin)?)
+        } else {
+            None
+        };
+        let p = Prepared {
+            session: ClientOptions::new(&target.host, ""),
+            tls: tls_options(&args)?,
+            target,
+        };
+        (p, Some((o, answers)))
+    } else {
+        (prepare(&args, &mut stdin)?, None)
+    };
     drop(stdin);
     // The session holds its own copy now (wiped when it ends).
     if let Some(c) = args.cookie.as_mut() {
@@ -219,8 +266,20 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
     tracing::info!("TUN device {}", tun.name());
 
     let clock = Clock::new();
-    let session =
-        crate::oncp_adapter::client(p.session, Box::new(BufferedOsRng::new()), clock.now());
+    let mut answerer = None;
+    let session = match pulse_session {
+        Some((mut o, answers)) => {
+            o.outer_ipv6 = gateway.is_ipv6();
+            answerer = answers.map(|a| {
+                Box::new(crate::client::login_answers::CommandLineAnswers::new(
+                    a,
+                    crate::client::login_answers::TerminalAsk,
+                )) as Box<dyn crate::client::driver::LoginAnswerer + Send>
+            });
+            crate::pulse_adapter::client(o, Box::new(BufferedOsRng::new()), clock.now())
+        }
+        None => crate::oncp_adapter::client(p.session, Box::new(BufferedOsRng::new()), clock.now()),
+    };
     let (control_tx, control_rx) = mpsc::channel(4);
     tokio::spawn(forward_signals(control_tx.clone()));
     let opts = DriverOptions {
@@ -245,6 +304,10 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
     );
     let driver = match capture {
         Some(c) => driver.with_packet_capture(c),
+        None => driver,
+    };
+    let driver = match answerer {
+        Some(a) => driver.with_login_answerer(a),
         None => driver,
     };
     let report = driver.run(control_rx).await;
@@ -375,6 +438,27 @@ mod tests {
         );
         assert_eq!(p.tls.pins.len(), 1);
         assert!(p.tls.system_trust);
+    }
+
+    #[test]
+    fn pulse_protocol_takes_the_bare_dsid_and_nc_options() {
+        let a = connect(&[
+            "--protocol=pulse",
+            "-C",
+            "DSID=abc",
+            "--no-dtls",
+            "vpn.example.com:8443",
+        ]);
+        assert!(a.protocol_is_pulse() && !a.protocol_is_nc());
+        assert!(super::check(&a).is_ok());
+        let t: super::Target = a.gateway().unwrap().parse().unwrap();
+        let o = super::pulse_options(&a, &t, &mut std::io::empty()).unwrap();
+        assert_eq!(o.cookie.as_ref().map(|c| c.expose()), Some("abc"));
+        assert_eq!(o.port, 8443);
+        assert!(!o.esp);
+        let a = connect(&["--protocol", "pulse", "vpn.example.com"]);
+        let o = super::pulse_options(&a, &t, &mut std::io::empty()).unwrap();
+        assert!(o.cookie.is_none(), "no cookie: sign in on the tunnel");
     }
 
     #[test]
