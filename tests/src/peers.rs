@@ -45,6 +45,23 @@ impl Gateway {
         latest_counters(&self.proc.output()).unwrap_or_default()
     }
 
+    /// Polls [`counters`](Self::counters) until `pred` holds or `secs`
+    /// seconds have passed; returns the last reading either way.
+    pub fn counters_until(
+        &self,
+        secs: u64,
+        pred: impl Fn(&HashMap<String, u64>) -> bool,
+    ) -> HashMap<String, u64> {
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let c = self.counters();
+            if pred(&c) || std::time::Instant::now() > end {
+                return c;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+
     /// Its last `COUNTERS` line (printed at exit), panicking with its
     /// output if there is none.
     #[track_caller]

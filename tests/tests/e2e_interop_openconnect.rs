@@ -5,11 +5,10 @@
 //!
 //! Root only; run by `scripts/test/62-e2e-interop.sh`.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use oncp_tests::netns::{NetPair, is_root};
-use oncp_tests::peers::{Gateway, oncp_gateway, openconnect, wait_esp_established};
+use oncp_tests::peers::{oncp_gateway, openconnect, wait_esp_established};
 
 const DSID: &str = "e2e0123456789abcdef0123456789abc";
 
@@ -43,22 +42,6 @@ fn openconnect_9_01_over_esp_then_tls() {
     assert!(c["tls_in"] >= 3, "TLS carried the later pings: {c:?}");
     assert!(c["probes"] >= 1, "{c:?}");
     assert!(oc.output().contains("Logout successful"), "{}", oc.output());
-}
-
-/// Polls the gateway's counters until `pred` holds (up to `secs` seconds).
-fn wait_counters(
-    gw: &Gateway,
-    secs: u64,
-    pred: impl Fn(&HashMap<String, u64>) -> bool,
-) -> HashMap<String, u64> {
-    let end = std::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        let c = gw.counters();
-        if pred(&c) || std::time::Instant::now() > end {
-            return c;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 /// AES-256 + HMAC-MD5, LZO compression towards the client and a rekey
@@ -122,7 +105,7 @@ fn openconnect_9_01_rekey_compression_logout_and_termination() {
         oc.output()
     );
     assert!(out.contains(" 0% packet loss"), "{out}");
-    let before = wait_counters(&gw, 10, |c| c.get("rekeys").is_some_and(|r| *r >= 1));
+    let before = gw.counters_until(10, |c| c.get("rekeys").is_some_and(|r| *r >= 1));
     assert!(
         before["rekeys"] >= 1,
         "no rekey: {before:?}\n{}",
@@ -135,7 +118,7 @@ fn openconnect_9_01_rekey_compression_logout_and_termination() {
     // After the rekey, ESP (on the new SAs) still carries the pings.
     let (ok, out) = net.exec(&client_ns, &["ping", "-c", "3", "-W", "2", "10.78.0.1"]);
     assert!(ok, "ping after rekey failed: {out}\n{}", oc.output());
-    let after = wait_counters(&gw, 5, |c| c["esp_in"] >= before["esp_in"] + 3);
+    let after = gw.counters_until(5, |c| c["esp_in"] >= before["esp_in"] + 3);
     assert!(
         after["esp_in"] >= before["esp_in"] + 3,
         "pings after the rekey went over ESP: {before:?} -> {after:?}"

@@ -78,21 +78,6 @@ fn wait_route(net: &NetPair, target: &str) {
     }
 }
 
-/// Waits until the gateway's counters satisfy `pred` (10 s at most).
-fn counters_until(
-    gw: &Gateway,
-    pred: impl Fn(&std::collections::HashMap<String, u64>) -> bool,
-) -> std::collections::HashMap<String, u64> {
-    let end = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let c = gw.counters();
-        if pred(&c) || std::time::Instant::now() > end {
-            return c;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 #[test]
 #[ignore = "root: network namespaces, TUN"]
 fn openconnect_pulse_password_over_esp_and_over_tls() {
@@ -121,14 +106,14 @@ fn openconnect_pulse_password_over_esp_and_over_tls() {
     let mut oc = openconnect_pulse(&mut net, "oc-esp", &gw, &["-u", "alice"], Some("hunter2"));
     wait_esp_established(&mut oc, &gw);
     ping(&net, "10.79.0.1", 3, &oc, &gw);
-    let c = counters_until(&gw, |c| c.get("esp_in").is_some_and(|n| *n >= 3));
+    let c = gw.counters_until(10, |c| c.get("esp_in").is_some_and(|n| *n >= 3));
     assert!(c["esp_in"] >= 3, "pings went over ESP: {c:?}");
     // IPv6 inside the tunnel (0x0008 address from --pool6): OpenConnect
     // 9.01 sends it over TLS (spec §6.5), the gateway answers the same way.
     let tls_before = c["tls_in"];
     wait_route(&net, "fd00:79::1");
     ping(&net, "fd00:79::1", 3, &oc, &gw);
-    let c = counters_until(&gw, |c| c["tls_in"] >= tls_before + 3);
+    let c = gw.counters_until(10, |c| c["tls_in"] >= tls_before + 3);
     assert!(c["tls_in"] >= tls_before + 3, "IPv6 pings over TLS: {c:?}");
     assert!(c["probes"] >= 1, "{c:?}");
     // UDP dies: OpenConnect's ESP DPD (3 s, attribute 0x4017) gives up
@@ -138,7 +123,7 @@ fn openconnect_pulse_password_over_esp_and_over_tls() {
     net.block_udp(&net.client.clone(), 4500, true);
     std::thread::sleep(Duration::from_secs(9));
     ping(&net, "10.79.0.1", 3, &oc, &gw);
-    let after = counters_until(&gw, |n| n["tls_out"] >= c["tls_out"] + 3);
+    let after = gw.counters_until(10, |n| n["tls_out"] >= c["tls_out"] + 3);
     assert!(
         after["tls_out"] >= c["tls_out"] + 3,
         "replies over TLS after ESP died: {c:?} -> {after:?}"
@@ -165,7 +150,7 @@ fn openconnect_pulse_password_over_esp_and_over_tls() {
     expect_output(&mut oc, "Configured as", Duration::from_secs(20), &gw);
     wait_route(&net, "10.79.0.1");
     ping(&net, "10.79.0.1", 3, &oc, &gw);
-    let after = counters_until(&gw, |c| {
+    let after = gw.counters_until(10, |c| {
         c["tls_in"] >= before["tls_in"] + 3 && c["tls_out"] >= before["tls_out"] + 3
     });
     assert!(
