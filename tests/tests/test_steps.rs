@@ -14,9 +14,10 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-/// Packages every Debian system has (Essential) or that the machine image
-/// brings (Node.js with npm, which Debian splits into two packages).
-const BASE_PACKAGES: &[&str] = &["coreutils", "libc-bin", "nodejs"];
+/// Packages every Debian system has (Essential: coreutils, libc-bin, dpkg,
+/// gzip) or that the machine image brings (Node.js with npm, which Debian
+/// splits into two packages).
+const BASE_PACKAGES: &[&str] = &["coreutils", "libc-bin", "dpkg", "gzip", "nodejs"];
 
 fn apt_packages() -> Vec<String> {
     std::fs::read_to_string(repo().join("scripts/test/apt-packages.txt"))
