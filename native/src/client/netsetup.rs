@@ -98,21 +98,28 @@ impl NetSetup {
                 if !first && installed.is_some() {
                     return Ok(());
                 }
-                let gw4 = match ctx.gateway {
-                    IpAddr::V4(a) => Some(a),
-                    IpAddr::V6(_) => None,
-                };
-                let plan = routes::plan(cfg, gw4);
+                let plan = routes::plan(cfg, ctx.gateway);
                 let nl = Netlink::open()?;
                 changes.before_routes(ctx.tundev, &plan.bypass);
                 let done = nl.configure(ctx.tundev, ctx.mtu, &plan).await?;
                 changes.routes_added(ctx.tundev, done.bypass_routes());
                 *installed = Some(done);
-                let routes: Vec<String> = plan.via_tunnel.iter().map(ToString::to_string).collect();
+                let routes: Vec<String> = plan
+                    .via_tunnel
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(plan.via_tunnel6.iter().map(ToString::to_string))
+                    .collect();
+                let addrs: Vec<String> = plan
+                    .address
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(plan.address6.iter().map(ToString::to_string))
+                    .collect();
                 tracing::info!(
                     "configured {} ({}), routes {}",
                     ctx.tundev,
-                    plan.address.map(|a| a.to_string()).unwrap_or_default(),
+                    addrs.join(" "),
                     routes.join(" ")
                 );
                 let dns = crate::dns::DnsConfig {

@@ -1,12 +1,13 @@
 //! The built-in network setup (no `--script`): address, MTU, link up and
-//! routes through rtnetlink, undone on exit.
+//! routes through rtnetlink (IPv4, and IPv6 when the tunnel has an IPv6
+//! address), undone on exit.
 
 use crate::netcfg::routes::RoutePlan;
 use futures::TryStreamExt;
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
 use rtnetlink::{Handle, LinkUnspec, RouteMessageBuilder};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Errors configuring the network.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +111,12 @@ impl Netlink {
                 _ => tracing::debug!("no host route to keep for {net}"),
             }
         }
+        for net in &plan.bypass6 {
+            match self.lookup6(net.network()).await? {
+                Some((gw, oif)) if oif != index => pending.push(bypass_route6(*net, gw, oif)),
+                _ => tracing::debug!("no host route to keep for {net}"),
+            }
+        }
         self.handle
             .link()
             .set(LinkUnspec::new_with_index(index).mtu(mtu).up().build())
@@ -120,6 +127,15 @@ impl Netlink {
             self.handle
                 .address()
                 .add(index, IpAddr::V4(addr.addr()), addr.prefix_len())
+                .replace()
+                .execute()
+                .await
+                .map_err(req(format!("adding address {addr} to {dev}")))?;
+        }
+        if let Some(addr) = plan.address6 {
+            self.handle
+                .address()
+                .add(index, IpAddr::V6(addr.addr()), addr.prefix_len())
                 .replace()
                 .execute()
                 .await
@@ -139,6 +155,19 @@ impl Netlink {
         }
         for net in &plan.via_tunnel {
             let msg = RouteMessageBuilder::<Ipv4Addr>::new()
+                .destination_prefix(net.network(), net.prefix_len())
+                .output_interface(index)
+                .build();
+            self.handle
+                .route()
+                .add(msg)
+                .replace()
+                .execute()
+                .await
+                .map_err(req(format!("adding route {net} via {dev}")))?;
+        }
+        for net in &plan.via_tunnel6 {
+            let msg = RouteMessageBuilder::<Ipv6Addr>::new()
                 .destination_prefix(net.network(), net.prefix_len())
                 .output_interface(index)
                 .build();
@@ -199,6 +228,40 @@ impl Netlink {
         }
         Ok(oif.map(|o| (gw, o)))
     }
+
+    /// The kernel's IPv6 route to `dst`: gateway (if any) and output device.
+    async fn lookup6(
+        &self,
+        dst: Ipv6Addr,
+    ) -> Result<Option<(Option<Ipv6Addr>, u32)>, NetlinkError> {
+        let msg = RouteMessageBuilder::<Ipv6Addr>::new()
+            .destination_prefix(dst, 128)
+            .build();
+        let mut answers = self.handle.route().get(msg).execute();
+        let Ok(Some(route)) = answers.try_next().await else {
+            return Ok(None);
+        };
+        let mut gw = None;
+        let mut oif = None;
+        for attr in &route.attributes {
+            match attr {
+                RouteAttribute::Gateway(RouteAddress::Inet6(a)) => gw = Some(*a),
+                RouteAttribute::Oif(i) => oif = Some(*i),
+                _ => {}
+            }
+        }
+        Ok(oif.map(|o| (gw, o)))
+    }
+}
+
+fn bypass_route6(net: Ipv6Net, gw: Option<Ipv6Addr>, oif: u32) -> RouteMessage {
+    let mut b = RouteMessageBuilder::<Ipv6Addr>::new()
+        .destination_prefix(net.network(), net.prefix_len())
+        .output_interface(oif);
+    if let Some(gw) = gw {
+        b = b.gateway(gw);
+    }
+    b.build()
 }
 
 fn bypass_route(net: Ipv4Net, gw: Option<Ipv4Addr>, oif: u32) -> RouteMessage {
@@ -214,6 +277,9 @@ fn bypass_route(net: Ipv4Net, gw: Option<Ipv4Addr>, oif: u32) -> RouteMessage {
 fn destination(msg: &RouteMessage) -> Option<String> {
     msg.attributes.iter().find_map(|a| match a {
         RouteAttribute::Destination(RouteAddress::Inet(d)) => {
+            Some(format!("{d}/{}", msg.header.destination_prefix_length))
+        }
+        RouteAttribute::Destination(RouteAddress::Inet6(d)) => {
             Some(format!("{d}/{}", msg.header.destination_prefix_length))
         }
         _ => None,
