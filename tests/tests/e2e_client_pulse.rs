@@ -148,3 +148,39 @@ fn pulse_password_ipv4_and_ipv6_over_esp_and_over_tls() {
     );
     interrupt(&mut c);
 }
+
+#[test]
+#[ignore = "root: network namespaces, TUN"]
+fn auto_protocol_falls_back_to_pulse_when_oncp_is_disabled() {
+    assert!(is_root(), "run as root");
+    let mut net = NetPair::create();
+    let gw = gateway(&mut net, "both", &["--disable-oncp"]);
+
+    // No --protocol: the web login, oNCP refused with status 0x08, then
+    // Pulse with the DSID of that login (no answerer: a second sign-in
+    // would fail), ESP up and both families through.
+    let mut c = connect(&mut net, "auto", &gw, &[]);
+    wait_esp_established(&mut c, &gw);
+    let out = c.output();
+    let said = out
+        .lines()
+        .filter(|l| l.contains("refused oNCP") && l.contains("0x08") && l.contains("Pulse"))
+        .count();
+    assert_eq!(said, 1, "one line saying why:\n{out}");
+    wait_route(&net, TUNNEL_GW, &c);
+    ping(&net, TUNNEL_GW, &c, &gw);
+    wait_route(&net, TUNNEL_GW6, &c);
+    ping(&net, TUNNEL_GW6, &c, &gw);
+    interrupt(&mut c);
+
+    // --protocol=nc stays oNCP only: a clear error, exit status 1.
+    let mut c = connect(&mut net, "nc", &gw, &["--protocol=nc"]);
+    let st = c.wait_exit(Duration::from_secs(30)).expect("nc gives up");
+    let out = c.output();
+    assert_eq!(st.code(), Some(1), "{out}");
+    assert!(
+        out.contains("status 0x08") && out.contains("--protocol=pulse"),
+        "{out}"
+    );
+    assert!(!out.contains("refused oNCP"), "no fallback with nc:\n{out}");
+}

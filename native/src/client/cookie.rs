@@ -49,9 +49,29 @@ pub fn obtain(
     Ok(Zeroizing::new(cookie))
 }
 
+/// The DSID's value in a normalised `Cookie` header value (see
+/// [`obtain`]): what Pulse IF-T takes as its cookie (spec pulse.md §4.10).
+/// `None` when the string has no `DSID` or it is empty.
+pub fn dsid_value(cookie: &str) -> Option<&str> {
+    cookie
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("DSID="))
+        .filter(|v| !v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dsid_value_is_found_among_other_cookies() {
+        assert_eq!(dsid_value("DSID=abc"), Some("abc"));
+        assert_eq!(dsid_value("DSFirstAccess=1; DSID=abc; x=y"), Some("abc"));
+        assert_eq!(dsid_value("DSFirstAccess=1"), None);
+        assert_eq!(dsid_value("DSID="), None);
+        assert_eq!(dsid_value("XDSID=abc"), None);
+    }
 
     #[test]
     fn bare_value_becomes_dsid_from_either_source() {

@@ -14,8 +14,8 @@ use crate::runtime::clock::Clock;
 use crate::tls::client::TlsClient;
 use crate::tun::IpSide;
 use oncp_core::tunnel::{
-    ClientEvent, ClientTunnel, LoginPrompt, LoginReply, Output, SessionStats, Transport,
-    TunnelConfig,
+    ClientEvent, ClientTunnel, DisconnectReason, LoginPrompt, LoginReply, Output, SessionStats,
+    Transport, TunnelConfig,
 };
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -100,6 +100,16 @@ pub struct RunReport {
     pub outcome: Outcome,
     /// The session's counters at the end.
     pub stats: SessionStats,
+}
+
+/// A session the gateway refused at the protocol's first answer
+/// ([`Driver::run_or_refused`]).
+#[derive(Debug)]
+pub struct Refused {
+    /// The status the gateway answered with (8: oNCP disabled).
+    pub status: u8,
+    /// The driver, ready for [`Driver::with_session`].
+    pub driver: Box<Driver>,
 }
 
 /// How one TLS connection ended.
@@ -284,6 +294,49 @@ impl Driver {
     /// (when appropriate) sends the logout request.
     pub async fn run(mut self, mut control: mpsc::Receiver<Control>) -> RunReport {
         let outcome = self.connect_loop(&mut control).await;
+        self.finish(outcome).await
+    }
+
+    /// Runs like [`Driver::run`], except when the gateway refuses the
+    /// session's protocol before any configuration (a status other than 0
+    /// after the oNCP hostname packet, spec oncp.md §2.4): then nothing
+    /// was set up and no logout is sent (the cookie stays valid), and the
+    /// driver comes back, for [`Driver::with_session`] and another
+    /// protocol on the same device.
+    pub async fn run_or_refused(
+        mut self,
+        control: &mut mpsc::Receiver<Control>,
+    ) -> Result<RunReport, Refused> {
+        let outcome = self.connect_loop(control).await;
+        match outcome {
+            Outcome::Ended(DisconnectReason::BadStatus(status)) if !self.configured_once => {
+                Err(Refused {
+                    status,
+                    driver: Box::new(self),
+                })
+            }
+            other => Ok(self.finish(other).await),
+        }
+    }
+
+    /// The same driver (TLS settings, device, network setup, observer)
+    /// around a fresh `session`, as after [`Driver::new`].
+    pub fn with_session(mut self, session: Box<dyn ClientTunnel + Send>) -> Driver {
+        self.session = session;
+        self.ip_open = true;
+        self.udp = None;
+        self.gateway_ip = None;
+        self.values = None;
+        self.configured_once = false;
+        self.backoff = None;
+        self.outage_started = None;
+        self.local_failure = None;
+        self
+    }
+
+    /// Undoes the network setup and sends the logout when `outcome` calls
+    /// for it.
+    async fn finish(mut self, outcome: Outcome) -> RunReport {
         if self.configured_once {
             let (setup, ctx) = self.setup_and_context();
             if let Err(e) = setup.disconnect(&ctx).await {
@@ -638,6 +691,12 @@ impl Driver {
         tracing::debug!("ESP socket {} -> {ip}:{port}", sock.local_addr()?);
         self.udp = Some(sock);
         Ok(())
+    }
+
+    /// The driver's clock now, for a session made to go
+    /// [`with_session`](Driver::with_session).
+    pub fn now(&self) -> oncp_core::time::Instant {
+        self.clock.now()
     }
 
     /// The session's current transport.

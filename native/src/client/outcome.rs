@@ -86,6 +86,11 @@ impl Outcome {
             Outcome::Ended(DisconnectReason::Terminated(r)) => {
                 format!("session terminated by server ({r:?}); exiting")
             }
+            Outcome::Ended(DisconnectReason::BadStatus(8)) => {
+                "the gateway answered the hostname packet with status 0x08: oNCP is disabled there; \
+                 use --protocol=pulse, or leave --protocol out to switch by itself; exiting"
+                    .into()
+            }
             Outcome::Ended(r) => format!("session ended: {r}; exiting"),
             Outcome::ConnectFailed(e) => format!("connection failed: {e}"),
             Outcome::ReconnectFailed => {
@@ -115,10 +120,14 @@ mod tests {
         let refused = Outcome::from_disconnect(DisconnectReason::CookieNotAccepted);
         assert_eq!(refused.exit_code(), 2, "Pulse cookie not accepted");
         assert!(!refused.needs_logout());
-        assert_eq!(
-            Outcome::from_disconnect(DisconnectReason::BadStatus(8)).exit_code(),
-            1
+        let disabled = Outcome::from_disconnect(DisconnectReason::BadStatus(8));
+        assert_eq!(disabled.exit_code(), 1);
+        assert!(
+            disabled.message().contains("status 0x08"),
+            "{}",
+            disabled.message()
         );
+        assert!(disabled.message().contains("--protocol=pulse"));
     }
 
     #[test]

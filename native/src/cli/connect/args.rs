@@ -22,6 +22,13 @@ options later on the command line override it. One long option per line without 
 leading dashes (`user alice`, `user=alice`, `no-dtls`); empty lines and lines starting \
 with # are ignored; the value is the rest of the line, taken as is.
 
+PROTOCOLS: --protocol auto (the default) speaks Juniper Network Connect (oNCP) and, when \
+the gateway answers the hostname packet with status 0x08 (oNCP disabled), says so and \
+continues over Pulse IF-T/TLS with the same DSID, without a second login. --protocol=nc \
+is oNCP only, --protocol=pulse IF-T/TLS only (sign-in on the tunnel connection, or -C DSID). \
+Pulse tunnels also carry IPv6 (address and routes on the TUN device, INTERNAL_IP6_* and \
+CISCO_IPV6_SPLIT_* for -s scripts).
+
 BACKGROUND: with -b, oncp stays in the foreground until the tunnel is up, then writes \
 the daemon's PID to --pid-file (removed when the daemon ends) and returns.
 
@@ -81,8 +88,10 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "CONFIGFILE")]
     pub config: Option<PathBuf>,
 
-    /// VPN protocol: only `nc` (Juniper Network Connect) is supported.
-    #[arg(long, default_value = "nc", help_heading = heading::PROTOCOL)]
+    /// VPN protocol: `auto` (the default: Juniper Network Connect, and
+    /// Pulse IF-T/TLS with the same cookie when the gateway has oNCP
+    /// disabled), `nc` (Network Connect only) or `pulse` (IF-T/TLS only).
+    #[arg(long, default_value = "auto", help_heading = heading::PROTOCOL)]
     pub protocol: String,
     /// Same as --protocol=nc (OpenConnect's old spelling).
     #[arg(long, hide = true)]
@@ -264,8 +273,15 @@ impl ConnectArgs {
         !self.juniper && self.protocol.eq_ignore_ascii_case("pulse")
     }
 
-    /// Whether `--protocol` (or `--juniper`) names Juniper Network Connect.
+    /// Whether `--protocol` (or `--juniper`) names Juniper Network Connect
+    /// alone.
     pub fn protocol_is_nc(&self) -> bool {
         self.juniper || self.protocol.eq_ignore_ascii_case("nc")
+    }
+
+    /// Whether `--protocol` is `auto` (the default): oNCP, then Pulse with
+    /// the same cookie if the gateway refuses oNCP.
+    pub fn protocol_is_auto(&self) -> bool {
+        !self.juniper && self.protocol.eq_ignore_ascii_case("auto")
     }
 }

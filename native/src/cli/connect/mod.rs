@@ -92,9 +92,9 @@ pub struct Prepared {
 /// The checks OpenConnect makes before it does anything: the protocol,
 /// the server, `--no-cert-check`, the fingerprints' syntax.
 pub fn check(args: &ConnectArgs) -> anyhow::Result<()> {
-    if !args.protocol_is_nc() && !args.protocol_is_pulse() {
+    if !args.protocol_is_nc() && !args.protocol_is_pulse() && !args.protocol_is_auto() {
         return Err(UsageError(format!(
-            "protocol {:?} is not supported: oncp speaks Juniper Network Connect (--protocol=nc) and Pulse (--protocol=pulse)",
+            "protocol {:?} is not supported: oncp speaks Juniper Network Connect (--protocol=nc), Pulse (--protocol=pulse) and both in turn (--protocol=auto, the default)",
             args.protocol
         ))
         .into());
@@ -163,12 +163,22 @@ pub fn pulse_options(
     target: &Target,
     stdin: &mut dyn std::io::BufRead,
 ) -> anyhow::Result<oncp_core::pulse::session::ClientOptions> {
-    let mut o = oncp_core::pulse::session::ClientOptions::new(&target.host);
+    let mut o = pulse_base_options(args, target);
     if args.cookie.is_some() || args.cookie_on_stdin {
         let c = cookie::obtain(args.cookie.as_deref(), args.cookie_on_stdin, stdin)?;
-        let bare = c.strip_prefix("DSID=").unwrap_or(&c);
-        o.cookie = Some(oncp_core::pulse::Secret::from(bare));
+        let dsid = cookie::dsid_value(&c)
+            .ok_or_else(|| anyhow::anyhow!("the cookie has no DSID for Pulse"))?;
+        o.cookie = Some(oncp_core::pulse::Secret::from(dsid));
     }
+    Ok(o)
+}
+
+/// The Pulse session options of the command line without a cookie.
+fn pulse_base_options(
+    args: &ConnectArgs,
+    target: &Target,
+) -> oncp_core::pulse::session::ClientOptions {
+    let mut o = oncp_core::pulse::session::ClientOptions::new(&target.host);
     o.port = target.port;
     o.esp = !args.no_dtls;
     if let Some(ua) = &args.useragent {
@@ -176,7 +186,21 @@ pub fn pulse_options(
     }
     o.local_hostname = local_hostname(args);
     o.force_dpd = args.force_dpd.map(oncp_core::time::Duration::from_secs);
-    Ok(o)
+    o
+}
+
+/// With `--protocol auto`: the Pulse session to continue with when the
+/// gateway refuses oNCP, signing in with the DSID of the oNCP `cookie`
+/// (no second login); `None` when the cookie has no DSID.
+fn pulse_fallback(
+    args: &ConnectArgs,
+    target: &Target,
+    cookie: &str,
+) -> Option<oncp_core::pulse::session::ClientOptions> {
+    let dsid = cookie::dsid_value(cookie)?;
+    let mut o = pulse_base_options(args, target);
+    o.cookie = Some(oncp_core::pulse::Secret::from(dsid));
+    Some(o)
 }
 
 /// OpenConnect's `LOG_LEVEL` for our verbosity (error 0, info 1, debug 2, trace 3).
@@ -214,6 +238,12 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
         (prepare(&args, &mut stdin)?, None)
     };
     drop(stdin);
+    // --protocol auto: Pulse with the same DSID should oNCP be refused.
+    let mut fallback = if args.protocol_is_auto() {
+        pulse_fallback(&args, &p.target, &p.session.cookie)
+    } else {
+        None
+    };
     // The session holds its own copy now (wiped when it ends).
     if let Some(c) = args.cookie.as_mut() {
         zeroize::Zeroize::zeroize(c);
@@ -310,7 +340,28 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
         Some(a) => driver.with_login_answerer(a),
         None => driver,
     };
-    let report = driver.run(control_rx).await;
+    let report = match fallback.take() {
+        None => driver.run(control_rx).await,
+        Some(mut o) => {
+            let mut control_rx = control_rx;
+            match driver.run_or_refused(&mut control_rx).await {
+                Ok(report) => report,
+                Err(refused) => {
+                    tracing::warn!(
+                        "the gateway refused oNCP (status 0x{:02x} to the hostname packet: oNCP is disabled there); continuing over Pulse IF-T/TLS with the same DSID",
+                        refused.status
+                    );
+                    o.outer_ipv6 = gateway.is_ipv6();
+                    let session = crate::pulse_adapter::client(
+                        o,
+                        Box::new(BufferedOsRng::new()),
+                        refused.driver.now(),
+                    );
+                    refused.driver.with_session(session).run(control_rx).await
+                }
+            }
+        }
+    };
     if up.backgrounded.load(std::sync::atomic::Ordering::Relaxed)
         && let Some(p) = &args.pid_file
     {
@@ -397,7 +448,25 @@ mod tests {
         assert_eq!(a.reconnect_timeout, 30);
         assert_eq!(a.force_dpd, Some(5));
         assert_eq!(a.server.as_deref(), Some("vpn.example.com"));
-        assert_eq!(a.protocol, "nc");
+        assert_eq!(a.protocol, "auto", "the default");
+        assert!(a.protocol_is_auto() && !a.protocol_is_nc() && !a.protocol_is_pulse());
+    }
+
+    #[test]
+    fn auto_falls_back_to_pulse_with_the_dsid_of_the_oncp_cookie() {
+        let a = connect(&["-C", "DSID=abc; DSFirstAccess=1", "vpn.example.com:8443"]);
+        let t: super::Target = a.gateway().unwrap().parse().unwrap();
+        let o = super::pulse_fallback(&a, &t, "DSFirstAccess=1; DSID=abc").unwrap();
+        assert_eq!(o.cookie.as_ref().map(|c| c.expose()), Some("abc"));
+        assert_eq!(o.port, 8443);
+        assert!(super::pulse_fallback(&a, &t, "other=1").is_none());
+        let nc = connect(&["--protocol=nc", "-C", "abc", "h"]);
+        assert!(nc.protocol_is_nc() && !nc.protocol_is_auto());
+        let old = connect(&["--juniper", "--protocol=auto", "-C", "abc", "h"]);
+        assert!(
+            old.protocol_is_nc() && !old.protocol_is_auto(),
+            "--juniper is nc"
+        );
     }
 
     #[test]
