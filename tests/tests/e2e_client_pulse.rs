@@ -8,7 +8,7 @@
 //!
 //! Root only; run by `scripts/test/61-e2e-client.sh`.
 
-use oncp_tests::netns::{NetPair, Proc, is_root};
+use oncp_tests::netns::{NetPair, Proc, is_root, printed_value};
 use oncp_tests::peers::{Gateway, expect_output, oncp_connect, oncp_gateway, wait_esp_established};
 use std::time::Duration;
 
@@ -183,4 +183,58 @@ fn auto_protocol_falls_back_to_pulse_when_oncp_is_disabled() {
         "{out}"
     );
     assert!(!out.contains("refused oNCP"), "no fallback with nc:\n{out}");
+}
+
+#[test]
+#[ignore = "root: network namespaces, TUN"]
+fn pulse_authenticate_prints_a_cookie_that_connects_without_login() {
+    assert!(is_root(), "run as root");
+    let mut net = NetPair::create();
+    let gw = gateway(&mut net, "pulse", &[]);
+
+    let mut a = connect(
+        &mut net,
+        "auth",
+        &gw,
+        &["--protocol=pulse", "--authenticate"],
+    );
+    let st = a
+        .wait_exit(Duration::from_secs(30))
+        .expect("--authenticate ends");
+    let out = a.output();
+    assert_eq!(st.code(), Some(0), "{out}");
+    let cookie = printed_value(&out, "COOKIE").unwrap_or_else(|| panic!("no COOKIE=:\n{out}"));
+    let cookie = cookie.trim_matches('\'').to_string();
+    assert_eq!(cookie.len(), 32, "the bare DSID: {out}");
+    let host = printed_value(&out, "HOST").unwrap_or_default();
+    assert_eq!(host.trim_matches('\''), net.gw_addr, "{out}");
+    let fp = printed_value(&out, "FINGERPRINT").unwrap_or_default();
+    assert_eq!(fp.trim_matches('\''), gw.pin, "{out}");
+    assert!(!out.contains("TUN device"), "no tunnel: {out}");
+
+    // -C with that cookie alone: no password on stdin, no answerer asked.
+    let mut c = oncp_connect(
+        &mut net,
+        "cookie",
+        &gw,
+        &["-v", "--non-inter", "--protocol=pulse", "-C", &cookie],
+        None,
+    );
+    wait_esp_established(&mut c, &gw);
+    wait_route(&net, TUNNEL_GW, &c);
+    ping(&net, TUNNEL_GW, &c, &gw);
+    interrupt(&mut c);
+
+    // The logout at SIGINT revoked it.
+    let mut again = oncp_connect(
+        &mut net,
+        "again",
+        &gw,
+        &["--non-inter", "--protocol=pulse", "-C", &cookie],
+        None,
+    );
+    let st = again
+        .wait_exit(Duration::from_secs(30))
+        .expect("a revoked cookie ends the client");
+    assert_eq!(st.code(), Some(2), "cookie refused:\n{}", again.output());
 }

@@ -14,8 +14,8 @@ use crate::runtime::clock::Clock;
 use crate::tls::client::TlsClient;
 use crate::tun::IpSide;
 use oncp_core::tunnel::{
-    ClientEvent, ClientTunnel, DisconnectReason, LoginPrompt, LoginReply, Output, SessionStats,
-    Transport, TunnelConfig,
+    ClientEvent, ClientTunnel, DisconnectReason, LoginPrompt, LoginReply, Output, SessionCookie,
+    SessionStats, Transport, TunnelConfig,
 };
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -100,6 +100,9 @@ pub struct RunReport {
     pub outcome: Outcome,
     /// The session's counters at the end.
     pub stats: SessionStats,
+    /// The cookie of a sign-in on the tunnel connection, when the driver
+    /// was to stop there ([`Driver::stopping_after_sign_in`]).
+    pub cookie: Option<SessionCookie>,
 }
 
 /// A session the gateway refused at the protocol's first answer
@@ -153,6 +156,10 @@ pub struct Driver {
     capture: Option<PacketCapture>,
     /// Answers sign-in questions (sessions that sign in on the tunnel).
     answerer: Option<Box<dyn LoginAnswerer + Send>>,
+    /// End at the sign-in's cookie (`--authenticate`), without a logout.
+    stop_after_sign_in: bool,
+    /// That cookie.
+    signed_in: Option<SessionCookie>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -250,7 +257,17 @@ impl Driver {
             local_failure: None,
             capture: None,
             answerer: None,
+            stop_after_sign_in: false,
+            signed_in: None,
         }
+    }
+
+    /// Ends the run as soon as a sign-in on the tunnel connection gives a
+    /// cookie (`--authenticate`): no configuration, no logout (the cookie
+    /// stays valid), the cookie in [`RunReport::cookie`].
+    pub fn stopping_after_sign_in(mut self) -> Driver {
+        self.stop_after_sign_in = true;
+        self
     }
 
     /// Answers the session's sign-in questions with `answerer`.
@@ -355,6 +372,7 @@ impl Driver {
         RunReport {
             outcome,
             stats: self.session.stats(),
+            cookie: self.signed_in.take(),
         }
     }
 
@@ -655,8 +673,12 @@ impl Driver {
                 self.session.answer_login(self.clock.now(), reply);
                 None
             }
-            ClientEvent::SignedIn(_) => {
+            ClientEvent::SignedIn(cookie) => {
                 tracing::info!("signed in on the tunnel connection");
+                if self.stop_after_sign_in {
+                    self.signed_in = Some(cookie);
+                    return Some(ConnEnd::Done(Outcome::Detached));
+                }
                 None
             }
             ClientEvent::Rekeyed => {

@@ -10,7 +10,6 @@ use crate::auth::{LoginSetup, login, start_url};
 use crate::cli::connect::args::ConnectArgs;
 use crate::cli::connect::settings::{local_hostname, tls_options};
 use crate::login::answers::Answers;
-use crate::login::flow::Success;
 use crate::tls::client::TlsClient;
 
 /// Quotes a value for a POSIX shell assignment.
@@ -18,10 +17,10 @@ pub fn shell_quote(v: &str) -> String {
     format!("'{}'", v.replace('\'', "'\\''"))
 }
 
-/// The `--authenticate` output: shell assignments as OpenConnect prints
-/// them.
+/// The `--authenticate` output for `cookie`: shell assignments as
+/// OpenConnect prints them.
 pub fn authenticate_output(
-    s: &Success,
+    cookie: &str,
     start: &url::Url,
     host_ip: &str,
     fingerprint: &str,
@@ -33,12 +32,31 @@ pub fn authenticate_output(
     };
     format!(
         "COOKIE={}\nHOST={}\nCONNECT_URL={}\nFINGERPRINT={}\nRESOLVE={}\n",
-        shell_quote(&s.cookie),
+        shell_quote(cookie),
         shell_quote(host_ip),
         shell_quote(&connect_url),
         shell_quote(fingerprint),
         shell_quote(&format!("{host}:{host_ip}")),
     )
+}
+
+/// Prints the `--authenticate` output for `cookie` obtained from the
+/// gateway at `start` through `tls` (its address as resolved, the pin of
+/// the certificate it showed).
+pub async fn print_authenticate(cookie: &str, start: &url::Url, tls: &TlsClient) {
+    let host = start.host_str().unwrap_or_default().to_string();
+    let port = start.port_or_known_default().unwrap_or(443);
+    let ip = match tls.resolved(&host) {
+        Some(ip) => ip.to_string(),
+        None => tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+            .await
+            .ok()
+            .and_then(|mut a| a.next())
+            .map(|a| a.ip().to_string())
+            .unwrap_or(host),
+    };
+    let fp = tls.last_pin().unwrap_or_default();
+    print!("{}", authenticate_output(cookie, start, &ip, &fp));
 }
 
 /// The answers the command line gives (reads the password line from
@@ -175,19 +193,7 @@ pub async fn before_connect(args: &mut ConnectArgs) -> anyhow::Result<Option<u8>
             None => login(&setup, &tls, answers, &mut crate::auth::prompt::Terminal).await?,
         };
     if args.authenticate {
-        let host = setup.url.host_str().unwrap_or_default().to_string();
-        let port = setup.url.port_or_known_default().unwrap_or(443);
-        let ip = match tls.resolved(&host) {
-            Some(ip) => ip.to_string(),
-            None => tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
-                .await
-                .ok()
-                .and_then(|mut a| a.next())
-                .map(|a| a.ip().to_string())
-                .unwrap_or(host),
-        };
-        let fp = tls.last_pin().unwrap_or_default();
-        print!("{}", authenticate_output(&success, &setup.url, &ip, &fp));
+        print_authenticate(&success.cookie, &setup.url, &tls).await;
         return Ok(Some(0));
     }
     if args.cookieonly || args.printcookie {
@@ -203,6 +209,7 @@ pub async fn before_connect(args: &mut ConnectArgs) -> anyhow::Result<Option<u8>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::login::flow::Success;
 
     #[test]
     fn quoting_and_output() {
@@ -214,7 +221,7 @@ mod tests {
         };
         let start = url::Url::parse("https://vpn.example:8443").unwrap();
         assert_eq!(
-            authenticate_output(&s, &start, "10.0.0.1", "pin-sha256:AA="),
+            authenticate_output(&s.cookie, &start, "10.0.0.1", "pin-sha256:AA="),
             "COOKIE='DSID=x; DSFirst=1'\nHOST='10.0.0.1'\nCONNECT_URL='https://vpn.example:8443/'\n\
              FINGERPRINT='pin-sha256:AA='\nRESOLVE='vpn.example:10.0.0.1'\n"
         );

@@ -10,6 +10,7 @@ pub mod config_file;
 pub mod daemon;
 pub mod heading;
 pub mod login_hook;
+pub mod pulse_auth;
 pub mod readiness;
 pub mod sd_notify;
 pub mod settings;
@@ -211,9 +212,7 @@ fn script_log_level(verbose: u8) -> u8 {
 async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
     let pulse = args.protocol_is_pulse();
     if pulse && args.login_only() {
-        anyhow::bail!(
-            "--authenticate/--cookieonly are not available with --protocol=pulse in this version"
-        );
+        return pulse_auth::run(&args).await;
     }
     if !pulse && let Some(code) = login_hook::before_connect(&mut args).await? {
         return Ok(code);
