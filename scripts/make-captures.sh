@@ -18,6 +18,13 @@
 #   oncp-esp      oncp connect, ESP, 3 pings, logout
 #   oncp-reconnect oncp connect; the TLS connection is reset mid-session,
 #                 the client reconnects with the same cookie
+#   oc-pulse-esp  OpenConnect 9.01 --protocol=pulse against `oncp gateway
+#                 --protocol pulse` (password sign-in, IPv4 and IPv6 pools):
+#                 ESP, 3 IPv4 pings over ESP, 3 IPv6 pings (over TLS, as
+#                 OpenConnect 9.01 sends IPv6), logout
+#   oc-pulse-tls  the same with --no-dtls: every packet over IF-T/TLS
+#   oncp-pulse-esp oncp connect --protocol pulse against the same gateway:
+#                 ESP, 3 IPv4 pings, logout
 #   oc-iperf      OpenConnect 9.01 with ESP carrying iperf3 for
 #                 ONCP_IPERF_SECONDS (default 30): a large capture for the
 #                 decode benchmark (not kept in git; written to
@@ -51,6 +58,8 @@ trap cleanup EXIT
 
 setup_net() {
     cleanup_ns
+    # A fresh scenario must not find the last one's lines in the logs it waits on.
+    rm -f "$work"/*.log
     ip netns add "$GW"; ip netns add "$CL"
     ip link add "$VA" type veth peer name "$VB"
     ip link set "$VA" netns "$GW"; ip link set "$VB" netns "$CL"
@@ -112,6 +121,40 @@ start_oncp() { # name extra-args...
     pids+=($CLIENT)
 }
 
+start_openconnect_pulse() { # name extra-args... (signs in as alice)
+    local name=$1; shift
+    printf 'hunter2\n' > "$work/password"
+    SSLKEYLOGFILE="$work/$name.keys" ip netns exec "$CL" openconnect --protocol=pulse --non-inter \
+        -u alice --passwd-on-stdin --servercert "$PIN" --script /usr/share/vpnc-scripts/vpnc-script \
+        "$@" "https://$GWIP" < "$work/password" > "$work/client.log" 2>&1 &
+    CLIENT=$!
+    pids+=($CLIENT)
+}
+
+start_oncp_pulse() { # name extra-args... (signs in as alice)
+    local name=$1; shift
+    printf 'hunter2\n' > "$work/password"
+    ip netns exec "$CL" "$BIN" -v connect --protocol pulse --non-inter -u alice --passwd-on-stdin \
+        --servercert "$PIN" --keylog "$work/$name.keys" --script /usr/share/vpnc-scripts/vpnc-script \
+        "$@" "https://$GWIP" < "$work/password" > "$work/client.log" 2>&1 &
+    CLIENT=$!
+    pids+=($CLIENT)
+}
+
+start_pulse_gateway() { # extra gateway args...
+    start_gateway --protocol pulse --user alice:hunter2 --pool6 fd00:77::/64 "$@"
+}
+
+wait_route() { # address: until the client routes it through a TUN device
+    for _ in $(seq 100); do
+        ip netns exec "$CL" ip route get "$1" 2>/dev/null | grep -q ' dev tun' && return 0
+        sleep 0.1
+    done
+    echo "no tunnel route to $1" >&2; cat "$work/client.log" >&2; return 1
+}
+
+pings6() { ip netns exec "$CL" ping -6 -c "${1:-3}" -i 0.5 -W 2 fd00:77::1 > "$work/ping6.log"; }
+
 stop_client() {
     kill -INT "$CLIENT" 2>/dev/null || true
     for _ in $(seq 100); do kill -0 "$CLIENT" 2>/dev/null || break; sleep 0.1; done
@@ -153,6 +196,17 @@ scenario() {
         wait_for "$work/client.log" "ESP" 30; sleep 1; pings 2
         ip netns exec "$CL" ss -K dst $GWIP dport = 443 > /dev/null
         sleep 4; pings 2 ;;
+    oc-pulse-esp)
+        start_pulse_gateway; start_capture "$name"; start_openconnect_pulse "$name"
+        wait_for "$work/client.log" "ESP session established" 30; pings 3
+        wait_route fd00:77::1; pings6 3 ;;
+    oc-pulse-tls)
+        start_pulse_gateway; start_capture "$name"; start_openconnect_pulse "$name" --no-dtls
+        wait_for "$work/client.log" "Configured as" 30; wait_route 10.77.0.1; pings 3
+        wait_route fd00:77::1; pings6 3 ;;
+    oncp-pulse-esp)
+        start_pulse_gateway; start_capture "$name"; start_oncp_pulse "$name"
+        wait_for "$work/client.log" "ESP" 30; sleep 1; pings 3 ;;
     oc-iperf)
         start_gateway; start_capture "$name"; start_openconnect "$name"
         wait_for "$work/client.log" "ESP session established" 30
@@ -171,6 +225,7 @@ scenario() {
 }
 
 if [ $# -eq 0 ]; then
-    set -- oc-esp oc-tls oc-rekey oc-lzo oc-legacy oc-legacy-sha1 oncp-esp oncp-reconnect
+    set -- oc-esp oc-tls oc-rekey oc-lzo oc-legacy oc-legacy-sha1 oncp-esp oncp-reconnect \
+        oc-pulse-esp oc-pulse-tls oncp-pulse-esp
 fi
 for s in "$@"; do scenario "$s"; done

@@ -91,6 +91,8 @@ fn icmp_name(proto: u8, t: u8) -> &'static str {
         (protocol::ICMP, 3) | (protocol::ICMPV6, 1) => "destination unreachable",
         (protocol::ICMP, 11) | (protocol::ICMPV6, 3) => "time exceeded",
         (protocol::ICMPV6, 2) => "packet too big",
+        (protocol::ICMPV6, 133) => "router solicitation",
+        (protocol::ICMPV6, 134) => "router advertisement",
         (protocol::ICMPV6, 135) => "neighbor solicitation",
         (protocol::ICMPV6, 136) => "neighbor advertisement",
         _ => "message",
