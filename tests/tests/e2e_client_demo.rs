@@ -102,3 +102,33 @@ fn demo_userspace() {
     assert!(out.contains("3/3 replies"), "{out}");
     assert!(out.contains("transport: ESP"), "{out}");
 }
+
+/// `oncp demo --protocol pulse`: IF-T/TLS with TUN devices in namespaces,
+/// IPv4 pings over ESP and IPv6 pings (the gateway's `--pool6` address)
+/// through the same tunnel.
+#[test]
+#[ignore = "needs root and iproute2; run by scripts/test/61-e2e-client.sh"]
+fn demo_pulse_with_namespaces_pings_ipv4_and_ipv6() {
+    let (ok, out) = demo(&["--protocol", "pulse", "--count", "3"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("TUN devices in two network namespaces"),
+        "{out}"
+    );
+    assert!(out.contains("signed in on the tunnel connection"), "{out}");
+    assert!(out.contains("reply from 10.10.1.1: icmp_seq=3"), "{out}");
+    assert!(out.contains("reply from fd00:10:1::1: icmp_seq=3"), "{out}");
+    assert!(out.contains("round trips (IPv6 3/3)"), "{out}");
+    no_demo_namespaces_left();
+}
+
+#[test]
+#[ignore = "run by scripts/test/61-e2e-client.sh with the built binary"]
+fn demo_pulse_userspace_pings_ipv4_and_ipv6() {
+    let (ok, out) = demo(&["--userspace", "--protocol=pulse", "--count", "2"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("over Pulse IF-T/TLS"), "{out}");
+    assert!(out.contains("transport: ESP"), "{out}");
+    assert!(out.contains("reply from fd00:10:1::1: icmp_seq=2"), "{out}");
+    assert!(out.contains("round trips (IPv6 2/2)"), "{out}");
+}

@@ -11,6 +11,19 @@ pub struct DemoArgs {
     /// Stay in userspace (no TUN, no namespaces) even when root.
     #[arg(long)]
     pub userspace: bool,
+    /// Tunnel protocol: `nc` (oNCP) or `pulse` (IF-T/TLS, which also
+    /// pings the gateway's IPv6 tunnel address).
+    #[arg(long, value_enum, default_value_t = DemoProtocol::Nc)]
+    pub protocol: DemoProtocol,
+}
+
+/// The demo's tunnel protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoProtocol {
+    /// Juniper Network Connect (oNCP).
+    Nc,
+    /// Pulse IF-T/TLS, IPv4 and IPv6 inside.
+    Pulse,
 }
 
 /// Runs `oncp demo`: exit status 0 when every echo came back over ESP and
@@ -27,6 +40,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         }
     };
     let netns = crate::demo::netns::is_root() && !args.userspace;
+    let pulse = args.protocol == DemoProtocol::Pulse;
     if netns && let Some(missing) = crate::demo::netns::missing_requirement() {
         println!(
             "oncp demo: as root, but the namespace demo cannot run: {missing}; running the userspace demo instead"
@@ -36,10 +50,15 @@ pub fn run(args: DemoArgs) -> ExitCode {
             "oncp demo: as root — oncp gateway and oncp connect with TUN devices in two network namespaces"
         );
         let want = args.count;
-        match rt.block_on(crate::demo::netns::run(want)) {
+        match rt.block_on(crate::demo::netns::run(want, pulse)) {
             Ok(r) if r.success(want) => {
+                let six = if pulse {
+                    format!(" (IPv6 {}/{want})", r.received6)
+                } else {
+                    String::new()
+                };
                 println!(
-                    "oncp demo: OK — configuration negotiated, ESP up, {}/{want} round trips, {} ESP packets at the gateway",
+                    "oncp demo: OK — configuration negotiated, ESP up, {}/{want} round trips{six}, {} ESP packets at the gateway",
                     r.received, r.gateway_esp_in
                 );
                 return ExitCode::SUCCESS;
@@ -51,8 +70,8 @@ pub fn run(args: DemoArgs) -> ExitCode {
                     r.problems.join("; ")
                 };
                 println!(
-                    "oncp demo: FAILED — {}/{want} round trips: {why}",
-                    r.received
+                    "oncp demo: FAILED — {}/{want} round trips (IPv6 {}): {why}",
+                    r.received, r.received6
                 );
                 return ExitCode::FAILURE;
             }
@@ -64,10 +83,15 @@ pub fn run(args: DemoArgs) -> ExitCode {
     println!(
         "oncp demo: bundled gateway and client on loopback (userspace: no TUN device, the gateway answers echo)"
     );
-    match rt.block_on(crate::demo::run_userspace(args.count)) {
+    match rt.block_on(crate::demo::run_userspace(args.count, pulse)) {
         Ok(report) if report.success() => {
+            let six = if pulse {
+                format!(" (IPv6 {}/{})", report.rtts6.len(), report.sent6)
+            } else {
+                String::new()
+            };
             println!(
-                "oncp demo: OK — configuration negotiated, ESP up, {}/{} round trips",
+                "oncp demo: OK — configuration negotiated, ESP up, {}/{} round trips{six}",
                 report.rtts.len(),
                 report.sent
             );
@@ -75,10 +99,12 @@ pub fn run(args: DemoArgs) -> ExitCode {
         }
         Ok(report) => {
             println!(
-                "oncp demo: FAILED — ESP {}, {}/{} round trips, client ended: {}",
+                "oncp demo: FAILED — ESP {}, {}/{} round trips (IPv6 {}/{}), client ended: {}",
                 if report.esp { "up" } else { "never up" },
                 report.rtts.len(),
                 report.sent,
+                report.rtts6.len(),
+                report.sent6,
                 report.outcome.message()
             );
             ExitCode::FAILURE

@@ -31,6 +31,10 @@ pub struct DemoReport {
     pub rtts: Vec<Duration>,
     /// Echoes sent.
     pub sent: u32,
+    /// Round-trip times of the answered ICMPv6 echoes (Pulse only).
+    pub rtts6: Vec<Duration>,
+    /// ICMPv6 echoes sent.
+    pub sent6: u32,
     /// Whether ESP carried the traffic.
     pub esp: bool,
     /// ESP packets the client received.
@@ -40,20 +44,30 @@ pub struct DemoReport {
 }
 
 impl DemoReport {
-    /// Every echo answered over ESP and the client ended cleanly.
+    /// Every echo answered (the IPv4 ones over ESP) and the client ended
+    /// cleanly.
     pub fn success(&self) -> bool {
         self.esp
             && self.sent > 0
             && self.rtts.len() == self.sent as usize
+            && self.rtts6.len() == self.sent6 as usize
             && self.client_esp_in >= u64::from(self.sent)
             && self.outcome == Outcome::Closed
     }
 }
 
+/// The demo gateway's IPv6 pool (Pulse).
+const POOL6: &str = "fd00:10:1::/64";
+
 /// Runs the userspace demo: `count` echoes through the tunnel, printing
-/// each step to standard output.
-pub async fn run_userspace(count: u32) -> anyhow::Result<DemoReport> {
-    let gw = serve(GatewayConfig::loopback_echo()).await?;
+/// each step to standard output. With `pulse` the client speaks Pulse
+/// IF-T/TLS and pings the gateway's IPv6 tunnel address too.
+pub async fn run_userspace(count: u32, pulse: bool) -> anyhow::Result<DemoReport> {
+    let mut config = GatewayConfig::loopback_echo();
+    if pulse {
+        config.pool6 = Some(POOL6.parse()?);
+    }
+    let gw = serve(config).await?;
     println!(
         "gateway: https://{} (ESP on UDP {}), echo mode, certificate {}",
         gw.tls_addr, gw.esp_addr, gw.pin
@@ -68,10 +82,17 @@ pub async fn run_userspace(count: u32) -> anyhow::Result<DemoReport> {
         ..Default::default()
     })?;
     let host = gw.tls_addr.ip().to_string();
-    let mut opts = ClientOptions::new(&host, &format!("DSID={dsid}"));
-    opts.port = gw.tls_addr.port();
     let clock = Clock::new();
-    let session = crate::oncp_adapter::client(opts, Box::new(BufferedOsRng::new()), clock.now());
+    let session = if pulse {
+        let mut opts = oncp_core::pulse::session::ClientOptions::new(&host);
+        opts.port = gw.tls_addr.port();
+        opts.cookie = Some(oncp_core::pulse::Secret::from(dsid.as_str()));
+        crate::pulse_adapter::client(opts, Box::new(BufferedOsRng::new()), clock.now())
+    } else {
+        let mut opts = ClientOptions::new(&host, &format!("DSID={dsid}"));
+        opts.port = gw.tls_addr.port();
+        crate::oncp_adapter::client(opts, Box::new(BufferedOsRng::new()), clock.now())
+    };
     let (to_tunnel, from_user) = mpsc::channel(64);
     let (to_user, mut from_tunnel) = mpsc::channel(64);
     let (obs_tx, mut events) = mpsc::unbounded_channel();
@@ -94,8 +115,9 @@ pub async fn run_userspace(count: u32) -> anyhow::Result<DemoReport> {
     let started = Instant::now();
     let run = tokio::spawn(driver.run(control_rx));
     println!(
-        "client: connecting to {host}:{} (pinned certificate)",
-        gw.tls_addr.port()
+        "client: connecting to {host}:{} over {} (pinned certificate)",
+        gw.tls_addr.port(),
+        if pulse { "Pulse IF-T/TLS" } else { "oNCP" }
     );
 
     let setup = async {
@@ -110,7 +132,7 @@ pub async fn run_userspace(count: u32) -> anyhow::Result<DemoReport> {
                     for line in describe_config(&config, Some(mtu)) {
                         println!("    {line}");
                     }
-                    address = config.ipv4.map(|a| a.addr);
+                    address = Some((config.ipv4.map(|a| a.addr), config.ipv6.map(|a| a.addr)));
                 }
                 DriverEvent::EspUp => return Ok(address),
                 DriverEvent::EspDown(r) => println!("client: ESP down ({r})"),
@@ -121,28 +143,55 @@ pub async fn run_userspace(count: u32) -> anyhow::Result<DemoReport> {
     };
     let setup = timeout(SETUP_TIMEOUT, setup).await;
     let (esp, address) = match setup {
-        Ok(Ok(a)) => (true, a),
+        Ok(Ok(a)) => (true, a.unwrap_or_default()),
         Ok(Err(e)) => {
             println!("client: {e}");
-            (false, None)
+            (false, Default::default())
         }
         Err(_) => {
             println!(
                 "client: ESP did not come up within {} s",
                 SETUP_TIMEOUT.as_secs()
             );
-            (false, None)
+            (false, Default::default())
         }
     };
     let mut rtts = Vec::new();
-    if let (true, Some(me)) = (esp, address) {
+    let mut rtts6 = Vec::new();
+    let mut sent6 = 0;
+    if let (true, (Some(me), me6)) = (esp, address) {
         println!(
             "transport: ESP (established {} ms after start)",
             started.elapsed().as_millis()
         );
         let target: Ipv4Addr = gw.tunnel_address();
         println!("ping {target} from {me} through the tunnel:");
-        rtts = ping::run(&to_tunnel, &mut from_tunnel, me, target, count).await;
+        rtts = ping::run(
+            &to_tunnel,
+            &mut from_tunnel,
+            me.into(),
+            target.into(),
+            count,
+        )
+        .await;
+        if pulse {
+            sent6 = count;
+            match (me6, gw.tunnel_address6()) {
+                (Some(me6), Some(target6)) => {
+                    // IPv6 goes over TLS beside ESP (spec pulse.md §6.5).
+                    println!("ping {target6} from {me6} through the tunnel (over TLS):");
+                    rtts6 = ping::run(
+                        &to_tunnel,
+                        &mut from_tunnel,
+                        me6.into(),
+                        target6.into(),
+                        count,
+                    )
+                    .await;
+                }
+                _ => println!("client: the tunnel has no IPv6 address"),
+            }
+        }
     }
     let _ = control.send(Control::Close).await;
     let report = timeout(Duration::from_secs(15), run).await??;
@@ -166,6 +215,8 @@ pub async fn run_userspace(count: u32) -> anyhow::Result<DemoReport> {
     Ok(DemoReport {
         rtts,
         sent: if esp { count } else { 0 },
+        rtts6,
+        sent6,
         esp,
         client_esp_in: report.stats.esp_packets_in,
         outcome: report.outcome,
@@ -176,9 +227,19 @@ pub async fn run_userspace(count: u32) -> anyhow::Result<DemoReport> {
 mod tests {
     #[tokio::test]
     async fn userspace_demo_round_trips_over_esp() {
-        let report = super::run_userspace(3).await.unwrap();
+        let report = super::run_userspace(3, false).await.unwrap();
         assert!(report.success(), "{report:?}");
         assert_eq!(report.rtts.len(), 3);
         assert!(report.client_esp_in >= 3);
+        assert_eq!(report.sent6, 0);
+    }
+
+    #[tokio::test]
+    async fn userspace_pulse_demo_pings_both_families() {
+        let report = super::run_userspace(2, true).await.unwrap();
+        assert!(report.success(), "{report:?}");
+        assert_eq!(report.rtts.len(), 2);
+        assert_eq!(report.rtts6.len(), 2);
+        assert!(report.client_esp_in >= 2, "IPv4 over ESP");
     }
 }

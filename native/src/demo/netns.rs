@@ -9,7 +9,7 @@
 use super::ping;
 use crate::runtime::os_rng::OsRng;
 use oncp_core::rng::Random;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -22,12 +22,19 @@ const GW_OUTER: &str = "10.199.0.1";
 const CL_OUTER: &str = "10.199.0.2";
 const POOL: &str = "10.10.1.0/24";
 const GW_INNER: &str = "10.10.1.1";
+/// The IPv6 pool of the Pulse demo and the gateway's address in it.
+const POOL6: &str = "fd00:10:1::/64";
+const GW_INNER6: &str = "fd00:10:1::1";
 
 /// What the namespace demo measured.
 #[derive(Debug, Clone, Default)]
 pub struct NetnsReport {
-    /// Echo replies received.
+    /// Echo replies received (IPv4).
     pub received: u32,
+    /// ICMPv6 echo replies received (Pulse only).
+    pub received6: u32,
+    /// Whether the run was over Pulse (IPv6 pinged too).
+    pub pulse: bool,
     /// Why round trips failed (empty when all came back).
     pub problems: Vec<String>,
     /// ESP packets the gateway received.
@@ -37,9 +44,11 @@ pub struct NetnsReport {
 }
 
 impl NetnsReport {
-    /// All `count` pings answered, over ESP, and the client exited with 0.
+    /// All `count` pings answered (IPv4 over ESP; with Pulse also the
+    /// IPv6 ones), and the client exited with 0.
     pub fn success(&self, count: u32) -> bool {
         self.received == count
+            && (!self.pulse || self.received6 == count)
             && self.gateway_esp_in >= u64::from(count)
             && self.client_exit == Some(0)
     }
@@ -139,9 +148,11 @@ pub fn missing_requirement() -> Option<String> {
     None
 }
 
-/// Runs the demo with `count` pings. An error means the namespaces could
-/// not be set up; every later failure is in the report's `problems`.
-pub async fn run(count: u32) -> anyhow::Result<NetnsReport> {
+/// Runs the demo with `count` pings (over Pulse IF-T/TLS with `pulse`,
+/// also to the gateway's IPv6 tunnel address). An error means the
+/// namespaces could not be set up; every later failure is in the report's
+/// `problems`.
+pub async fn run(count: u32, pulse: bool) -> anyhow::Result<NetnsReport> {
     let exe = std::env::current_exe()?;
     let exe = exe
         .to_str()
@@ -174,23 +185,27 @@ pub async fn run(count: u32) -> anyhow::Result<NetnsReport> {
     OsRng.fill(&mut raw);
     let dsid = hex::encode(raw);
     let listen = format!("{GW_OUTER}:443");
+    let mut gw_args = vec![
+        "netns",
+        "exec",
+        &t.gw,
+        &exe,
+        "-q",
+        "gateway",
+        "--listen",
+        &listen,
+        "--dsid",
+        &dsid,
+        "--pool",
+        POOL,
+        "--interface",
+        "oncpdemo-gw",
+    ];
+    if pulse {
+        gw_args.extend(["--protocol", "pulse", "--pool6", POOL6]);
+    }
     let mut gw = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &t.gw,
-            &exe,
-            "-q",
-            "gateway",
-            "--listen",
-            &listen,
-            "--dsid",
-            &dsid,
-            "--pool",
-            POOL,
-            "--interface",
-            "oncpdemo-gw",
-        ])
+        .args(&gw_args)
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -238,6 +253,11 @@ pub async fn run(count: u32) -> anyhow::Result<NetnsReport> {
         }
     };
 
+    let protocol = if pulse {
+        "--protocol=pulse"
+    } else {
+        "--protocol=nc"
+    };
     let mut client = Command::new("ip")
         .args([
             "netns",
@@ -245,6 +265,7 @@ pub async fn run(count: u32) -> anyhow::Result<NetnsReport> {
             &t.cl,
             &exe,
             "connect",
+            protocol,
             "--servercert",
             &pin,
             "-C",
@@ -294,19 +315,36 @@ pub async fn run(count: u32) -> anyhow::Result<NetnsReport> {
         }
     });
 
+    let netns = Path::new("/run/netns").join(&t.cl);
     println!("ping {GW_INNER} from {} through the tunnel:", t.cl);
-    let sock = match ping::raw_socket_in(&Path::new("/run/netns").join(&t.cl)) {
+    let sock = match ping::raw_socket_in(&netns, false) {
         Ok(sock) => sock,
         Err(e) => return Ok(NetnsReport::failed(format!("{e:#}"))),
     };
-    let target: Ipv4Addr = GW_INNER.parse()?;
+    let target: IpAddr = GW_INNER.parse()?;
     let pinged =
         tokio::task::spawn_blocking(move || ping::run_socket(&sock, target, count)).await?;
     let mut report = NetnsReport {
         received: pinged.rtts.len() as u32,
         problems: pinged.problems,
+        pulse,
         ..Default::default()
     };
+    if pulse {
+        // IPv6 goes over TLS beside ESP (spec pulse.md §6.5).
+        println!("ping {GW_INNER6} from {} through the tunnel:", t.cl);
+        match ping::raw_socket_in(&netns, true) {
+            Ok(sock) => {
+                let target: IpAddr = GW_INNER6.parse()?;
+                let pinged =
+                    tokio::task::spawn_blocking(move || ping::run_socket(&sock, target, count))
+                        .await?;
+                report.received6 = pinged.rtts.len() as u32;
+                report.problems.extend(pinged.problems);
+            }
+            Err(e) => report.problems.push(format!("{e:#}")),
+        }
+    }
     terminate(&t.children[1]);
     match timeout(Duration::from_secs(15), t.children[1].wait()).await {
         Ok(Ok(st)) => {

@@ -1,12 +1,16 @@
-//! ICMP echo for the demo, with round-trip times (packets built and parsed
-//! by core's `netpkt`): through the tunnel's in-process IP side
-//! (userspace demo), or from a raw ICMP socket opened inside a network
-//! namespace (root demo, so no external `ping` is needed).
+//! ICMP and ICMPv6 echo for the demo, with round-trip times (packets
+//! built and parsed by core's `netpkt`): through the tunnel's in-process
+//! IP side (userspace demo), or from a raw ICMP/ICMPv6 socket opened
+//! inside a network namespace (root demo, so no external `ping` is
+//! needed).
 
-use oncp_core::netpkt::{Ipv4Header, icmp_echo_request, parse_icmp_echo_reply};
+use oncp_core::netpkt::{
+    Ipv4Header, icmp_echo_request, icmpv6_echo_request, parse_icmp_echo_reply,
+    parse_icmpv6_echo_reply,
+};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io::Read;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::time::Duration;
@@ -29,7 +33,7 @@ fn seq_of(i: u32) -> u16 {
     u16::try_from(i).unwrap_or(u16::MAX)
 }
 
-fn print_reply(dst: Ipv4Addr, seq: u16, rtt: Duration) {
+fn print_reply(dst: IpAddr, seq: u16, rtt: Duration) {
     println!(
         "    reply from {dst}: icmp_seq={seq} time={:.3} ms",
         rtt.as_secs_f64() * 1e3
@@ -43,13 +47,30 @@ fn print_lost(seq: u16) {
     );
 }
 
-/// Sends `count` echo requests from `src` to `dst`, one at a time, and
-/// prints each result; returns the RTTs of the answered ones.
+/// An echo request packet from `src` to `dst` (both of one family).
+fn echo_request(src: IpAddr, dst: IpAddr, seq: u16, payload: &[u8]) -> Option<Vec<u8>> {
+    match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => Some(icmp_echo_request(s, d, IDENT, seq, payload)),
+        (IpAddr::V6(s), IpAddr::V6(d)) => icmpv6_echo_request(s, d, IDENT, seq, payload),
+        _ => None,
+    }
+}
+
+/// (identifier, sequence, data) of an ICMP or ICMPv6 echo reply packet.
+fn echo_reply_fields(p: &[u8]) -> Option<(u16, u16, &[u8])> {
+    match oncp_core::netpkt::version(p) {
+        Some(6) => parse_icmpv6_echo_reply(p),
+        _ => parse_icmp_echo_reply(p),
+    }
+}
+
+/// Sends `count` echo requests from `src` to `dst` (IPv4 or IPv6), one at
+/// a time, and prints each result; returns the RTTs of the answered ones.
 pub async fn run(
     to_tunnel: &mpsc::Sender<Vec<u8>>,
     from_tunnel: &mut mpsc::Receiver<Vec<u8>>,
-    src: Ipv4Addr,
-    dst: Ipv4Addr,
+    src: IpAddr,
+    dst: IpAddr,
     count: u32,
 ) -> Vec<Duration> {
     let mut rtts = Vec::new();
@@ -57,11 +78,11 @@ pub async fn run(
         let seq = seq_of(i);
         let payload = payload(i);
         let sent = Instant::now();
-        if to_tunnel
-            .send(icmp_echo_request(src, dst, IDENT, seq, &payload))
-            .await
-            .is_err()
-        {
+        let Some(request) = echo_request(src, dst, seq, &payload) else {
+            println!("    seq={seq}: cannot build an echo from {src} to {dst}");
+            break;
+        };
+        if to_tunnel.send(request).await.is_err() {
             println!("    seq={seq}: tunnel closed");
             break;
         }
@@ -88,17 +109,18 @@ async fn wait_reply(
     deadline: Instant,
 ) -> Option<Instant> {
     while let Ok(Some(p)) = tokio::time::timeout_at(deadline, from_tunnel.recv()).await {
-        if parse_icmp_echo_reply(&p) == Some((IDENT, seq, payload)) {
+        if echo_reply_fields(&p) == Some((IDENT, seq, payload)) {
             return Some(Instant::now());
         }
     }
     None
 }
 
-/// A raw ICMP socket created inside the network namespace bound at
-/// `netns` (e.g. `/run/netns/NAME`, as `ip netns add` makes). Only the
-/// helper thread enters the namespace; the socket stays bound to it.
-pub fn raw_socket_in(netns: &Path) -> anyhow::Result<Socket> {
+/// A raw ICMP socket (ICMPv6 with `v6`) created inside the network
+/// namespace bound at `netns` (e.g. `/run/netns/NAME`, as `ip netns add`
+/// makes). Only the helper thread enters the namespace; the socket stays
+/// bound to it.
+pub fn raw_socket_in(netns: &Path, v6: bool) -> anyhow::Result<Socket> {
     let netns = netns.to_path_buf();
     std::thread::spawn(move || -> anyhow::Result<Socket> {
         let ns = std::fs::File::open(&netns)
@@ -108,7 +130,12 @@ pub fn raw_socket_in(netns: &Path) -> anyhow::Result<Socket> {
             Some(rustix::thread::LinkNameSpaceType::Network),
         )
         .map_err(|e| anyhow::anyhow!("entering network namespace {}: {e}", netns.display()))?;
-        Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4)).map_err(|e| {
+        let (domain, proto) = if v6 {
+            (Domain::IPV6, Protocol::ICMPV6)
+        } else {
+            (Domain::IPV4, Protocol::ICMPV4)
+        };
+        Socket::new(domain, Type::RAW, Some(proto)).map_err(|e| {
             anyhow::anyhow!(
                 "opening a raw ICMP socket in {} (needs root or CAP_NET_RAW): {e}",
                 netns.display()
@@ -138,13 +165,23 @@ fn icmp_message(request: &[u8]) -> &[u8] {
     }
 }
 
-/// Sends `count` echo requests to `dst` from `sock` (a raw ICMP socket,
-/// see [`raw_socket_in`]), one at a time, waiting for each reply (same
-/// identifier, sequence and payload, from `dst`); prints each result and
-/// the summary. Blocking: run it off the async runtime.
-pub fn run_socket(sock: &Socket, dst: Ipv4Addr, count: u32) -> PingOutcome {
+/// The ICMPv6 echo request message for a raw ICMPv6 socket: the kernel
+/// adds the IPv6 header and fills in the checksum (RFC 3542 §3.1).
+fn icmpv6_message(seq: u16, payload: &[u8]) -> Vec<u8> {
+    let mut m = vec![128, 0, 0, 0];
+    m.extend_from_slice(&IDENT.to_be_bytes());
+    m.extend_from_slice(&seq.to_be_bytes());
+    m.extend_from_slice(payload);
+    m
+}
+
+/// Sends `count` echo requests to `dst` from `sock` (a raw ICMP socket
+/// of `dst`'s family, see [`raw_socket_in`]), one at a time, waiting for
+/// each reply (same identifier, sequence and payload, from `dst`); prints
+/// each result and the summary. Blocking: run it off the async runtime.
+pub fn run_socket(sock: &Socket, dst: IpAddr, count: u32) -> PingOutcome {
     let mut out = PingOutcome::default();
-    let to = SockAddr::from(SocketAddrV4::new(dst, 0));
+    let to = SockAddr::from(SocketAddr::new(dst, 0));
     let note = |out: &mut PingOutcome, why: String| {
         if !out.problems.contains(&why) {
             out.problems.push(why);
@@ -153,9 +190,15 @@ pub fn run_socket(sock: &Socket, dst: Ipv4Addr, count: u32) -> PingOutcome {
     for i in 1..=count {
         let seq = seq_of(i);
         let payload = payload(i);
-        let request = icmp_echo_request(Ipv4Addr::UNSPECIFIED, dst, IDENT, seq, &payload);
+        let message = match dst {
+            IpAddr::V4(d) => {
+                let request = icmp_echo_request(Ipv4Addr::UNSPECIFIED, d, IDENT, seq, &payload);
+                icmp_message(&request).to_vec()
+            }
+            IpAddr::V6(_) => icmpv6_message(seq, &payload),
+        };
         let sent = std::time::Instant::now();
-        if let Err(e) = sock.send_to(icmp_message(&request), &to) {
+        if let Err(e) = sock.send_to(&message, &to) {
             println!("    icmp_seq={seq}: sending failed: {e}");
             note(&mut out, format!("sending an echo request to {dst}: {e}"));
             std::thread::sleep(INTERVAL);
@@ -193,7 +236,7 @@ pub fn run_socket(sock: &Socket, dst: Ipv4Addr, count: u32) -> PingOutcome {
 /// Reads packets until the matching reply or `deadline`.
 fn wait_socket_reply(
     mut sock: &Socket,
-    from: Ipv4Addr,
+    from: IpAddr,
     seq: u16,
     payload: &[u8],
     deadline: std::time::Instant,
@@ -218,7 +261,13 @@ fn wait_socket_reply(
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        if is_reply(&buf[..n], from, seq, payload) {
+        let hit = match from {
+            IpAddr::V4(f) => is_reply(&buf[..n], f, seq, payload),
+            // A raw ICMPv6 socket reads the message without the IPv6
+            // header; only the gateway answers our identifier.
+            IpAddr::V6(_) => is_reply6(&buf[..n], seq, payload),
+        };
+        if hit {
             return Ok(Some(std::time::Instant::now()));
         }
     }
@@ -229,6 +278,16 @@ fn wait_socket_reply(
 fn is_reply(packet: &[u8], from: Ipv4Addr, seq: u16, payload: &[u8]) -> bool {
     Ipv4Header::parse(packet).is_some_and(|h| h.src == from)
         && parse_icmp_echo_reply(packet) == Some((IDENT, seq, payload))
+}
+
+/// Whether `message` (ICMPv6, as a raw ICMPv6 socket reads it) is the
+/// echo reply to our request `seq` with `payload`.
+fn is_reply6(message: &[u8], seq: u16, payload: &[u8]) -> bool {
+    message.len() >= 8
+        && message[0] == 129
+        && message[4..6] == IDENT.to_be_bytes()
+        && message[6..8] == seq.to_be_bytes()
+        && &message[8..] == payload
 }
 
 /// `ping`-style summary: received/sent and min/avg/max RTT.
@@ -253,6 +312,7 @@ pub fn summary(rtts: &[Duration], sent: u32) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv6Addr;
 
     #[test]
     fn summary_reports_losses_and_extremes() {
@@ -320,7 +380,7 @@ mod tests {
 
     #[test]
     fn a_missing_namespace_is_a_clear_error() {
-        let e = raw_socket_in(Path::new("/nonexistent/oncp-netns")).unwrap_err();
+        let e = raw_socket_in(Path::new("/nonexistent/oncp-netns"), false).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/oncp-netns"), "{e}");
     }
 
@@ -343,7 +403,45 @@ mod tests {
                     .await;
             }
         });
-        let rtts = run(&to_tunnel, &mut from_tunnel, me, gw, 3).await;
+        let rtts = run(&to_tunnel, &mut from_tunnel, me.into(), gw.into(), 3).await;
         assert_eq!(rtts.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn ipv6_echoes_through_the_channel() {
+        let (to_tunnel, mut from_user) = mpsc::channel::<Vec<u8>>(8);
+        let (to_user, mut from_tunnel) = mpsc::channel(8);
+        let me: Ipv6Addr = "fd00:10:1::2".parse().unwrap();
+        let gw: Ipv6Addr = "fd00:10:1::1".parse().unwrap();
+        tokio::spawn(async move {
+            while let Some(req) = from_user.recv().await {
+                if let Some(r) = oncp_core::netpkt::echo_reply_v6(&req, gw) {
+                    let _ = to_user.send(r).await;
+                }
+            }
+        });
+        let rtts = run(&to_tunnel, &mut from_tunnel, me.into(), gw.into(), 2).await;
+        assert_eq!(rtts.len(), 2);
+        // Families mixed: nothing sent.
+        let rtts = run(
+            &to_tunnel,
+            &mut from_tunnel,
+            me.into(),
+            Ipv4Addr::LOCALHOST.into(),
+            1,
+        )
+        .await;
+        assert!(rtts.is_empty());
+    }
+
+    #[test]
+    fn icmpv6_socket_replies_are_matched() {
+        let mut m = icmpv6_message(3, b"oncp demo 3");
+        assert!(!is_reply6(&m, 3, b"oncp demo 3"), "a request");
+        m[0] = 129;
+        assert!(is_reply6(&m, 3, b"oncp demo 3"));
+        assert!(!is_reply6(&m, 4, b"oncp demo 3"));
+        assert!(!is_reply6(&m, 3, b"oncp demo 4"));
+        assert!(!is_reply6(&m[..7], 3, b""));
     }
 }

@@ -259,6 +259,15 @@ impl GatewayHandle {
         self.shared.cookies.gateway_address()
     }
 
+    /// The gateway's own IPv6 tunnel address (with an IPv6 pool).
+    pub fn tunnel_address6(&self) -> Option<std::net::Ipv6Addr> {
+        let c = &self.shared.cookies;
+        self.shared
+            .config
+            .pool6
+            .map(|p6| tunnel::ipv6_for(p6, c.pool(), c.gateway_address()))
+    }
+
     /// Totals over all tunnels.
     pub fn counters(&self) -> CounterSnapshot {
         self.shared.counters.snapshot()
