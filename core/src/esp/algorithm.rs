@@ -3,18 +3,19 @@
 //! without any crate feature: `aes` 0.9 picks AES-NI (x86) or the ARMv8
 //! crypto extensions, `sha1` 0.11 picks SHA-NI or the ARMv8 SHA extension;
 //! `md-5` is portable code only. HMAC states are keyed once per SA (inner
-//! and outer pads hashed) and cloned per packet.
+//! and outer pads hashed) and cloned per packet; HMAC-SHA1 runs on the
+//! raw block function (`hmac_sha1.rs`) so a batch can interleave packets.
 
 use alloc::boxed::Box;
 
-use aes::cipher::{Array, BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit, consts::U16};
+use aes::cipher::{Array, BlockCipherEncrypt, BlockModeDecrypt, InnerIvInit, KeyInit, consts::U16};
 use aes::{Aes128, Aes256};
 use hmac::{Hmac, Mac};
 use md5::Md5;
-use sha1::Sha1;
 use sha2::Sha256;
 
 use super::EspError;
+use super::hmac_sha1::HmacSha1Key;
 
 /// AES block size, also the IV length.
 pub const BLOCK_LEN: usize = 16;
@@ -224,18 +225,14 @@ impl CipherKey {
         }
     }
 
-    /// CBC-encrypts `data` (a multiple of 16 bytes) in place.
-    pub(crate) fn encrypt(&self, iv: &[u8; BLOCK_LEN], data: &mut [u8]) {
-        let (blocks, rest) = Array::<u8, U16>::slice_as_chunks_mut(data);
-        debug_assert!(rest.is_empty());
-        let iv = Array::from(*iv);
+    /// Encrypts independent `blocks` (ECB) at once, as many in flight as
+    /// the backend pipelines (8 with AES-NI): one block of each packet of
+    /// a batch, so CBC's chain within a packet no longer stalls the unit.
+    #[inline(always)]
+    pub(crate) fn encrypt_blocks(&self, blocks: &mut [aes::Block]) {
         match self {
-            CipherKey::Aes128(k) => {
-                cbc::Encryptor::<Aes128>::inner_iv_init((**k).clone(), &iv).encrypt_blocks(blocks)
-            }
-            CipherKey::Aes256(k) => {
-                cbc::Encryptor::<Aes256>::inner_iv_init((**k).clone(), &iv).encrypt_blocks(blocks)
-            }
+            CipherKey::Aes128(k) => k.encrypt_blocks(blocks),
+            CipherKey::Aes256(k) => k.encrypt_blocks(blocks),
         }
     }
 
@@ -259,7 +256,7 @@ impl CipherKey {
 #[derive(Clone)]
 pub(crate) enum MacKey {
     Md5(Box<Hmac<Md5>>),
-    Sha1(Box<Hmac<Sha1>>),
+    Sha1(Box<HmacSha1Key>),
     Sha256(Box<Hmac<Sha256>>),
 }
 
@@ -269,12 +266,19 @@ impl MacKey {
             Integrity::HmacMd5_96 => MacKey::Md5(Box::new(
                 <Hmac<Md5> as KeyInit>::new_from_slice(&key[..16]).expect("any HMAC key length"),
             )),
-            Integrity::HmacSha1_96 => MacKey::Sha1(Box::new(
-                <Hmac<Sha1> as KeyInit>::new_from_slice(&key[..20]).expect("any HMAC key length"),
-            )),
+            Integrity::HmacSha1_96 => MacKey::Sha1(Box::new(HmacSha1Key::new(&key[..20]))),
             Integrity::HmacSha256_128 => MacKey::Sha256(Box::new(
                 <Hmac<Sha256> as KeyInit>::new_from_slice(&key[..32]).expect("any HMAC key length"),
             )),
+        }
+    }
+
+    /// The HMAC-SHA1 key, if that is the algorithm (a batch interleaves
+    /// its packets' hashing).
+    pub(crate) fn sha1(&self) -> Option<&HmacSha1Key> {
+        match self {
+            MacKey::Sha1(k) => Some(k),
+            _ => None,
         }
     }
 
@@ -296,11 +300,7 @@ impl MacKey {
                 m.update(data);
                 out[..ICV_LEN].copy_from_slice(&m.finalize().into_bytes()[..ICV_LEN]);
             }
-            MacKey::Sha1(m) => {
-                let mut m = (**m).clone();
-                m.update(data);
-                out[..ICV_LEN].copy_from_slice(&m.finalize().into_bytes()[..ICV_LEN]);
-            }
+            MacKey::Sha1(k) => out[..ICV_LEN].copy_from_slice(&k.mac(data)[..ICV_LEN]),
             MacKey::Sha256(m) => {
                 let mut m = (**m).clone();
                 m.update(data);

@@ -15,9 +15,11 @@
 //! is kept by the session (`oncp::session::esp_link`) around two [`InboundSa`]s.
 
 mod algorithm;
+mod batch;
 mod bridge;
 mod error;
 mod header;
+mod hmac_sha1;
 mod inbound;
 mod layout;
 mod outbound;
@@ -25,6 +27,7 @@ mod params;
 mod replay;
 
 pub use algorithm::{BLOCK_LEN, Cipher, CipherCode, ICV_LEN, Integrity, MAX_ICV_LEN, MacCode};
+pub use batch::{BATCH_LANES, SealSlot};
 pub use bridge::SaError;
 pub use error::EspError;
 pub use header::{ESP_FIXED_LEN, EspPacket};

@@ -124,26 +124,55 @@ impl OutboundSa {
         next_header: NextHeader,
         iv: [u8; BLOCK_LEN],
     ) -> Result<usize, EspError> {
+        let need = self.check(buf.len(), payload_len)?;
+        if self.seq > u32::MAX as u64 {
+            return Err(EspError::SequenceExhausted);
+        }
+        // A batch of one: AES-CBC and HMAC-SHA1 stitched (see batch.rs).
+        let mut one = [super::batch::SealSlot::new(
+            buf,
+            payload_len,
+            next_header,
+            iv,
+        )];
+        self.seal_group(&mut one);
+        Ok(need)
+    }
+
+    /// The packet length for `payload_len` bytes in a buffer of `buf_len`,
+    /// or why it cannot be built there.
+    pub(super) fn check(&self, buf_len: usize, payload_len: usize) -> Result<usize, EspError> {
         if payload_len == 0 {
             // The receiver's pad-length rule (spec §7.5 step 7) refuses it.
             return Err(EspError::EmptyPayload);
         }
-        if payload_len > buf.len() {
+        if payload_len > buf_len {
             return Err(EspError::BufferTooSmall {
-                need: self.packet_len(buf.len()),
-                have: buf.len(),
+                need: self.packet_len(buf_len),
+                have: buf_len,
             });
         }
         let need = self.packet_len(payload_len);
-        if buf.len() < need {
+        if buf_len < need {
             return Err(EspError::BufferTooSmall {
                 need,
-                have: buf.len(),
+                have: buf_len,
             });
         }
-        if self.seq > u32::MAX as u64 {
-            return Err(EspError::SequenceExhausted);
-        }
+        Ok(need)
+    }
+
+    /// Writes SPI, `seq`, `iv`, padding, pad length and next header around
+    /// the payload of a [`Self::check`]ed buffer; returns where the
+    /// ciphertext (still plaintext) ends.
+    pub(super) fn frame(
+        &self,
+        buf: &mut [u8],
+        payload_len: usize,
+        next_header: NextHeader,
+        iv: &[u8; BLOCK_LEN],
+        seq: u32,
+    ) -> usize {
         let ct_len = ciphertext_len(payload_len);
         let ct_end = HEADER_LEN + ct_len;
         let pad = ct_len - payload_len - 2;
@@ -154,15 +183,20 @@ impl OutboundSa {
         buf[ct_end - 2] = pad as u8;
         buf[ct_end - 1] = next_header.0;
         buf[..4].copy_from_slice(&self.spi.to_be_bytes());
-        buf[4..8].copy_from_slice(&(self.seq as u32).to_be_bytes());
-        buf[8..HEADER_LEN].copy_from_slice(&iv);
-        self.cipher.encrypt(&iv, &mut buf[HEADER_LEN..ct_end]);
-        let icv = self.mac.icv(&buf[..ct_end]);
-        let icv_len = self.integrity.icv_len();
-        buf[ct_end..ct_end + icv_len].copy_from_slice(&icv[..icv_len]);
-        self.seq += 1;
-        self.bytes += payload_len as u64;
-        Ok(need)
+        buf[4..8].copy_from_slice(&seq.to_be_bytes());
+        buf[8..HEADER_LEN].copy_from_slice(iv);
+        ct_end
+    }
+
+    /// Sets the next sequence number (tests of exhaustion).
+    #[cfg(test)]
+    pub(super) fn set_next_seq_for_test(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+
+    /// The keys and counters a batch works with.
+    pub(super) fn parts(&mut self) -> (&CipherKey, &MacKey, &mut u64, &mut u64) {
+        (&self.cipher, &self.mac, &mut self.seq, &mut self.bytes)
     }
 
     /// [`Self::encrypt_in_place`] with a fresh IV from `rng`.
