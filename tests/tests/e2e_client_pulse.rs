@@ -238,3 +238,31 @@ fn pulse_authenticate_prints_a_cookie_that_connects_without_login() {
         .expect("a revoked cookie ends the client");
     assert_eq!(st.code(), Some(2), "cookie refused:\n{}", again.output());
 }
+
+#[test]
+#[ignore = "root: network namespaces, TUN"]
+fn ipv6_over_esp_when_the_gateway_allows_both_families() {
+    assert!(is_root(), "run as root");
+    let mut net = NetPair::create();
+    // 0x4024 = 1 in the configuration: ESP carries IPv6 too, both ways.
+    let gw = gateway(&mut net, "pulse", &["--esp-both-families"]);
+    let mut c = connect(&mut net, "both", &gw, &["--protocol", "pulse"]);
+    wait_esp_established(&mut c, &gw);
+    wait_route(&net, TUNNEL_GW6, &c);
+    let before = gw.counters_until(10, |n| n.contains_key("esp_in"));
+    ping(&net, TUNNEL_GW6, &c, &gw);
+    let cnt = gw.counters_until(10, |n| n["esp_in"] >= before["esp_in"] + 3);
+    assert!(
+        cnt["esp_in"] >= before["esp_in"] + 3,
+        "IPv6 pings over ESP: {before:?} -> {cnt:?}"
+    );
+    assert!(
+        cnt["tls_in"] < before["tls_in"] + 3,
+        "not over TLS: {before:?} -> {cnt:?}"
+    );
+    assert!(
+        cnt["esp_out"] >= before["esp_out"] + 3,
+        "replies over ESP: {cnt:?}"
+    );
+    interrupt(&mut c);
+}

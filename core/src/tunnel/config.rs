@@ -67,6 +67,9 @@ pub struct EspConfig {
     pub dpd_secs: Option<u32>,
     /// Replay protection enforced.
     pub replay_protection: Option<bool>,
+    /// ESP may carry inner packets of both IP families (Pulse 0x4024);
+    /// otherwise only those of the outer connection's family.
+    pub both_families: bool,
 }
 
 /// A protocol attribute the neutral configuration does not model, kept

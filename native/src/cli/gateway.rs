@@ -62,6 +62,11 @@ pub struct GatewayArgs {
     /// gateway where oNCP is switched off (Pulse keeps working).
     #[arg(long)]
     pub disable_oncp: bool,
+    /// Tell Pulse clients that ESP carries both IP families (attribute
+    /// 0x4024, "ESP for 6in4 and 4in6"): IPv6 goes over ESP too, for
+    /// clients that honour it (oncp; OpenConnect from 9.10).
+    #[arg(long)]
+    pub esp_both_families: bool,
     /// Split-include route sent to clients (repeatable; default: the pool).
     #[arg(long = "route")]
     pub routes: Vec<Ipv4Net>,
@@ -137,6 +142,7 @@ impl GatewayArgs {
             pool6: self.pool6,
             protocol: self.protocol,
             disable_oncp: self.disable_oncp.then_some(true),
+            esp_both_families: self.esp_both_families.then_some(true),
             routes: self.routes.clone(),
             exclude: self.exclude.clone(),
             dns: self.dns.clone(),

@@ -84,6 +84,9 @@ pub struct GatewayConfig {
     pub protocol: protocol::ProtocolChoice,
     /// oNCP tunnels get status 8 after the hostname packet.
     pub disable_oncp: bool,
+    /// Pulse clients are told ESP carries both IP families (0x4024 = 1)
+    /// and get IPv6 over ESP too.
+    pub esp_both_families: bool,
     /// Split-include routes sent to clients (empty: none).
     pub routes: Vec<Ipv4Net>,
     /// Split-exclude routes.
@@ -130,6 +133,7 @@ impl GatewayConfig {
             pool6: None,
             protocol: protocol::ProtocolChoice::Both,
             disable_oncp: false,
+            esp_both_families: false,
             routes: vec!["10.10.1.0/24".parse().expect("route")],
             exclude: Vec::new(),
             dns: Vec::new(),
@@ -182,6 +186,7 @@ impl GatewayConfig {
                 lifetime_bytes: None,
                 dpd_secs: Some(secs(self.dpd)),
                 replay_protection: Some(true),
+                both_families: self.esp_both_families,
             },
             ..TunnelConfig::default()
         }

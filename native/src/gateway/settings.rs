@@ -73,6 +73,8 @@ pub struct Settings {
     pub protocol: Option<ProtocolChoice>,
     /// Answer oNCP tunnels with status 8 (oNCP switched off).
     pub disable_oncp: Option<bool>,
+    /// Let Pulse's ESP carry both IP families (0x4024 = 1).
+    pub esp_both_families: Option<bool>,
     /// Split-include routes.
     #[serde(default)]
     pub routes: Vec<Ipv4Net>,
@@ -177,6 +179,7 @@ impl Settings {
             pool6: self.pool6.or(base.pool6),
             protocol: self.protocol.or(base.protocol),
             disable_oncp: self.disable_oncp.or(base.disable_oncp),
+            esp_both_families: self.esp_both_families.or(base.esp_both_families),
             routes: list(self.routes, base.routes),
             exclude: list(self.exclude, base.exclude),
             dns: list(self.dns, base.dns),
@@ -297,6 +300,7 @@ impl Settings {
             pool6,
             protocol,
             disable_oncp: self.disable_oncp.unwrap_or(false) || !protocol.oncp(),
+            esp_both_families: self.esp_both_families.unwrap_or(false),
             routes: if self.routes.is_empty() {
                 vec![pool]
             } else {

@@ -82,6 +82,7 @@ pub fn tunnel_config(v: &ConfigValues) -> TunnelConfig {
             lifetime_bytes: e.lifetime_bytes,
             dpd_secs: e.fallback_secs,
             replay_protection: e.replay_protection,
+            both_families: false,
         },
         extra,
         unusable,
@@ -239,6 +240,7 @@ mod tests {
                 lifetime_bytes: Some(1 << 20),
                 dpd_secs: Some(10),
                 replay_protection: Some(true),
+                both_families: false,
             }
         );
         assert_eq!(

@@ -117,7 +117,7 @@ pub fn pulse_config(t: &TunnelConfig, esp: Option<&EspOffer>) -> Result<PulseCon
             port: Some(o.port),
             fallback_secs: o.dpd.map(secs32),
             esp_only: None,
-            both_families: None,
+            both_families: t.esp.both_families.then_some(true),
         },
         None => PulseEsp::default(),
     };
@@ -235,6 +235,18 @@ mod tests {
         assert_eq!(back.esp.lifetime_secs, Some(1200));
         assert!(back.esp.usable());
         assert!(back.is_sufficient());
+        assert_eq!(back.esp.both_families, None, "0x4024 only when allowed");
+        let mut both = t.clone();
+        both.esp.both_families = true;
+        let p = pulse_config(&both, Some(&offer)).unwrap();
+        let wire = p.to_main().to_value();
+        let back = PulseConfig::from_main(&MainConfig::parse(&wire).unwrap()).unwrap();
+        assert_eq!(back.esp.both_families, Some(true));
+        assert!(
+            crate::pulse::session::tunnel_config::tunnel_config(&back)
+                .esp
+                .both_families
+        );
     }
 
     #[test]

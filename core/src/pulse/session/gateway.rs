@@ -139,6 +139,8 @@ pub struct GatewaySession {
     esp_heard: Option<Instant>,
     /// Whether ESP carries data to the client now (reported as events).
     esp_up: bool,
+    /// The configuration let ESP carry IPv6 too (0x4024 = 1, spec §6.5).
+    esp_both_families: bool,
     rekey_started: Option<Instant>,
     next_rekey: Option<Instant>,
     probe_unanswered: bool,
@@ -181,6 +183,7 @@ impl GatewaySession {
             esp_enabled: false,
             esp_heard: None,
             esp_up: false,
+            esp_both_families: false,
             rekey_started: None,
             next_rekey: None,
             probe_unanswered: false,
@@ -467,6 +470,7 @@ impl GatewaySession {
             self.esp.set_mtu(m);
         }
         self.offer = p.offer;
+        self.esp_both_families = p.config.esp.both_families == Some(true);
         self.phase = Phase::Data;
         self.login_deadline = None;
         if self.offer.is_some() {
@@ -699,8 +703,9 @@ impl GatewayTunnel for GatewaySession {
     }
 
     /// An IP packet for the client: over ESP while it is up (IPv4 only,
-    /// spec §6.5: 9.01 keeps the other family on TLS), else as a Juniper
-    /// 4 message over TLS. Not one whole IPv4/IPv6 packet, or larger than
+    /// spec §6.5: 9.01 keeps the other family on TLS — IPv6 too when the
+    /// configuration said 0x4024 = 1), else as a Juniper 4 message over
+    /// TLS. Not one whole IPv4/IPv6 packet, or larger than
     /// the client takes: counted in [`SessionStats::unsendable`].
     fn send_ip(&mut self, now: Instant, packet: &[u8]) {
         if !matches!(self.phase, Phase::Data) {
@@ -711,8 +716,13 @@ impl GatewayTunnel for GatewaySession {
             return;
         }
         self.update_esp(now);
+        let family_ok = match crate::netpkt::version(packet) {
+            Some(4) => true,
+            Some(6) => self.esp_both_families,
+            _ => false,
+        };
         if self.esp_up
-            && crate::netpkt::version(packet) == Some(4)
+            && family_ok
             && self
                 .esp
                 .seal_to(packet, &mut *self.rng, &mut self.stats, &mut self.out)

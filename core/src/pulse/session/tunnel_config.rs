@@ -122,6 +122,7 @@ pub fn tunnel_config(c: &PulseConfig) -> TunnelConfig {
             lifetime_bytes: e.lifetime_bytes,
             dpd_secs: e.fallback_secs,
             replay_protection: e.replay_protection,
+            both_families: e.both_families == Some(true),
         },
         extra,
         unusable,
