@@ -10,7 +10,9 @@
 //! mid-login), `--sso`/`--no-sso` choosing on a gateway with both a
 //! form and an SSO button, and `--external-browser` (the URL handed to
 //! the given program, the DSID pasted at a terminal without echo), a
-//! kept `--browser-profile`, and a browser window under Xvfb.
+//! kept `--browser-profile`, a browser window under Xvfb, and a Pulse
+//! tunnel started with the browser's DSID (`--protocol=pulse`, and the
+//! auto fallback against a gateway with oNCP disabled).
 //!
 //! Root only (namespaces, TUN; Chromium runs without its sandbox as
 //! root); run by `scripts/test/64-e2e-sso.sh`.
@@ -490,4 +492,71 @@ fn a_kept_profile_stays_and_the_next_sign_in_gets_a_new_session() {
         );
     }
     assert_ne!(dsids[0], dsids[1], "each sign-in gets its own session");
+}
+
+/// Pulse through the browser: `--protocol=pulse --sso` signs in on the
+/// gateway's web pages in headless Chromium and starts IF-T/TLS with the
+/// DSID from the cookie store (no IF-T sign-in questions); without
+/// `--protocol` against a gateway with oNCP disabled, the same browser
+/// sign-in ends on Pulse by the fallback. The gateway has `--disable-oncp`,
+/// so a tunnel that comes up is a Pulse one.
+#[test]
+#[ignore = "needs root, network namespaces, TUN and chromium; run by scripts/test/64-e2e-sso.sh"]
+fn sso_brings_a_pulse_tunnel_up() {
+    assert!(is_root(), "run as root");
+    let mut net = NetPair::create();
+    let gw = oncp_gateway(
+        &mut net,
+        &[
+            "-v",
+            "--pool",
+            POOL,
+            "--user",
+            &format!("alice:{PASSWORD}"),
+            "--saml=only",
+            "--saml-mfa-code",
+            MFA_CODE,
+            "--disable-oncp",
+        ],
+    );
+    let tmp = client_tmp(&net);
+    for (name, protocol) in [("pulse", Some("--protocol=pulse")), ("auto", None)] {
+        let mut flags = vec!["-v", "--non-inter", "--sso", "--browser-headless"];
+        flags.extend(protocol);
+        let args = with_steps(&flags, &IDP_STEPS);
+        let argv = connect_argv(&net, &tmp, &gw.pin, &args);
+        let mut client = spawn_client(&mut net, name, &argv);
+        wait_esp_established(&mut client, &gw);
+        let out = client.output();
+        assert!(
+            out.contains("the browser has the gateway's session cookie"),
+            "{out}"
+        );
+        // --non-inter without -u: an IF-T password question would have
+        // ended the sign-in, so ESP up means the browser's DSID sufficed.
+        assert_eq!(
+            out.contains("refused oNCP"),
+            protocol.is_none(),
+            "fallback only in auto mode:\n{out}"
+        );
+        assert!(
+            ping_through_tunnel(&net, TUNNEL_GW).0,
+            "ping failed; client:\n{}",
+            client.output()
+        );
+        let status = client.interrupt().expect("the client exits after SIGINT");
+        assert_eq!(status.code(), Some(0), "client:\n{}", client.output());
+        assert_private(&client.output());
+        assert!(
+            profiles(&tmp).is_empty(),
+            "profile left: {:?}",
+            profiles(&tmp)
+        );
+    }
+    let signed = gw
+        .proc
+        .output()
+        .matches("user \"alice\" signed in through SAML")
+        .count();
+    assert_eq!(signed, 2, "gateway:\n{}", gw.proc.output());
 }

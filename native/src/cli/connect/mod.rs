@@ -211,10 +211,19 @@ fn script_log_level(verbose: u8) -> u8 {
 
 async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
     let pulse = args.protocol_is_pulse();
-    if pulse && args.login_only() {
+    // Pulse with --sso / --external-browser and no cookie: the browser
+    // sign-in on the gateway's web pages gives the DSID, and IF-T starts
+    // with it as the cookie (spec pulse.md has no IF-T SSO exchange).
+    let pulse_sso = pulse
+        && args.cookie.is_none()
+        && !args.cookie_on_stdin
+        && (args.sso.sso || args.sso.external_browser.is_some());
+    if pulse && !pulse_sso && args.login_only() {
         return pulse_auth::run(&args).await;
     }
-    if !pulse && let Some(code) = login_hook::before_connect(&mut args).await? {
+    if (!pulse || pulse_sso)
+        && let Some(code) = login_hook::before_connect(&mut args).await?
+    {
         return Ok(code);
     }
     let mut stdin = std::io::stdin().lock();
