@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The browser trace analyser (wasm/www) in headless Chromium (Debian's
 # `chromium`, driven by playwright-core from wasm/package-lock.json): loads
-# testdata/oc-esp.pcap + .keys through the page's file inputs and checks the
-# page against `oncp decode --json`; saves target/artifacts/browser-oc-esp.png.
+# testdata/oc-esp.pcap + .keys and the Pulse capture oc-pulse-esp through the
+# page's file inputs and checks the page against `oncp decode --json`; saves
+# target/artifacts/browser-oc-esp.png and browser-oc-pulse-esp.png.
 # Reuses wasm/pkg when 70-wasm already built it from the current sources;
 # builds it otherwise, so the step also works alone.
 set -euo pipefail

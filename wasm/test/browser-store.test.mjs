@@ -64,9 +64,33 @@ for (const t of readdirSync(testdata).filter((f) => f.endsWith('.pcap')).sort())
     assert.ok(all({ layers: null, dir: 'any', text: 'flow' }).length < native.filter((e) => field(e, 'flow') !== undefined).length);
     assert.deepEqual(all({ layers: ['inner'], dir: 'c2s', text: 'icmp' }),
       expect((e) => e.layer === 'inner' && e.direction === 'ClientToServer' && hay(e).includes('icmp')));
-    assert.ok(LAYERS.includes(native[native.length - 1].layer));
+    for (const e of native) assert.ok(LAYERS.includes(e.layer), `layer ${e.layer} has a chip`);
+    assert.deepEqual(all({ layers: ['pulse'], dir: 'any', text: '' }), expect((e) => e.layer === 'pulse'));
   });
 }
+
+test('oc-pulse-esp: the session model has Pulse, the client name, the configuration with IPv6, both SAs and the timeline', () => {
+  const { native, session } = load('oc-pulse-esp.pcap');
+  const s = session.snapshot();
+  assert.equal(s.protocol, 'Pulse IF-T/TLS');
+  assert.equal(s.hostname, field(native.find((e) => e.summary.startsWith('client information')), 'clientHostName'));
+  const cfg = native.find((e) => e.layer === 'pulse' && e.summary.startsWith('main configuration'));
+  assert.equal(s.config.address, field(cfg, 'address'));
+  assert.equal(s.config.address6, field(cfg, 'address6'));
+  assert.deepEqual(s.config.split_include6, field(cfg, 'split_include6'));
+  assert.equal(s.config.flow, 0);
+  assert.equal(s.tunnels, 1);
+  const sas = native.filter((e) => e.layer === 'esp' && e.summary.startsWith('SA '));
+  assert.deepEqual(s.sas.map((x) => x.spi), sas.map((e) => field(e, 'spi')));
+  assert.ok(s.sas.every((x) => x.packets >= 4), JSON.stringify(s.sas));
+  const kinds = s.timeline.map((t) => t.kind);
+  assert.deepEqual(kinds, ['connect', 'tunnel', 'tunnel', 'config', 'esp', 'esp', 'transport', 'transport', 'transport',
+    'end', 'close']);
+  // OpenConnect 9.01 sends IPv6 over TLS while IPv4 goes over ESP: the
+  // router solicitation, the IPv4 pings, then the IPv6 pings.
+  assert.deepEqual(s.timeline.filter((t) => t.kind === 'transport').map((t) => t.text),
+    ['first data via TLS', 'transport switch: data now via ESP (was TLS)', 'transport switch: data now via TLS (was ESP)']);
+});
 
 test('oc-esp: the session model has the configuration, both SAs with their packets, and the switch to ESP', () => {
   const { native, session } = load('oc-esp.pcap');

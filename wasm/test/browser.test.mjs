@@ -7,7 +7,11 @@
 // to `oncp decode --hex`'s dump; on the "Captured frame" tab the capture
 // file's bytes), and saves a screenshot in target/artifacts/.
 //
-// A second test pastes logs of testdata/logs into the "Paste a log" box and
+// The same for the Pulse capture testdata/oc-pulse-esp.pcap: the
+// session panels (protocol, configuration with IPv6, SAs, timeline), the
+// IF-T layer with the sign-in redacted, an IPv6 echo over TLS decrypted.
+//
+// A further test pastes logs of testdata/logs into the "Paste a log" box and
 // checks the verdicts and decoded tree against `oncp explain --json`.
 //
 // Runs when ONCP_BROWSER_TEST=1 (scripts/test/71-browser.sh sets it, and
@@ -241,6 +245,81 @@ test('analyser decodes oc-esp like oncp decode --json', { skip: !enabled && 'set
   const shot = join(artifacts, 'browser-oc-esp.png');
   await page.screenshot({ path: shot });
   console.log(`screenshot: ${shot}`);
+});
+
+test('analyser decodes the Pulse capture oc-pulse-esp like oncp decode --json', { skip: !enabled && 'set ONCP_BROWSER_TEST=1' }, async () => {
+  const ppcap = join(root, 'testdata', 'oc-pulse-esp.pcap');
+  const pkeys = join(root, 'testdata', 'oc-pulse-esp.keys');
+  const pnative = execFileSync(oncpBin, ['decode', '--json', '--keylog', pkeys, ppcap])
+    .toString().trim().split('\n').map((l) => JSON.parse(l));
+  const pHex = decodeHex(['--keylog', pkeys, ppcap]);
+  await page.goto(url);
+  await page.setInputFiles('#keylog-input', pkeys);
+  await page.setInputFiles('#capture-input', ppcap);
+  await page.waitForSelector('#status[data-state=done]', { timeout: 60_000 });
+  assert.equal(await page.textContent('#event-count'), pnative.length.toLocaleString('en'));
+
+  // The session panels: Pulse, the client's name, the main configuration (IPv4 and IPv6).
+  assert.equal(await page.textContent('#gateway-panel dd[data-key=protocol]'), 'Pulse IF-T/TLS');
+  const info = pnative.find((e) => e.summary.startsWith('client information'));
+  assert.equal(await page.textContent('#gateway-panel dd[data-key=hostname]'), field(info, 'clientHostName'));
+  const cfg = pnative.find((e) => e.layer === 'pulse' && e.summary.startsWith('main configuration'));
+  assert.ok(cfg, 'oncp decode found the Pulse configuration');
+  const dd = (key) => page.textContent(`#config-panel dd[data-key=${key}]`);
+  assert.equal(await dd('address'), field(cfg, 'address'));
+  assert.equal(await dd('address6'), field(cfg, 'address6'));
+  assert.equal(await dd('split_include6'), valueText(field(cfg, 'split_include6')));
+  assert.equal(await dd('routes'), valueText(field(cfg, 'routes')));
+  assert.equal(await dd('mtu'), String(field(cfg, 'mtu')));
+  assert.equal(await dd('esp'), `${field(cfg, 'esp_cipher')} + ${field(cfg, 'esp_mac')}`);
+
+  // Both SAs (from the key message and the client's reply), packets counted per SPI.
+  const sas = pnative.filter((e) => e.layer === 'esp' && e.summary.startsWith('SA '));
+  assert.equal(sas.length, 2);
+  const shown = await page.$$eval('#sa-table tr[data-spi]', (trs) => trs.map((tr) => ({
+    spi: tr.dataset.spi, packets: Number(tr.children[3].textContent) })));
+  assert.deepEqual(shown.map((x) => x.spi).sort(), sas.map((e) => field(e, 'spi')).sort());
+  for (const x of shown) {
+    const n = pnative.filter((e) => e.layer === 'esp' && !e.summary.startsWith('SA ') && field(e, 'spi') === x.spi).length;
+    assert.ok(n >= 4, `${x.spi}: probes and echoes`);
+    assert.equal(x.packets, n, `packets of ${x.spi}`);
+  }
+
+  // The timeline: the upgrade, the sign-in, the configuration, ESP, the first data, the logout.
+  const kinds = await page.$$eval('#timeline-panel li', (lis) => lis.map((li) => li.dataset.kind));
+  for (const k of ['connect', 'tunnel', 'config', 'esp', 'transport', 'end']) assert.ok(kinds.includes(k), `timeline has ${k}: ${kinds}`);
+  const timeline = await page.textContent('#timeline-panel');
+  assert.match(timeline, /signed in \(EAP success\)/);
+  assert.match(timeline, /ESP key reply from the client/);
+
+  // The IF-T layer: the EAP exchange with the password and cookie AVPs redacted.
+  await page.click('#layer-chips .chip[data-layer=pulse]', { modifiers: ['Alt'] });
+  const pulse = pnative.filter((e) => e.layer === 'pulse');
+  await waitForRows(pulse.length);
+  const summaries = await page.$$eval('#list-rows .row .c-summary', (x) => x.map((s) => s.textContent));
+  assert.deepEqual(summaries, pulse.map((e) => e.summary));
+  assert.ok(summaries.includes('auth success: Success id=4'));
+  assert.ok(!(await page.textContent('body')).includes('hunter2'), 'the password is not shown');
+  await page.click('#layer-chips .chip[data-layer=pulse]', { modifiers: ['Alt'] });
+
+  // An IPv6 echo reply that came over TLS: its decrypted bytes are the IPv6 packet.
+  await page.fill('#text-filter', 'fd00:77::1 echo reply');
+  await page.press('#text-filter', 'Enter');
+  const v6 = pnative.filter((e) => matchesText(e, ['fd00:77::1', 'echo', 'reply']));
+  assert.equal(v6.length, 3);
+  await waitForRows(v6.length);
+  await page.click('#list-rows .row');
+  await page.waitForFunction((s) => document.querySelector('#detail-fields h3')?.textContent === s
+    && document.getElementById('hex').dataset.view === 'decrypted'
+    && document.getElementById('hex').textContent.length > 0, v6[0].summary);
+  assert.equal(await page.textContent('#detail-table tr[data-field=via] td:last-child'), 'tls');
+  const plain = await dumpedHex();
+  assert.equal(plain, pHex[pnative.indexOf(v6[0])]);
+  assert.ok(plain.startsWith('6'), plain);
+  assert.equal(plain.length / 2, field(v6[0], 'length'));
+  const artifacts = join(root, 'target', 'artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'browser-oc-pulse-esp.png') });
 });
 
 test('a pcapng with embedded secrets, dropped on the page, decodes without a key log', { skip: !enabled && 'set ONCP_BROWSER_TEST=1' }, async () => {

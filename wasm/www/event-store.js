@@ -4,7 +4,7 @@
 // names are stored once per shape (every ESP packet event has the same
 // names), which keeps a 100 MB capture's events at about a third of their
 // JSON size. `event(i)` rebuilds the object `oncp decode --json` prints.
-export const LAYERS = ['capture', 'ip', 'tcp', 'udp', 'tls', 'http', 'oncp', 'esp', 'inner'];
+export const LAYERS = ['capture', 'ip', 'tcp', 'udp', 'tls', 'http', 'oncp', 'pulse', 'esp', 'inner'];
 export const DIRS = { ClientToServer: 1, ServerToClient: 2 };
 const DIR_NAMES = [null, 'ClientToServer', 'ServerToClient'];
 export const FLAG_ERROR = 1;

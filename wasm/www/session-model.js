@@ -21,6 +21,8 @@ export class SessionModel {
     this.flows = new Map();
     this.tunnels = [];
     this.hostname = null;
+    this.protocol = null;
+    this.espKeys = 0;
     this.config = null;
     this.configCount = 0;
     this.sas = new Map();
@@ -56,6 +58,7 @@ export class SessionModel {
       case 'tls': this.tls(e, f); break;
       case 'http': this.http(e, f, index); break;
       case 'oncp': this.oncp(e, f, index); break;
+      case 'pulse': this.pulse(e, f, index); break;
       case 'esp': this.esp(e, f, index); break;
       case 'inner': this.inner(e, f, index); break;
       default: break;
@@ -104,10 +107,8 @@ export class SessionModel {
   oncp(e, f, index) {
     if (f.hostname !== undefined) this.hostname = f.hostname;
     if (e.summary.startsWith('KMP 301 configuration')) {
-      const cfg = { time: e.time_us, index, flow: f.flow };
-      for (const fl of e.fields) if (!SESSION_FIELDS_SKIPPED.has(fl.name)) cfg[fl.name] = fl.value;
-      this.config = cfg;
-      this.configCount++;
+      this.protocol = 'oNCP';
+      this.takeConfig(e, index);
       this.note(e, index, 'config', `configuration: address ${f.address ?? '?'}, MTU ${f.mtu ?? '?'}`);
     } else if (e.summary.startsWith('KMP 302 rekey')) {
       this.note(e, index, 'rekey', `rekey: new server SPI ${f.esp_spi ?? '?'}`);
@@ -119,6 +120,37 @@ export class SessionModel {
     } else if (f.status !== undefined && f.status !== 0) {
       this.note(e, index, 'error', e.summary);
     }
+  }
+
+  // Pulse IF-T/TLS: the client's name, the sign-in result, the main
+  // configuration, the ESP key messages (later ones are rekeys), logout.
+  pulse(e, f, index) {
+    this.protocol = 'Pulse IF-T/TLS';
+    if (f.clientHostName !== undefined) this.hostname = f.clientHostName;
+    if (e.summary.startsWith('main configuration')) {
+      this.takeConfig(e, index);
+      this.note(e, index, 'config', `configuration: address ${f.address ?? '?'}${
+        f.address6 ? `, ${f.address6}` : ''}, MTU ${f.mtu ?? '?'}`);
+    } else if (e.summary.startsWith('auth success')) {
+      this.note(e, index, 'tunnel', 'signed in (EAP success)');
+    } else if (e.summary.startsWith('auth failure')) {
+      this.note(e, index, 'error', e.summary);
+    } else if (e.summary.startsWith('ESP keys')) {
+      this.espKeys++;
+      this.note(e, index, this.espKeys > 1 ? 'rekey' : 'esp', `${this.espKeys > 1 ? 'rekey: new' : 'ESP keys:'} server SPI ${f.spi ?? '?'}`);
+    } else if (e.summary.startsWith('ESP key reply')) {
+      this.note(e, index, 'esp', `ESP key reply from the client: SPI ${f.spi ?? '?'}`);
+    } else if (e.summary.startsWith('logout') || e.summary.startsWith('disconnect')) {
+      this.note(e, index, 'end', e.summary);
+    }
+  }
+
+  takeConfig(e, index) {
+    const cfg = { time: e.time_us, index };
+    for (const fl of e.fields) if (!SESSION_FIELDS_SKIPPED.has(fl.name)) cfg[fl.name] = fl.value;
+    cfg.flow = fieldMap(e).flow;
+    this.config = cfg;
+    this.configCount++;
   }
 
   esp(e, f, index) {
@@ -187,6 +219,7 @@ export class SessionModel {
     return {
       gateway: first ? { server: first.server, host: first.host, tls: first.tls } : null,
       hostname: this.hostname,
+      protocol: this.protocol,
       tunnels: this.tunnels.length,
       config: this.config,
       configCount: this.configCount,

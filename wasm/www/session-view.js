@@ -42,6 +42,7 @@ export function renderSession(s, rel, jump) {
   if (s.gateway || s.hostname || s.errors) {
     body(gw, kv([
       ['Server', s.gateway?.server, 'server'],
+      ['Protocol', s.protocol, 'protocol'],
       ['Host', s.gateway?.host, 'host'],
       ['TLS', s.gateway?.tls, 'tls'],
       ['Client name', s.hostname, 'hostname'],
@@ -57,12 +58,16 @@ export function renderSession(s, rel, jump) {
     body(cp, kv([
       ['Address', c.address, 'address'],
       ['Netmask', c.netmask, 'netmask'],
+      ['IPv6 address', c.address6, 'address6'],
       ['Gateway', c.internal_gateway, 'internal_gateway'],
       ['DNS', c.dns, 'dns'],
-      ['Search', c.search_domain, 'search_domain'],
+      ['Search', c.search_domain ?? c.search_domains, 'search_domain'],
       ['WINS', c.wins, 'wins'],
       ['Routes', c.split_include, 'split_include'],
       ['Excluded', c.split_exclude, 'split_exclude'],
+      ['Ranges', c.routes, 'routes'],
+      ['IPv6 routes', c.split_include6, 'split_include6'],
+      ['IPv6 excluded', c.split_exclude6, 'split_exclude6'],
       ['MTU', c.mtu, 'mtu'],
       ['ESP', esp, 'esp'],
       ['ESP port', c.esp_port, 'esp_port'],

@@ -233,7 +233,12 @@ impl AppStreams {
                 Ok(resp) => {
                     let asked = self.pending.pop_front().unwrap_or(Asked::Page);
                     let tunnel = asked == Asked::Oncp;
-                    let mut e = http::response_event(&resp, tunnel, show);
+                    let answer = match asked {
+                        Asked::Oncp => http::TunnelAnswer::Oncp,
+                        Asked::Pulse => http::TunnelAnswer::Pulse,
+                        Asked::Page => http::TunnelAnswer::None,
+                    };
+                    let mut e = http::response_event(&resp, answer, show);
                     if out.opts.plaintext {
                         let secret = resp.header("Set-Cookie").is_some();
                         plaintext::attach(&mut e, head, secret, show);

@@ -1,7 +1,8 @@
 //! HTTP inside a TLS connection: request and response heads summarised
 //! (cookies redacted unless secrets are shown), bodies skipped by
 //! Content-Length or chunked encoding, form field names listed, and the
-//! switch to the oNCP stream after the tunnel-opening request and its 200.
+//! switch to the oNCP stream after the tunnel-opening request and its 200
+//! (or to IF-T/TLS after the Pulse upgrade request and its 101).
 
 use alloc::format;
 use alloc::string::String;
@@ -84,12 +85,26 @@ pub(crate) fn request_event(req: &RequestHead, show: bool) -> Event {
     if req.is_tunnel_request() {
         e.summary.push_str(" (tunnel request)");
         e.push("tunnel", true);
+    } else if crate::pulse::http::is_upgrade_request(req) {
+        e.summary.push_str(" (tunnel request: IF-T/TLS upgrade)");
+        e.push("tunnel", true);
     }
     e
 }
 
+/// Which tunnel a response answers, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TunnelAnswer {
+    /// An ordinary page.
+    None,
+    /// The oNCP tunnel request (200 opens it).
+    Oncp,
+    /// The Pulse IF-T/TLS upgrade (101 opens it).
+    Pulse,
+}
+
 /// The event for a response head.
-pub(crate) fn response_event(resp: &ResponseHead, tunnel: bool, show: bool) -> Event {
+pub(crate) fn response_event(resp: &ResponseHead, tunnel: TunnelAnswer, show: bool) -> Event {
     let mut e = Event::new(Layer::Http, format!("{} {}", resp.status, resp.reason))
         .with("status", resp.status)
         .with("reason", resp.reason.as_str());
@@ -114,14 +129,13 @@ pub(crate) fn response_event(resp: &ResponseHead, tunnel: bool, show: bool) -> E
     if !set.is_empty() {
         e.push("set_cookies", cookie_list(set.into_iter(), show));
     }
-    if tunnel {
-        e.summary.push_str(if resp.status == 200 {
-            " (tunnel open: oNCP follows)"
-        } else {
-            " (tunnel refused)"
-        });
-        e.push("tunnel", true);
-    }
+    let opened = match tunnel {
+        TunnelAnswer::None => return e,
+        TunnelAnswer::Oncp => (resp.status == 200).then_some(" (tunnel open: oNCP follows)"),
+        TunnelAnswer::Pulse => (resp.status == 101).then_some(" (tunnel open: IF-T/TLS follows)"),
+    };
+    e.summary.push_str(opened.unwrap_or(" (tunnel refused)"));
+    e.push("tunnel", true);
     e
 }
 
