@@ -428,6 +428,27 @@ fn failures_and_cancelled_prompts_are_typed() {
     );
 }
 
+/// A gateway with no usable configuration for the user refuses after
+/// handing out the cookie, as one more request carrying its message: the
+/// client ends with that message, not a protocol error.
+#[test]
+fn refusal_after_the_cookie_is_a_login_failure_with_the_message() {
+    let mut p = Pair::new(
+        ClientOptions::new("vpn.example.com"),
+        TunnelConfig::default(),
+        vec![ask_password(), granted()],
+        vec![password("alice", "hunter2")],
+    );
+    p.run();
+    match p.c_events.last() {
+        Some(ClientEvent::Disconnected(DisconnectReason::LoginFailed(m))) => {
+            assert!(m.contains("no usable configuration"), "{m}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(p.c.is_closed());
+}
+
 #[test]
 fn cookie_sign_in_and_refused_cookie() {
     let mut opts = ClientOptions::new("vpn.example.com");

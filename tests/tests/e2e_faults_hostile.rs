@@ -27,6 +27,25 @@ struct Run {
 }
 
 fn start(mode: &str) -> Run {
+    start_with(mode, &["-C", "hostile0123456789abcdef01234567"], None)
+}
+
+/// A Pulse mode: `oncp connect --protocol pulse` signing in with a user
+/// name and a password (any will do) and `extra`.
+fn start_pulse(mode: &str, extra: &[&str]) -> Run {
+    let mut flags = vec![
+        "--protocol",
+        "pulse",
+        "--non-inter",
+        "-u",
+        "mallory",
+        "--passwd-on-stdin",
+    ];
+    flags.extend_from_slice(extra);
+    start_with(mode, &flags, Some("secret\n"))
+}
+
+fn start_with(mode: &str, flags: &[&str], stdin: Option<&str>) -> Run {
     assert!(is_root(), "run as root");
     let mut net = NetPair::create();
     let gw = spawn_gateway(
@@ -34,19 +53,9 @@ fn start(mode: &str) -> Run {
         "hostile",
         &[HOSTILE, "--esp-port", "4500", "--mode", mode],
     );
-    let client = oncp_connect(
-        &mut net,
-        "client",
-        &gw,
-        &[
-            "-v",
-            "-C",
-            "hostile0123456789abcdef01234567",
-            "--reconnect-timeout",
-            "10",
-        ],
-        None,
-    );
+    let mut args = vec!["-v", "--reconnect-timeout", "10"];
+    args.extend_from_slice(flags);
+    let client = oncp_connect(&mut net, "client", &gw, &args, stdin);
     let Gateway { proc: gw, .. } = gw;
     Run { net, gw, client }
 }
@@ -254,4 +263,123 @@ fn esp_replays_and_bad_icvs_are_dropped() {
     assert!(!log.contains("data now over TLS"), "{log}");
     assert_memory_bounded(&run, "esp-abuse");
     interrupt_exits_cleanly(&mut run);
+}
+
+/// Pulse: an IF-T header whose length (8) is shorter than the header
+/// itself: a clear error naming the length, exit status 1, no retry.
+#[test]
+#[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
+fn pulse_ift_length_below_the_header_is_a_clear_error() {
+    let mut run = start_pulse("pulse-bad-length", &[]);
+    let (code, log) = exited(&mut run, Duration::from_secs(20));
+    let last = log.lines().last().unwrap_or_default().to_string();
+    eprintln!("FIGURE hostile pulse-bad-length: exit {code}, last line: {last}");
+    assert_eq!(code, 1, "client:\n{log}");
+    assert!(
+        problems(&log).iter().any(|l| l.contains("length")),
+        "no clear message:\n{log}"
+    );
+    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
+}
+
+/// Pulse: a sign-in challenge claiming 0x7ffffff0 bytes: refused at
+/// once (no waiting for 2 GiB, no allocation of it), exit status 1.
+#[test]
+#[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
+fn pulse_oversized_ift_length_is_refused_at_once() {
+    let mut run = start_pulse("pulse-oversized", &[]);
+    let started = Instant::now();
+    let (code, log) = exited(&mut run, Duration::from_secs(20));
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!("FIGURE hostile pulse-oversized: exit {code} after {secs:.2} s");
+    assert_eq!(code, 1, "client:\n{log}");
+    assert!(secs < 10.0, "waited {secs} s for the rest");
+    assert!(
+        problems(&log)
+            .iter()
+            .any(|l| l.contains("length") || l.contains("2147483632")),
+        "no clear message:\n{log}"
+    );
+    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
+}
+
+/// Pulse: messages of an unknown vendor, an unknown Juniper type and an
+/// unknown TCG type after the configuration are skipped (as OpenConnect
+/// does): the client stays up, pings pass, SIGINT ends it cleanly.
+#[test]
+#[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
+fn pulse_unknown_vendors_and_types_are_skipped() {
+    let mut run = start_pulse("pulse-unknown", &[]);
+    assert!(
+        run.gw.wait_for("SENT unknown", Duration::from_secs(20)),
+        "gateway:\n{}\nclient:\n{}",
+        run.gw.output(),
+        run.client.output()
+    );
+    wait_client_esp(&mut run);
+    let (got, out) = ping(&run.net, 5);
+    assert!(
+        run.client.is_running(),
+        "client exited:\n{}",
+        run.client.output()
+    );
+    assert_eq!(got, 5, "{out}\nclient:\n{}", run.client.output());
+    assert_memory_bounded(&run, "pulse-unknown");
+    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "reconnected");
+    interrupt_exits_cleanly(&mut run);
+}
+
+/// Pulse: the gateway asks the realm question after every answer, for
+/// ever: the client gives up after core's round limit with a clear
+/// message and exit status 1.
+#[test]
+#[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
+fn pulse_eap_loop_ends_with_a_clear_error() {
+    let mut run = start_pulse("pulse-eap-loop", &["--authgroup", "Users"]);
+    let started = Instant::now();
+    let (code, log) = exited(&mut run, Duration::from_secs(30));
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!("FIGURE hostile pulse-eap-loop: exit {code} after {secs:.2} s");
+    assert_eq!(code, 1, "client:\n{log}");
+    assert!(
+        log.contains("asked more than 32 questions"),
+        "no clear message:\n{log}"
+    );
+    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
+}
+
+/// Pulse: a configuration with nothing in it: a clear error saying what
+/// is missing, exit status 1, no retry.
+#[test]
+#[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
+fn pulse_empty_configuration_is_a_clear_error() {
+    let mut run = start_pulse("pulse-empty-config", &[]);
+    let (code, log) = exited(&mut run, Duration::from_secs(20));
+    let last = log.lines().last().unwrap_or_default().to_string();
+    eprintln!("FIGURE hostile pulse-empty-config: exit {code}, last line: {last}");
+    assert_eq!(code, 1, "client:\n{log}");
+    assert!(
+        log.contains("neither an IPv4 nor an IPv6 address"),
+        "no clear message:\n{log}"
+    );
+    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
+}
+
+/// Pulse: the gateway refuses the session after handing out the cookie
+/// (its failure message as one more request): the client ends with that
+/// message, exit status 1, no retry.
+#[test]
+#[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
+fn pulse_refusal_after_the_cookie_shows_the_gateway_message() {
+    let mut run = start_pulse("pulse-refused-late", &[]);
+    let (code, log) = exited(&mut run, Duration::from_secs(20));
+    let last = log.lines().last().unwrap_or_default().to_string();
+    eprintln!("FIGURE hostile pulse-refused-late: exit {code}, last line: {last}");
+    assert_eq!(code, 1, "client:\n{log}");
+    assert!(
+        log.contains("no usable configuration"),
+        "no clear message:\n{log}"
+    );
+    assert!(!log.contains("expected the EAP success"), "{log}");
+    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
 }

@@ -27,6 +27,24 @@
 //!
 //! The last four make the logs of `testdata/logs/` (`scripts/make-logs.sh`).
 //!
+//! Pulse IF-T/TLS modes (the client sends the IF-T upgrade request; core's
+//! Pulse gateway session signs any user in with any password):
+//!
+//! - `pulse-bad-length`: the version response's IF-T length field says 8
+//!   (less than its own 16-byte header);
+//! - `pulse-oversized`: the first sign-in challenge claims 0x7ffffff0
+//!   bytes, of which only the real ones come;
+//! - `pulse-unknown`: a valid session which, once configured, gets
+//!   messages of an unknown vendor, an unknown Juniper type and an
+//!   unknown TCG type, then normal service;
+//! - `pulse-eap-loop`: every sign-in answer is met with the same realm
+//!   question again, for ever;
+//! - `pulse-empty-config`: a valid sign-in, then a configuration with
+//!   nothing in it (no address, no MTU, no ESP);
+//! - `pulse-refused-late`: the tunnel is accepted with an empty
+//!   configuration, which core's gateway refuses after the cookie with a
+//!   failure message (a gateway with nothing to give this user).
+//!
 //! A valid session is core's gateway session (through the oNCP adapter),
 //! drained by the gateway's own drain code, with an in-process echo
 //! data plane (ICMP echo to the gateway's tunnel address). Prints `PIN=…`
@@ -35,13 +53,17 @@
 
 use oncp::gateway::drain::{GatewayOutputs, drain};
 use oncp::runtime::clock::Clock;
+use oncp_core::pulse::config::{ConfigKind, MainConfig};
 use oncp_core::time::Instant;
-use oncp_core::tunnel::{EspConfig, GatewayEvent, GatewayTunnel, IfAddr, Prefix, TunnelConfig};
+use oncp_core::tunnel::{
+    EspConfig, GatewayEvent, GatewayTunnel, IfAddr, LoginAnswer, LoginStep, Prefix, TunnelConfig,
+};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
+use zeroize::Zeroizing;
 
 /// The gateway's tunnel address; the client gets [`CLIENT`].
 const ME: Ipv4Addr = Ipv4Addr::new(10, 81, 0, 1);
@@ -64,6 +86,26 @@ enum Mode {
     ZeroRecord,
     DefaultRoute,
     SplitConfig,
+    PulseBadLength,
+    PulseOversized,
+    PulseUnknown,
+    PulseEapLoop,
+    PulseEmptyConfig,
+    PulseRefusedLate,
+}
+
+impl Mode {
+    fn is_pulse(self) -> bool {
+        matches!(
+            self,
+            Mode::PulseBadLength
+                | Mode::PulseOversized
+                | Mode::PulseUnknown
+                | Mode::PulseEapLoop
+                | Mode::PulseEmptyConfig
+                | Mode::PulseRefusedLate
+        )
+    }
 }
 
 fn parse_mode(s: &str) -> Option<Mode> {
@@ -79,6 +121,12 @@ fn parse_mode(s: &str) -> Option<Mode> {
         "zero-record" => Mode::ZeroRecord,
         "default-route" => Mode::DefaultRoute,
         "split-config" => Mode::SplitConfig,
+        "pulse-bad-length" => Mode::PulseBadLength,
+        "pulse-oversized" => Mode::PulseOversized,
+        "pulse-unknown" => Mode::PulseUnknown,
+        "pulse-eap-loop" => Mode::PulseEapLoop,
+        "pulse-empty-config" => Mode::PulseEmptyConfig,
+        "pulse-refused-late" => Mode::PulseRefusedLate,
         _ => return None,
     })
 }
@@ -202,6 +250,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> GatewayOutputs for HostileIo<S> {
         if self.tls_silenced {
             return Ok(());
         }
+        if self.mode.is_pulse() {
+            return self.pulse_tls(rec).await;
+        }
         if rec == [1, 0, 0] && matches!(self.mode, Mode::Status08 | Mode::ZeroRecord) {
             let answer = if self.mode == Mode::Status08 {
                 [1, 0, 8]
@@ -262,11 +313,106 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> GatewayOutputs for HostileIo<S> {
         session: &mut T,
         now: Instant,
     ) {
-        // Any cookie will do.
-        if let GatewayEvent::TunnelRequested(_) = ev {
-            session.accept(now, tunnel_config(self.esp_port, self.mode));
+        match ev {
+            GatewayEvent::TunnelRequested(_) if self.mode == Mode::PulseRefusedLate => {
+                session.accept(now, TunnelConfig::default());
+            }
+            // Any cookie will do.
+            GatewayEvent::TunnelRequested(_) => {
+                session.accept(now, tunnel_config(self.esp_port, self.mode));
+            }
+            // Pulse sign-in: a user name and password, any will do; or,
+            // for the EAP loop, the realm question after every answer.
+            GatewayEvent::Login(_) if self.mode == Mode::PulseEapLoop => {
+                session.login_step(
+                    now,
+                    LoginStep::ChooseRealm(vec!["Users".into(), "Admins".into()]),
+                );
+            }
+            GatewayEvent::Login(LoginAnswer::Start { .. }) => session.login_step(
+                now,
+                LoginStep::Password {
+                    username: true,
+                    retry: false,
+                },
+            ),
+            GatewayEvent::Login(_) => session.login_step(
+                now,
+                LoginStep::Granted(Zeroizing::new("hostile0123456789abcdef01234567".into())),
+            ),
+            _ => {}
         }
     }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> HostileIo<S> {
+    /// The Pulse session's TLS output (the 101, then one IF-T message
+    /// each), with the mode's twist.
+    async fn pulse_tls(&mut self, rec: &[u8]) -> std::io::Result<()> {
+        let ift = (rec.len() >= 16).then(|| {
+            let be = |i: usize| u32::from_be_bytes([rec[i], rec[i + 1], rec[i + 2], rec[i + 3]]);
+            (be(0), be(4))
+        });
+        let mut rec = rec.to_vec();
+        match (self.mode, ift) {
+            // TCG version response: length 8.
+            (Mode::PulseBadLength, Some((TCG, 2))) => {
+                rec[8..12].copy_from_slice(&8u32.to_be_bytes());
+                println!("SENT bad-length");
+            }
+            // The first TCG auth challenge: length 0x7ffffff0.
+            (Mode::PulseOversized, Some((TCG, 5))) if !self.configured => {
+                self.configured = true;
+                rec[8..12].copy_from_slice(&0x7fff_fff0u32.to_be_bytes());
+                println!("SENT oversized");
+            }
+            // The main configuration (Juniper 1 of a main kind) replaced
+            // by one with no routes and no attributes, same identifier.
+            (Mode::PulseEmptyConfig, Some((JUNIPER, 1)))
+                if MainConfig::parse(&rec[16..]).is_ok() =>
+            {
+                let id = u32::from_be_bytes([rec[12], rec[13], rec[14], rec[15]]);
+                let empty = MainConfig {
+                    kind: ConfigKind::MAIN,
+                    extra: Vec::new(),
+                    routes: Vec::new(),
+                    attrs: Vec::new(),
+                };
+                rec = empty.to_message(id).to_bytes();
+                println!("SENT empty-config");
+            }
+            // After the end of configuration (Juniper 0x8f): strangers.
+            (Mode::PulseUnknown, Some((JUNIPER, 0x8f))) => {
+                self.tls.write_all(&rec).await?;
+                for (vendor, kind) in [(0x00ab_cdef, 1), (JUNIPER, 0x77), (TCG, 0x42)] {
+                    self.tls
+                        .write_all(&ift_message(vendor, kind, &[0x5a; 64]))
+                        .await?;
+                }
+                self.tls.flush().await?;
+                println!("SENT unknown");
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.tls.write_all(&rec).await?;
+        self.tls.flush().await
+    }
+}
+
+/// The TCG and Juniper IF-T vendor ids.
+const TCG: u32 = 0x5597;
+const JUNIPER: u32 = 0xa4c;
+
+/// An IF-T message (spec: 16-byte header, then the value); sequence 0.
+fn ift_message(vendor: u32, kind: u32, value: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(16 + value.len());
+    m.extend_from_slice(&vendor.to_be_bytes());
+    m.extend_from_slice(&kind.to_be_bytes());
+    m.extend_from_slice(&((16 + value.len()) as u32).to_be_bytes());
+    m.extend_from_slice(&0u32.to_be_bytes());
+    m.extend_from_slice(value);
+    m
 }
 
 /// A record holding one KMP message of `kmp_type` with `payload`
@@ -341,8 +487,20 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send>(
     }
     let clock = Clock::new();
     let now = || clock.now();
-    let mut session = oncp::oncp_adapter::gateway(Box::new(oncp::runtime::os_rng::OsRng), now());
-    session.handle_tls(now(), &head);
+    let mut session = if mode.is_pulse() {
+        let n = oncp_core::oncp::wire::http::head_len(&head)?.ok_or("no head")?;
+        let req = oncp_core::oncp::wire::http::RequestHead::parse(&head[..n])?;
+        oncp::pulse_adapter::gateway_for_request(
+            &req,
+            &head[n..],
+            Box::new(oncp::runtime::os_rng::OsRng),
+            now(),
+        )
+    } else {
+        let mut s = oncp::oncp_adapter::gateway(Box::new(oncp::runtime::os_rng::OsRng), now());
+        s.handle_tls(now(), &head);
+        s
+    };
     let mut io = HostileIo {
         tls,
         udp,

@@ -265,6 +265,13 @@ impl ClientSession {
                     }
                     self.set_stage(Stage::Config);
                 }
+                // A gateway that refuses the session at the last step (no
+                // usable configuration for the user, say) sends its failure
+                // as one more request: answered like any other, so the user
+                // reads its message.
+                Ok(Message::Auth(a)) if a.stage == AuthStage::Challenge => {
+                    self.handle_challenge(&Stage::Auth { eap_id: 0 }, Ok(Message::Auth(a)));
+                }
                 _ => self.protocol("expected the EAP success after the cookie"),
             },
             Stage::Config => self.handle_config_message(now, decoded),
