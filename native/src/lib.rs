@@ -10,6 +10,7 @@ pub mod cli;
 pub mod client;
 pub mod demo;
 pub mod dns;
+pub mod esp_batch;
 pub mod esp_socket;
 pub mod gateway;
 pub mod logging;

@@ -118,6 +118,10 @@ pub struct GatewayArgs {
     /// connect`'s OpenSSL fallback can.
     #[arg(long)]
     pub legacy_tls: bool,
+    /// Do not use the kernel's UDP offloads (GSO, GRO, batched receives)
+    /// for ESP: one system call per datagram each way.
+    #[arg(long)]
+    pub no_offload: bool,
     /// Print a COUNTERS line every this many seconds (and one at exit).
     #[arg(long, value_name = "SECONDS")]
     pub stats: Option<u64>,
@@ -153,6 +157,7 @@ impl GatewayArgs {
             mac: self.mac.clone(),
             compression: self.compression.then_some(true),
             legacy_tls: self.legacy_tls.then_some(true),
+            offload: self.no_offload.then_some(false),
             rekey: self.rekey,
             dpd: self.dpd,
             echo: self.echo.then_some(true),

@@ -10,6 +10,7 @@ use crate::client::netsetup::{NetSetup, SetupContext};
 use crate::client::outcome::Outcome;
 use crate::client::packet_capture::{PacketCapture, PacketDirection};
 use crate::client::report::{describe_config, status_line};
+use crate::esp_batch::{EspSocket, Offload, RecvBatch, SendBatch};
 use crate::runtime::clock::Clock;
 use crate::tls::client::TlsClient;
 use crate::tun::IpSide;
@@ -91,6 +92,8 @@ pub struct DriverOptions {
     pub reconnect_timeout: Duration,
     /// Log a status line this often (at debug level).
     pub status_every: Option<Duration>,
+    /// Whether ESP uses the kernel's UDP offloads (`--no-offload`).
+    pub offload: Offload,
 }
 
 /// The result of a run.
@@ -131,6 +134,13 @@ pub trait LoginAnswerer {
     fn answer(&mut self, prompt: &LoginPrompt) -> LoginReply;
 }
 
+/// The ESP socket, connected to the gateway's ESP port.
+#[derive(Debug)]
+struct GatewayUdp {
+    socket: EspSocket,
+    peer: SocketAddr,
+}
+
 /// The client driver.
 pub struct Driver {
     session: Box<dyn ClientTunnel + Send>,
@@ -143,7 +153,9 @@ pub struct Driver {
     setup: NetSetup,
     observer: Option<mpsc::UnboundedSender<DriverEvent>>,
     clock: Clock,
-    udp: Option<UdpSocket>,
+    udp: Option<GatewayUdp>,
+    /// ESP datagrams waiting for one GSO send (flushed after each drain).
+    udp_out: SendBatch,
     gateway_ip: Option<IpAddr>,
     values: Option<TunnelConfig>,
     configured_once: bool,
@@ -196,9 +208,9 @@ async fn tls_writer<W: AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Vec
     let _ = wr.shutdown().await;
 }
 
-async fn udp_recv(sock: Option<&UdpSocket>, buf: &mut [u8]) -> std::io::Result<usize> {
+async fn udp_recv(sock: Option<&EspSocket>, batch: &mut RecvBatch) -> std::io::Result<()> {
     match sock {
-        Some(s) => s.recv(buf).await,
+        Some(s) => s.recv(batch).await,
         None => std::future::pending().await,
     }
 }
@@ -249,6 +261,7 @@ impl Driver {
             observer,
             clock,
             udp: None,
+            udp_out: SendBatch::default(),
             gateway_ip: None,
             values: None,
             configured_once: false,
@@ -477,7 +490,7 @@ impl Driver {
         R: AsyncRead + Unpin,
     {
         let mut tls_buf = vec![0u8; BUF];
-        let mut udp_buf = vec![0u8; BUF];
+        let mut udp_in = RecvBatch::new();
         let mut ip_buf = Vec::with_capacity(BUF);
         let mut status = self.opts.status_every.map(|every| {
             let mut i = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
@@ -505,20 +518,27 @@ impl Driver {
                         }
                     }
                 }
-                r = udp_recv(self.udp.as_ref(), &mut udp_buf) => {
+                r = udp_recv(self.udp.as_ref().map(|u| &u.socket), &mut udp_in) => {
                     // Take what else the socket already holds before the
-                    // next round of select! (see `BATCH`).
-                    let mut r = r;
-                    for _ in 0..BATCH {
-                        match r {
-                            Ok(n) => self.session.handle_udp(self.clock.now(), &udp_buf[..n]),
+                    // next round of select! (see `BATCH`); one receive
+                    // may hold several datagrams (recvmmsg, GRO).
+                    let mut r = Some(r);
+                    let mut taken = 0;
+                    while let Some(res) = r.take() {
+                        match res {
+                            Ok(()) => {
+                                let now = self.clock.now();
+                                for (d, _) in udp_in.datagrams() {
+                                    self.session.handle_udp(now, d);
+                                    taken += 1;
+                                }
+                            }
                             // ICMP errors surface here on a connected socket;
                             // ESP's own dead-peer detection decides what they mean.
                             Err(e) => tracing::trace!("UDP receive: {e}"),
                         }
-                        match poll_once(udp_recv(self.udp.as_ref(), &mut udp_buf)) {
-                            Some(next) => r = next,
-                            None => break,
+                        if taken < BATCH {
+                            r = self.udp.as_ref().and_then(|u| u.socket.try_recv(&mut udp_in));
                         }
                     }
                 }
@@ -599,7 +619,10 @@ impl Driver {
                 }
                 Output::Udp => {
                     if let Some(s) = &self.udp
-                        && let Err(e) = s.send(&self.out_buf).await
+                        && let Err(e) = s
+                            .socket
+                            .queue(&mut self.udp_out, s.peer, &self.out_buf)
+                            .await
                     {
                         tracing::trace!("UDP send: {e}");
                     }
@@ -613,6 +636,11 @@ impl Driver {
                     }
                 }
             }
+        }
+        if let Some(s) = &self.udp
+            && let Err(e) = s.socket.flush(&mut self.udp_out).await
+        {
+            tracing::trace!("UDP send: {e}");
         }
         end
     }
@@ -697,6 +725,7 @@ impl Driver {
     /// has one to use.
     async fn open_udp(&mut self) -> std::io::Result<()> {
         self.udp = None;
+        self.udp_out = SendBatch::default();
         let (Some(port), Some(ip)) = (self.session.esp_port(), self.gateway_ip) else {
             return Ok(());
         };
@@ -710,8 +739,18 @@ impl Driver {
             Err(e) => tracing::debug!("ESP socket buffers: {e}"),
         }
         sock.connect((ip, port)).await?;
-        tracing::debug!("ESP socket {} -> {ip}:{port}", sock.local_addr()?);
-        self.udp = Some(sock);
+        let socket = EspSocket::new(sock, self.opts.offload)?;
+        tracing::debug!(
+            "ESP socket {} -> {ip}:{port} ({:?}: {} segments per send, GRO {})",
+            socket.socket().local_addr()?,
+            self.opts.offload,
+            socket.max_segments(),
+            socket.gro()
+        );
+        self.udp = Some(GatewayUdp {
+            socket,
+            peer: SocketAddr::new(ip, port),
+        });
         Ok(())
     }
 

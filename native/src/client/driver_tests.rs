@@ -67,6 +67,7 @@ pub(super) async fn launch(cookie: &str, seed: u64, setup: NetSetup) -> Harness 
             mtu: None,
             reconnect_timeout: Duration::from_secs(20),
             status_every: None,
+            offload: Default::default(),
         },
         IpSide::Channel { from_user, to_user },
         setup,

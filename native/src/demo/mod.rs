@@ -106,6 +106,7 @@ pub async fn run_userspace(count: u32, pulse: bool) -> anyhow::Result<DemoReport
             mtu: None,
             reconnect_timeout: Duration::from_secs(10),
             status_every: None,
+            offload: Default::default(),
         },
         IpSide::Channel { from_user, to_user },
         NetSetup::None,

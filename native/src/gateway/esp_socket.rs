@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use tokio::net::UdpSocket;
+use crate::esp_batch::{EspSocket, RecvBatch};
 use tokio::sync::mpsc;
 
 /// A datagram and where it came from.
@@ -35,25 +35,31 @@ impl SpiTable {
 
 /// Receives on `socket` forever, dispatching by SPI. Datagrams with an
 /// unknown SPI, or for a tunnel that is not keeping up, are dropped.
-pub async fn run(socket: Arc<UdpSocket>, table: Arc<SpiTable>) {
-    let mut buf = vec![0u8; 65_536];
+pub async fn run(socket: Arc<EspSocket>, table: Arc<SpiTable>) {
+    let mut batch = RecvBatch::new();
     loop {
-        let (n, from) = match socket.recv_from(&mut buf).await {
-            Ok(x) => x,
-            Err(e) => {
-                // ICMP errors surface here on Linux; keep serving.
-                tracing::debug!("ESP socket: {e}");
-                continue;
-            }
-        };
-        let Some(spi) = oncp_core::esp::spi_of(&buf[..n]) else {
+        // The last SPI looked up in this batch and its tunnel: a batch is
+        // mostly one client's datagrams, so the table's lock is taken once
+        // per run of them (and each batch sees the table as it is now).
+        let mut last: Option<(u32, mpsc::Sender<Datagram>)> = None;
+        if let Err(e) = socket.recv(&mut batch).await {
+            // ICMP errors surface here on Linux; keep serving.
+            tracing::debug!("ESP socket: {e}");
             continue;
-        };
-        match table.get(spi) {
-            Some(tx) => {
-                let _ = tx.try_send((buf[..n].to_vec(), from));
+        }
+        for (d, from) in batch.datagrams() {
+            let Some(spi) = oncp_core::esp::spi_of(d) else {
+                continue;
+            };
+            if last.as_ref().is_none_or(|(s, _)| *s != spi) {
+                last = table.get(spi).map(|tx| (spi, tx));
             }
-            None => tracing::trace!("ESP datagram from {from} with unknown SPI {spi:#010x}"),
+            match &last {
+                Some((_, tx)) => {
+                    let _ = tx.try_send((d.to_vec(), from));
+                }
+                None => tracing::trace!("ESP datagram from {from} with unknown SPI {spi:#010x}"),
+            }
         }
     }
 }

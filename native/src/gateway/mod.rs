@@ -116,6 +116,9 @@ pub struct GatewayConfig {
     /// Serve TLS through OpenSSL with only TLS 1.2 RSA-kex AES-CBC suites
     /// (`--legacy-tls`), as old gateways do.
     pub legacy_tls: bool,
+    /// Whether the ESP socket uses the kernel's UDP offloads (GSO, GRO,
+    /// batched receives; `--no-offload` turns them off).
+    pub offload: crate::esp_batch::Offload,
 }
 
 impl GatewayConfig {
@@ -148,6 +151,7 @@ impl GatewayConfig {
             dataplane: DataPlaneMode::Echo,
             login: Default::default(),
             legacy_tls: false,
+            offload: crate::esp_batch::Offload::On,
         }
     }
 
@@ -203,7 +207,7 @@ pub struct Shared {
     counters: Counters,
     spis: Arc<SpiTable>,
     addresses: Arc<AddressTable>,
-    esp_socket: Arc<UdpSocket>,
+    esp_socket: Arc<crate::esp_batch::EspSocket>,
     dataplane: DataPlane,
     shutdown: watch::Sender<bool>,
     /// Test aid: bumped to make every tunnel drop its TLS connection.
@@ -316,13 +320,19 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
     };
     let listener = TcpListener::bind(config.listen).await?;
     let tls_addr = listener.local_addr()?;
-    let esp_socket =
-        Arc::new(UdpSocket::bind(SocketAddr::new(tls_addr.ip(), config.esp_port)).await?);
-    let esp_addr = esp_socket.local_addr()?;
-    match crate::esp_socket::enlarge_buffers(&*esp_socket) {
+    let esp_udp = UdpSocket::bind(SocketAddr::new(tls_addr.ip(), config.esp_port)).await?;
+    let esp_addr = esp_udp.local_addr()?;
+    match crate::esp_socket::enlarge_buffers(&esp_udp) {
         Ok(sizes) => tracing::debug!("ESP socket buffers: {sizes:?}"),
         Err(e) => tracing::debug!("ESP socket buffers: {e}"),
     }
+    let esp_socket = Arc::new(crate::esp_batch::EspSocket::new(esp_udp, config.offload)?);
+    tracing::debug!(
+        "ESP socket {esp_addr} ({:?}: {} segments per send, GRO {})",
+        config.offload,
+        esp_socket.max_segments(),
+        esp_socket.gro()
+    );
     let cookies = CookieStore::new(config.pool);
     for d in &config.dsids {
         cookies.insert(d, "preissued");

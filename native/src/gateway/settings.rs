@@ -99,6 +99,8 @@ pub struct Settings {
     pub compression: Option<bool>,
     /// Serve only legacy TLS (OpenSSL, TLS 1.2 RSA-kex AES-CBC).
     pub legacy_tls: Option<bool>,
+    /// Use the kernel's UDP offloads for ESP (`false`: `--no-offload`).
+    pub offload: Option<bool>,
     /// ESP rekey interval in seconds.
     pub rekey: Option<u64>,
     /// ESP DPD interval announced to clients, in seconds.
@@ -190,6 +192,7 @@ impl Settings {
             mac: self.mac.or(base.mac),
             compression: self.compression.or(base.compression),
             legacy_tls: self.legacy_tls.or(base.legacy_tls),
+            offload: self.offload.or(base.offload),
             rekey: self.rekey.or(base.rekey),
             dpd: self.dpd.or(base.dpd),
             echo: self.echo.or(base.echo),
@@ -315,6 +318,11 @@ impl Settings {
             integrity,
             compression: self.compression.unwrap_or(false),
             legacy_tls: self.legacy_tls.unwrap_or(false),
+            offload: if self.offload.unwrap_or(true) {
+                crate::esp_batch::Offload::On
+            } else {
+                crate::esp_batch::Offload::Off
+            },
             rekey_after: self.rekey.map(std::time::Duration::from_secs),
             dpd: std::time::Duration::from_secs(self.dpd.unwrap_or(DEFAULT_DPD)),
             login: Default::default(),

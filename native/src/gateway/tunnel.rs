@@ -22,6 +22,11 @@ use super::cookies::Login;
 use super::dataplane::DataPlane;
 use super::drain::{GatewayOutputs, drain};
 use super::pulse_login::PulseLogin;
+use crate::esp_batch::SendBatch;
+
+/// Datagrams or packets taken from a tunnel's queues per wake-up, when
+/// that many wait, before its outputs are drained and sent.
+const BATCH: usize = 32;
 
 /// Where one tunnel's outputs go.
 struct TunnelIo<'a, S> {
@@ -39,7 +44,18 @@ struct TunnelIo<'a, S> {
     dsid: Option<String>,
     pulse_login: PulseLogin,
     ip_tx: mpsc::Sender<Vec<u8>>,
+    /// ESP datagrams waiting for one GSO send ([`TunnelIo::flush_udp`]).
+    udp_out: SendBatch,
     ended: bool,
+}
+
+impl<S> TunnelIo<'_, S> {
+    /// Sends the ESP datagrams queued by the last drain.
+    async fn flush_udp(&mut self) {
+        if let Err(e) = self.shared.esp_socket.flush(&mut self.udp_out).await {
+            tracing::trace!("ESP send: {e}");
+        }
+    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin + Send> GatewayOutputs for TunnelIo<'_, S> {
@@ -51,8 +67,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> GatewayOutputs for TunnelIo<'_, S
     }
 
     async fn udp(&mut self, datagram: &[u8]) {
-        if let Some(to) = self.client_udp {
-            let _ = self.shared.esp_socket.send_to(datagram, to).await;
+        if let Some(to) = self.client_udp
+            && let Err(e) = self
+                .shared
+                .esp_socket
+                .queue(&mut self.udp_out, to, datagram)
+                .await
+        {
+            tracing::trace!("ESP send: {e}");
         }
     }
 
@@ -191,6 +213,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
         dsid: None,
         pulse_login: PulseLogin::default(),
         ip_tx,
+        udp_out: SendBatch::default(),
         ended: false,
     };
     let mut registered: Vec<u32> = Vec::new();
@@ -218,6 +241,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
                 keep
             });
         }
+        io.flush_udp().await;
         let stats = session.stats();
         shared.counters.add(&last_stats, &stats);
         last_stats = stats;
@@ -231,12 +255,31 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
                 Ok(n) => session.handle_tls(now(), &buf[..n]),
             },
             Some((d, from)) = udp_rx.recv() => {
-                let d: Vec<u8> = d;
-                if session.handle_udp(now(), &d) {
-                    io.client_udp = Some(from);
+                // What else is queued goes in before the next drain, so its
+                // outputs leave in one batch (see esp_batch).
+                let t = now();
+                let mut next = Some((d, from));
+                let mut taken = 0;
+                while let Some((d, from)) = next.take() {
+                    if session.handle_udp(t, &d) {
+                        io.client_udp = Some(from);
+                    }
+                    taken += 1;
+                    if taken < BATCH {
+                        next = udp_rx.try_recv().ok();
+                    }
                 }
             }
-            Some(p) = ip_rx.recv() => session.send_ip(now(), &p),
+            Some(p) = ip_rx.recv() => {
+                let t = now();
+                session.send_ip(t, &p);
+                for _ in 1..BATCH {
+                    match ip_rx.try_recv() {
+                        Ok(p) => session.send_ip(t, &p),
+                        Err(_) => break,
+                    }
+                }
+            }
             () = sleep => session.handle_timeout(now()),
             _ = shutdown.changed() => session.close(now()),
             // Test aid: vanish without a word (see GatewayHandle::drop_tunnels).

@@ -210,6 +210,10 @@ pub struct ConnectArgs {
     /// Disable ESP: carry all traffic over TLS.
     #[arg(long, alias = "no-udp", help_heading = heading::TUNNEL)]
     pub no_dtls: bool,
+    /// Do not use the kernel's UDP offloads (GSO, GRO, batched receives)
+    /// for ESP: one system call per datagram each way.
+    #[arg(long, help_heading = heading::TUNNEL)]
+    pub no_offload: bool,
 
     /// HTTP header User-Agent: field.
     #[arg(long, value_name = "STRING", help_heading = heading::LOCAL)]

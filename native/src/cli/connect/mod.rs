@@ -326,6 +326,11 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
         mtu,
         reconnect_timeout: Duration::from_secs(args.reconnect_timeout),
         status_every: (verbose > 0).then_some(STATUS_EVERY),
+        offload: if args.no_offload {
+            crate::esp_batch::Offload::Off
+        } else {
+            crate::esp_batch::Offload::On
+        },
     };
     let (events_tx, events) = mpsc::unbounded_channel();
     let up = std::sync::Arc::new(readiness::UpState::default());
