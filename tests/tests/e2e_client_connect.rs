@@ -3,7 +3,8 @@
 //! ping over ESP (an nftables counter proves ESP carried it), then UDP
 //! dropped and the ping keeps working over TLS; SIGINT ends the client with
 //! exit status 0 and a logout. Once with the built-in netlink setup, once
-//! with Debian's vpnc-script.
+//! with Debian's vpnc-script, and once with both ends forced off the UDP
+//! offloads (`--no-offload`: no GSO, GRO or recvmmsg).
 //!
 //! Root only; run by `scripts/test/61-e2e-client.sh`.
 
@@ -36,26 +37,30 @@ fn esp_sent(net: &NetPair) -> u64 {
         .unwrap_or_else(|| panic!("no counter in {out}"))
 }
 
-fn scenario(script: Option<&str>) {
+fn scenario(script: Option<&str>, no_offload: bool) {
     assert!(is_root(), "run as root");
     let mut net = NetPair::create();
     let cl_ns = net.client.clone();
     let esp_port = ESP_PORT.to_string();
-    let gw = oncp_gateway(
-        &mut net,
-        &[
-            "--esp-port",
-            &esp_port,
-            "--dsid",
-            DSID,
-            "--dpd",
-            "2",
-            "--pool",
-            POOL,
-        ],
-    );
+    let mut gw_flags = vec![
+        "--esp-port",
+        &esp_port,
+        "--dsid",
+        DSID,
+        "--dpd",
+        "2",
+        "--pool",
+        POOL,
+    ];
+    if no_offload {
+        gw_flags.push("--no-offload");
+    }
+    let gw = oncp_gateway(&mut net, &gw_flags);
 
     let mut flags = vec!["-v", "-C", DSID];
+    if no_offload {
+        flags.push("--no-offload");
+    }
     if let Some(s) = script {
         flags.extend(["--script", s]);
     }
@@ -141,11 +146,17 @@ fn echoes_in_capture(pcap: &str, icmp_type: u8, flags: &str) -> usize {
 #[test]
 #[ignore = "needs root, nftables and iproute2; run by scripts/test/61-e2e-client.sh"]
 fn connect_with_builtin_setup_esp_then_tls() {
-    scenario(None);
+    scenario(None, false);
 }
 
 #[test]
 #[ignore = "needs root, nftables, iproute2 and vpnc-scripts; run by scripts/test/61-e2e-client.sh"]
 fn connect_with_vpnc_script_esp_then_tls() {
-    scenario(Some("/usr/share/vpnc-scripts/vpnc-script"));
+    scenario(Some("/usr/share/vpnc-scripts/vpnc-script"), false);
+}
+
+#[test]
+#[ignore = "needs root, nftables and iproute2; run by scripts/test/61-e2e-client.sh"]
+fn connect_with_offloads_forced_off_esp_then_tls() {
+    scenario(None, true);
 }
