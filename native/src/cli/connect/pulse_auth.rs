@@ -47,6 +47,8 @@ pub async fn run(args: &ConnectArgs) -> anyhow::Result<u8> {
             mtu: None,
             reconnect_timeout: Duration::from_secs(args.reconnect_timeout),
             status_every: None,
+            // --authenticate stops at the sign-in: no ESP is opened.
+            offload: Default::default(),
         },
         IpSide::Channel { from_user, to_user },
         NetSetup::None,
