@@ -4,7 +4,10 @@
 //! both families through netlink, and pings the gateway's IPv4 and IPv6
 //! tunnel addresses — over ESP (IPv4; IPv6 goes over TLS beside it, spec
 //! pulse.md §6.5, as OpenConnect 9.01 does) and, with `--no-dtls`, all over
-//! TLS. The gateway's counters say which transport carried the pings.
+//! TLS; also with Debian's vpnc-script. The gateway's counters say which
+//! transport carried the pings. Also: `--esp-both-families` puts IPv6 on
+//! ESP; no `--protocol` against `--disable-oncp` falls back to Pulse with
+//! the web login's DSID; `--authenticate` prints a cookie that `-C` uses.
 //!
 //! Root only; run by `scripts/test/61-e2e-client.sh`.
 
@@ -264,5 +267,34 @@ fn ipv6_over_esp_when_the_gateway_allows_both_families() {
         cnt["esp_out"] >= before["esp_out"] + 3,
         "replies over ESP: {cnt:?}"
     );
+    interrupt(&mut c);
+}
+
+/// With Debian's vpnc-script (`-s`) instead of the built-in setup: the
+/// script configures both families from OpenConnect's variables
+/// (INTERNAL_IP6_ADDRESS/NETMASK, CISCO_IPV6_SPLIT_INC_*), and both pings
+/// come back.
+#[test]
+#[ignore = "root: network namespaces, TUN, vpnc-scripts"]
+fn pulse_with_vpnc_script_configures_ipv6() {
+    assert!(is_root(), "run as root");
+    let mut net = NetPair::create();
+    let gw = gateway(&mut net, "pulse", &[]);
+    let mut c = connect(
+        &mut net,
+        "script",
+        &gw,
+        &[
+            "--protocol=pulse",
+            "--script",
+            oncp_tests::peers::VPNC_SCRIPT,
+        ],
+    );
+    wait_esp_established(&mut c, &gw);
+    wait_route(&net, TUNNEL_GW, &c);
+    wait_route(&net, TUNNEL_GW6, &c);
+    assert_tun_address(&net, "fd00:81::", &c);
+    ping(&net, TUNNEL_GW, &c, &gw);
+    ping(&net, TUNNEL_GW6, &c, &gw);
     interrupt(&mut c);
 }
