@@ -11,7 +11,7 @@
 //!
 //! With `ONCP_ESP_BENCH_SECS` set it instead runs the fixed loops
 //! `scripts/bench-esp` uses and prints `operation name ns` lines: CPU
-//! nanoseconds per packet of this thread (`/proc/thread-self/schedstat`),
+//! nanoseconds per packet of this thread (`CLOCK_THREAD_CPUTIME_ID`),
 //! so a machine shared with other work measures what `openssl speed`
 //! measures by default, the time actually spent computing.
 //!
@@ -112,11 +112,9 @@ criterion_group!(benches, encrypt, decrypt, encrypt_batch);
 
 /// CPU time this thread has run, in nanoseconds.
 fn cpu_ns() -> u64 {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").expect("schedstat");
-    s.split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .expect("ns")
+    let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .expect("thread CPU clock");
+    t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64
 }
 
 /// CPU nanoseconds per packet of `step`, which handles `per_step`

@@ -51,16 +51,17 @@ impl Default for Compressor {
     }
 }
 
+/// One 4-byte load (a byte-wise form makes four checked byte loads).
 #[inline(always)]
 fn le32(b: &[u8], i: usize) -> u32 {
-    u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+    let (w, _) = b[i..].split_first_chunk::<4>().expect("4 bytes");
+    u32::from_le_bytes(*w)
 }
 
 #[inline(always)]
 fn le64(b: &[u8], i: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[i..i + 8]);
-    u64::from_le_bytes(a)
+    let (w, _) = b[i..].split_first_chunk::<8>().expect("8 bytes");
+    u64::from_le_bytes(*w)
 }
 
 #[inline(always)]
@@ -113,9 +114,10 @@ impl Out<'_> {
     /// Literals: as the first instruction, in the two low bits of the
     /// previous match's last-but-one byte (1–3, where every match form
     /// keeps its `t`), or as a literal run instruction (4 or more).
-    #[inline]
-    fn literals(&mut self, lits: &[u8]) {
-        let n = lits.len();
+    /// The literals are `input[start..end]`.
+    #[inline(always)]
+    fn literals(&mut self, input: &[u8], start: usize, end: usize) {
+        let n = end - start;
         if n == 0 {
             return;
         }
@@ -129,7 +131,14 @@ impl Out<'_> {
             self.push(0);
             self.push_ext(n - 3 - 15);
         }
-        self.buf[self.pos..self.pos + n].copy_from_slice(lits);
+        // Short runs (most of them) as one fixed 16-byte copy where both
+        // sides have the room; the bytes past the run are overwritten by
+        // what follows or lie beyond the stream's end.
+        if n <= 16 && start + 16 <= input.len() && self.pos + 16 <= self.buf.len() {
+            self.buf[self.pos..self.pos + 16].copy_from_slice(&input[start..start + 16]);
+        } else {
+            self.buf[self.pos..self.pos + n].copy_from_slice(&input[start..end]);
+        }
         self.pos += n;
     }
 
@@ -171,7 +180,8 @@ impl Compressor {
 
     /// Compresses `input` into `out`, returning the stream's length.
     /// `out` must hold at least [`worst_compressed_len`]`(input.len())`
-    /// bytes, else [`LzoError::CompressBufferTooSmall`]. No allocation.
+    /// bytes, else [`LzoError::CompressBufferTooSmall`]. Bytes of `out`
+    /// past the stream may be overwritten. No allocation.
     pub fn compress_into(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize, LzoError> {
         let need = worst_compressed_len(input.len());
         if out.len() < need {
@@ -216,7 +226,7 @@ impl Compressor {
                 let dist = ip - c;
                 if dist <= M4_MAX_DIST && le32(input, c) == v {
                     let len = MIN_MATCH + common_len(input, c + MIN_MATCH, ip + MIN_MATCH);
-                    out.literals(&input[lit_start..ip]);
+                    out.literals(input, lit_start, ip);
                     out.matched(dist, len);
                     ip += len;
                     lit_start = ip;
@@ -232,7 +242,7 @@ impl Compressor {
             // No match: step further the longer the literal run grows.
             ip += 1 + ((ip - lit_start) >> 5);
         }
-        out.literals(&input[lit_start..]);
+        out.literals(input, lit_start, n);
         out.push(0x11);
         out.push(0);
         out.push(0);
