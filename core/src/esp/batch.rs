@@ -7,46 +7,16 @@
 //! another, so the SHA unit and the AES unit each work on independent
 //! chains. The bytes are exactly those of sealing one packet at a time.
 
+use super::EspError;
 use super::algorithm::{BLOCK_LEN, ICV_LEN};
 use super::hmac_sha1::{SHA1_BLOCK, absorb};
 use super::layout::HEADER_LEN;
 use super::outbound::OutboundSa;
-use super::{EspError, NextHeader};
+use super::seal_slot::SealSlot;
 
 /// Packets worked on together: two AES-NI pipelines' worth, and 16
 /// packets of 1.5 KB stay within the L1 data cache.
 pub const BATCH_LANES: usize = 16;
-
-/// One packet of a batch for [`OutboundSa::seal_batch`]: like the
-/// arguments of [`OutboundSa::encrypt_in_place`].
-#[derive(Debug, Clone)]
-pub struct SealSlot<B> {
-    /// The buffer: payload at `HEADER_LEN..HEADER_LEN + payload_len`, with
-    /// room for the whole packet ([`OutboundSa::packet_len`]).
-    pub buf: B,
-    /// Payload bytes.
-    pub payload_len: usize,
-    /// The next-header value.
-    pub next_header: NextHeader,
-    /// The packet's IV (fresh and unpredictable per packet).
-    pub iv: [u8; BLOCK_LEN],
-    /// Set by [`OutboundSa::seal_batch`]: the sealed packet's length, the
-    /// first bytes of `buf`.
-    pub packet_len: usize,
-}
-
-impl<B> SealSlot<B> {
-    /// A slot for a payload of `payload_len` bytes in `buf`.
-    pub fn new(buf: B, payload_len: usize, next_header: NextHeader, iv: [u8; BLOCK_LEN]) -> Self {
-        SealSlot {
-            buf,
-            payload_len,
-            next_header,
-            iv,
-            packet_len: 0,
-        }
-    }
-}
 
 impl OutboundSa {
     /// Seals every slot in place, in order (consecutive sequence numbers),
@@ -166,7 +136,9 @@ impl OutboundSa {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::esp::{Cipher, InboundSa, Integrity, MAX_TRAILER_LEN, SaLifetime, SaParams};
+    use crate::esp::{
+        Cipher, InboundSa, Integrity, MAX_TRAILER_LEN, NextHeader, SaLifetime, SaParams,
+    };
     use crate::time::Instant;
     use alloc::vec;
     use alloc::vec::Vec;

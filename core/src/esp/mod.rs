@@ -25,9 +25,10 @@ mod layout;
 mod outbound;
 mod params;
 mod replay;
+mod seal_slot;
 
 pub use algorithm::{BLOCK_LEN, Cipher, CipherCode, ICV_LEN, Integrity, MAX_ICV_LEN, MacCode};
-pub use batch::{BATCH_LANES, SealSlot};
+pub use batch::BATCH_LANES;
 pub use bridge::SaError;
 pub use error::EspError;
 pub use header::{ESP_FIXED_LEN, EspPacket};
@@ -39,6 +40,7 @@ pub use layout::{
 pub use outbound::{OutboundSa, RekeyReason, SEQ_REKEY_MARGIN};
 pub use params::{SaLifetime, SaParams};
 pub use replay::{ReplayVerdict, ReplayWindow};
+pub use seal_slot::SealSlot;
 
 /// An ESP next-header value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

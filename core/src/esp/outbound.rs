@@ -129,7 +129,7 @@ impl OutboundSa {
             return Err(EspError::SequenceExhausted);
         }
         // A batch of one: AES-CBC and HMAC-SHA1 stitched (see batch.rs).
-        let mut one = [super::batch::SealSlot::new(
+        let mut one = [super::seal_slot::SealSlot::new(
             buf,
             payload_len,
             next_header,
