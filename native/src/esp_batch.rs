@@ -91,8 +91,14 @@ impl EspSocket {
                     segment_size: segment,
                     src_ip: None,
                 };
+                // try_send, not send: send swallows errors (EMSGSIZE
+                // silently, the rest as a rate-limited warning of its own,
+                // e.g. EPERM from a firewall), while the caller reports send
+                // errors itself, as it does for the plain path.
                 self.sock
-                    .async_io(Interest::WRITABLE, || state.send((&self.sock).into(), &t))
+                    .async_io(Interest::WRITABLE, || {
+                        state.try_send((&self.sock).into(), &t)
+                    })
                     .await
             }
         }
