@@ -72,6 +72,21 @@ fn exited(run: &mut Run, limit: Duration) -> (i32, String) {
     (status.code().unwrap_or(-1), plain(&run.client.output()))
 }
 
+/// Waits for the client to give up on `scenario`: prints its FIGURE line
+/// (exit status, seconds, last log line) and checks what every refusal
+/// shares: exit status 1 after one tunnel attempt, no retry. Returns the
+/// plain log and the seconds from this call to the exit.
+fn refused_once(run: &mut Run, scenario: &str, limit: Duration) -> (String, f64) {
+    let started = Instant::now();
+    let (code, log) = exited(run, limit);
+    let secs = started.elapsed().as_secs_f64();
+    let last = log.lines().last().unwrap_or_default();
+    eprintln!("FIGURE hostile {scenario}: exit {code} after {secs:.2} s, last line: {last}");
+    assert_eq!(code, 1, "client:\n{log}");
+    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
+    (log, secs)
+}
+
 /// Waits (20 s at most) for the client to say ESP carries data; panics
 /// with its log otherwise.
 fn wait_client_esp(run: &mut Run) {
@@ -122,15 +137,8 @@ fn assert_memory_bounded(run: &Run, what: &str) -> u64 {
 #[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
 fn endless_http_head_is_refused_after_the_limit() {
     let mut run = start("huge-head");
-    let started = Instant::now();
-    let (code, log) = exited(&mut run, Duration::from_secs(20));
-    eprintln!(
-        "FIGURE hostile huge-head: exit {code} after {:.2} s",
-        started.elapsed().as_secs_f64()
-    );
-    assert_eq!(code, 1, "client:\n{log}");
+    let (log, _) = refused_once(&mut run, "huge-head", Duration::from_secs(20));
     assert!(log.contains("16384"), "no clear message:\n{log}");
-    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1);
 }
 
 /// The gateway accepts the connection and the tunnel request, then says
@@ -140,17 +148,12 @@ fn endless_http_head_is_refused_after_the_limit() {
 #[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
 fn silent_gateway_during_setup_times_out() {
     let mut run = start("silent-setup");
-    let started = Instant::now();
-    let (code, log) = exited(&mut run, Duration::from_secs(50));
-    let secs = started.elapsed().as_secs_f64();
-    eprintln!("FIGURE hostile silent-setup: exit {code} after {secs:.2} s");
-    assert_eq!(code, 1, "client:\n{log}");
+    let (log, secs) = refused_once(&mut run, "silent-setup", Duration::from_secs(50));
     assert!(
         log.contains("sent no configuration within 30 s"),
         "no clear message:\n{log}"
     );
     assert!((29.0..45.0).contains(&secs), "{secs} s");
-    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
 }
 
 /// A 301 whose TLV claims 4 GiB: a clear parse error naming the TLV
@@ -159,17 +162,13 @@ fn silent_gateway_during_setup_times_out() {
 #[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
 fn malformed_configuration_is_a_clear_error() {
     let mut run = start("bad-config");
-    let (code, log) = exited(&mut run, Duration::from_secs(20));
-    let last = log.lines().last().unwrap_or_default().to_string();
-    eprintln!("FIGURE hostile bad-config: exit {code}, last line: {last}");
-    assert_eq!(code, 1, "client:\n{log}");
+    let (log, _) = refused_once(&mut run, "bad-config", Duration::from_secs(20));
     assert!(
         problems(&log)
             .iter()
             .any(|l| l.contains("TLV") || l.contains("group")),
         "no clear message:\n{log}"
     );
-    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
 }
 
 /// After a valid setup: an IP packet claiming 65535 bytes, a 64 KiB KMP
@@ -271,15 +270,11 @@ fn esp_replays_and_bad_icvs_are_dropped() {
 #[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
 fn pulse_ift_length_below_the_header_is_a_clear_error() {
     let mut run = start_pulse("pulse-bad-length", &[]);
-    let (code, log) = exited(&mut run, Duration::from_secs(20));
-    let last = log.lines().last().unwrap_or_default().to_string();
-    eprintln!("FIGURE hostile pulse-bad-length: exit {code}, last line: {last}");
-    assert_eq!(code, 1, "client:\n{log}");
+    let (log, _) = refused_once(&mut run, "pulse-bad-length", Duration::from_secs(20));
     assert!(
         problems(&log).iter().any(|l| l.contains("length")),
         "no clear message:\n{log}"
     );
-    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
 }
 
 /// Pulse: a sign-in challenge claiming 0x7ffffff0 bytes: refused at
@@ -288,11 +283,7 @@ fn pulse_ift_length_below_the_header_is_a_clear_error() {
 #[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
 fn pulse_oversized_ift_length_is_refused_at_once() {
     let mut run = start_pulse("pulse-oversized", &[]);
-    let started = Instant::now();
-    let (code, log) = exited(&mut run, Duration::from_secs(20));
-    let secs = started.elapsed().as_secs_f64();
-    eprintln!("FIGURE hostile pulse-oversized: exit {code} after {secs:.2} s");
-    assert_eq!(code, 1, "client:\n{log}");
+    let (log, secs) = refused_once(&mut run, "pulse-oversized", Duration::from_secs(20));
     assert!(secs < 10.0, "waited {secs} s for the rest");
     assert!(
         problems(&log)
@@ -300,7 +291,6 @@ fn pulse_oversized_ift_length_is_refused_at_once() {
             .any(|l| l.contains("length") || l.contains("2147483632")),
         "no clear message:\n{log}"
     );
-    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
 }
 
 /// Pulse: messages of an unknown vendor, an unknown Juniper type and an
@@ -336,16 +326,11 @@ fn pulse_unknown_vendors_and_types_are_skipped() {
 #[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
 fn pulse_eap_loop_ends_with_a_clear_error() {
     let mut run = start_pulse("pulse-eap-loop", &["--authgroup", "Users"]);
-    let started = Instant::now();
-    let (code, log) = exited(&mut run, Duration::from_secs(30));
-    let secs = started.elapsed().as_secs_f64();
-    eprintln!("FIGURE hostile pulse-eap-loop: exit {code} after {secs:.2} s");
-    assert_eq!(code, 1, "client:\n{log}");
+    let (log, _) = refused_once(&mut run, "pulse-eap-loop", Duration::from_secs(30));
     assert!(
         log.contains("asked more than 32 questions"),
         "no clear message:\n{log}"
     );
-    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
 }
 
 /// Pulse: a configuration with nothing in it: a clear error saying what
@@ -354,15 +339,11 @@ fn pulse_eap_loop_ends_with_a_clear_error() {
 #[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
 fn pulse_empty_configuration_is_a_clear_error() {
     let mut run = start_pulse("pulse-empty-config", &[]);
-    let (code, log) = exited(&mut run, Duration::from_secs(20));
-    let last = log.lines().last().unwrap_or_default().to_string();
-    eprintln!("FIGURE hostile pulse-empty-config: exit {code}, last line: {last}");
-    assert_eq!(code, 1, "client:\n{log}");
+    let (log, _) = refused_once(&mut run, "pulse-empty-config", Duration::from_secs(20));
     assert!(
         log.contains("neither an IPv4 nor an IPv6 address"),
         "no clear message:\n{log}"
     );
-    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
 }
 
 /// Pulse: the gateway refuses the session after handing out the cookie
@@ -372,14 +353,10 @@ fn pulse_empty_configuration_is_a_clear_error() {
 #[ignore = "root: network namespaces, TUN; run by scripts/test/65-e2e-faults.sh"]
 fn pulse_refusal_after_the_cookie_shows_the_gateway_message() {
     let mut run = start_pulse("pulse-refused-late", &[]);
-    let (code, log) = exited(&mut run, Duration::from_secs(20));
-    let last = log.lines().last().unwrap_or_default().to_string();
-    eprintln!("FIGURE hostile pulse-refused-late: exit {code}, last line: {last}");
-    assert_eq!(code, 1, "client:\n{log}");
+    let (log, _) = refused_once(&mut run, "pulse-refused-late", Duration::from_secs(20));
     assert!(
         log.contains("no usable configuration"),
         "no clear message:\n{log}"
     );
     assert!(!log.contains("expected the EAP success"), "{log}");
-    assert_eq!(occurrences(&run.gw.output(), "TUNNEL "), 1, "retried");
 }
