@@ -162,6 +162,13 @@ mod tests {
         [i as u8 ^ 0x5a; BLOCK_LEN]
     }
 
+    /// A buffer with room for the sealed packet, `p` at the payload offset.
+    fn buffer_for(p: &[u8]) -> Vec<u8> {
+        let mut buf = vec![0u8; HEADER_LEN + p.len() + MAX_TRAILER_LEN];
+        buf[HEADER_LEN..HEADER_LEN + p.len()].copy_from_slice(p);
+        buf
+    }
+
     #[test]
     fn batch_is_byte_identical_to_one_at_a_time() {
         for cipher in Cipher::ALL {
@@ -174,15 +181,17 @@ mod tests {
                         .iter()
                         .enumerate()
                         .map(|(i, p)| {
-                            let mut buf = vec![0u8; HEADER_LEN + p.len() + MAX_TRAILER_LEN];
-                            buf[HEADER_LEN..HEADER_LEN + p.len()].copy_from_slice(p);
-                            SealSlot::new(buf, p.len(), NextHeader(4 + (i % 2) as u8), iv(i))
+                            SealSlot::new(
+                                buffer_for(p),
+                                p.len(),
+                                NextHeader(4 + (i % 2) as u8),
+                                iv(i),
+                            )
                         })
                         .collect();
                     many.seal_batch(&mut slots).unwrap();
                     for (i, (p, s)) in ps.iter().zip(&slots).enumerate() {
-                        let mut buf = vec![0u8; HEADER_LEN + p.len() + MAX_TRAILER_LEN];
-                        buf[HEADER_LEN..HEADER_LEN + p.len()].copy_from_slice(p);
+                        let mut buf = buffer_for(p);
                         let n = one
                             .encrypt_in_place(&mut buf, p.len(), s.next_header, iv(i))
                             .unwrap();
@@ -209,11 +218,7 @@ mod tests {
         let mut slots: Vec<SealSlot<Vec<u8>>> = ps
             .iter()
             .enumerate()
-            .map(|(i, p)| {
-                let mut buf = vec![0u8; HEADER_LEN + p.len() + MAX_TRAILER_LEN];
-                buf[HEADER_LEN..HEADER_LEN + p.len()].copy_from_slice(p);
-                SealSlot::new(buf, p.len(), NextHeader::IPV4, iv(i))
-            })
+            .map(|(i, p)| SealSlot::new(buffer_for(p), p.len(), NextHeader::IPV4, iv(i)))
             .collect();
         out.seal_batch(&mut slots).unwrap();
         for (i, (p, s)) in ps.iter().zip(&mut slots).enumerate() {
