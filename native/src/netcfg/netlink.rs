@@ -213,20 +213,13 @@ impl Netlink {
         let msg = RouteMessageBuilder::<Ipv4Addr>::new()
             .destination_prefix(dst, 32)
             .build();
-        let mut answers = self.handle.route().get(msg).execute();
-        let Ok(Some(route)) = answers.try_next().await else {
-            return Ok(None);
-        };
-        let mut gw = None;
-        let mut oif = None;
-        for attr in &route.attributes {
-            match attr {
-                RouteAttribute::Gateway(RouteAddress::Inet(a)) => gw = Some(*a),
-                RouteAttribute::Oif(i) => oif = Some(*i),
-                _ => {}
-            }
-        }
-        Ok(oif.map(|o| (gw, o)))
+        Ok(self.route_for(msg).await.map(|(gw, oif)| {
+            let gw = match gw {
+                Some(RouteAddress::Inet(a)) => Some(a),
+                _ => None,
+            };
+            (gw, oif)
+        }))
     }
 
     /// The kernel's IPv6 route to `dst`: gateway (if any) and output device.
@@ -237,20 +230,33 @@ impl Netlink {
         let msg = RouteMessageBuilder::<Ipv6Addr>::new()
             .destination_prefix(dst, 128)
             .build();
+        Ok(self.route_for(msg).await.map(|(gw, oif)| {
+            let gw = match gw {
+                Some(RouteAddress::Inet6(a)) => Some(a),
+                _ => None,
+            };
+            (gw, oif)
+        }))
+    }
+
+    /// The kernel's answer to the route query `msg`, either family: its
+    /// gateway attribute (if any) and output device; `None` without a
+    /// route or an output device.
+    async fn route_for(&self, msg: RouteMessage) -> Option<(Option<RouteAddress>, u32)> {
         let mut answers = self.handle.route().get(msg).execute();
         let Ok(Some(route)) = answers.try_next().await else {
-            return Ok(None);
+            return None;
         };
         let mut gw = None;
         let mut oif = None;
         for attr in &route.attributes {
             match attr {
-                RouteAttribute::Gateway(RouteAddress::Inet6(a)) => gw = Some(*a),
+                RouteAttribute::Gateway(a) => gw = Some(a.clone()),
                 RouteAttribute::Oif(i) => oif = Some(*i),
                 _ => {}
             }
         }
-        Ok(oif.map(|o| (gw, o)))
+        oif.map(|o| (gw, o))
     }
 }
 
