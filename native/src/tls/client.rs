@@ -43,8 +43,10 @@ pub struct TlsClient {
     /// later (an attacker forging a handshake_failure alert would
     /// otherwise downgrade the connection).
     rustls_worked: Arc<AtomicBool>,
+    /// The OpenSSL backend, built when first needed (see
+    /// [`super::legacy_client::LazyLegacyConnector`]).
     #[cfg(feature = "legacy-tls")]
-    legacy: Option<super::legacy_client::LegacyConnector>,
+    legacy: Option<Arc<super::legacy_client::LazyLegacyConnector>>,
 }
 
 impl std::fmt::Debug for TlsClient {
@@ -121,11 +123,25 @@ impl TlsClient {
             rustls_worked: Arc::new(AtomicBool::new(false)),
             #[cfg(feature = "legacy-tls")]
             legacy: if opts.backend.may_use_openssl() {
-                Some(super::legacy_client::LegacyConnector::new(opts)?)
+                let lazy = super::legacy_client::LazyLegacyConnector::new(opts);
+                // With `openssl` it is used at once: report setup errors
+                // (a bad CA file, say) before anything else happens.
+                if opts.backend == TlsBackend::Openssl {
+                    lazy.get()?;
+                }
+                Some(Arc::new(lazy))
             } else {
                 None
             },
         })
+    }
+
+    /// Whether the OpenSSL backend's configuration has been built (it is
+    /// built on first use, so a session that never falls back never
+    /// initialises OpenSSL).
+    #[cfg(feature = "legacy-tls")]
+    pub fn openssl_built(&self) -> bool {
+        self.legacy.as_ref().is_some_and(|l| l.is_built())
     }
 
     /// Whether connections now go through OpenSSL (`--tls-backend
@@ -285,11 +301,14 @@ impl TlsClient {
         host: &str,
         port: u16,
     ) -> Result<GatewayStream, TlsConnectError> {
-        let Some(legacy) = &self.legacy else {
+        let Some(lazy) = &self.legacy else {
             return Err(TlsConnectError::Unavailable(format!(
                 "{host}: the OpenSSL backend is not configured"
             )));
         };
+        let legacy = lazy
+            .get()
+            .map_err(|e| TlsConnectError::Unavailable(format!("{host}: {e}")))?;
         let (tcp, addr) = self.tcp(host, port).await?;
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         let s = legacy.connect(bare, &addr, tcp, &self.last_pin).await?;

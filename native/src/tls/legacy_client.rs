@@ -65,6 +65,41 @@ fn setup_err(e: impl std::fmt::Display) -> TlsSetupError {
     TlsSetupError::Backend(format!("OpenSSL: {e}"))
 }
 
+/// A [`LegacyConnector`] built on first use. With `--tls-backend auto`
+/// most gateways never need OpenSSL, and building its configuration
+/// initialises the library and copies the system trust store into an
+/// OpenSSL store, which costs the client about 2.5 MB of resident memory
+/// for the whole session (measured with scripts/bench-throughput).
+pub struct LazyLegacyConnector {
+    opts: TlsOptions,
+    built: std::sync::OnceLock<LegacyConnector>,
+}
+
+impl LazyLegacyConnector {
+    /// Remembers `opts`; nothing is built yet.
+    pub fn new(opts: &TlsOptions) -> LazyLegacyConnector {
+        LazyLegacyConnector {
+            opts: opts.clone(),
+            built: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Whether the OpenSSL configuration has been built.
+    pub fn is_built(&self) -> bool {
+        self.built.get().is_some()
+    }
+
+    /// The connector, built now if it was not yet (a failed build is
+    /// tried again next time).
+    pub fn get(&self) -> Result<&LegacyConnector, TlsSetupError> {
+        if let Some(c) = self.built.get() {
+            return Ok(c);
+        }
+        let c = LegacyConnector::new(&self.opts)?;
+        Ok(self.built.get_or_init(|| c))
+    }
+}
+
 impl LegacyConnector {
     /// Builds the OpenSSL configuration for `opts`.
     pub fn new(opts: &TlsOptions) -> Result<LegacyConnector, TlsSetupError> {

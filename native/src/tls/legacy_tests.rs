@@ -37,6 +37,7 @@ async fn auto_falls_back_to_openssl_for_a_legacy_server_and_stays_there() {
     let (srv, _) = test_server::start_legacy(4, echo4).await;
     let auto = client(TlsBackend::Auto, &srv.pin);
     assert!(!auto.uses_openssl());
+    assert!(!auto.openssl_built(), "OpenSSL is set up only when needed");
     let described = round_trip(&auto, "localhost", srv.port).await.unwrap();
     assert!(
         described.starts_with("OpenSSL TLSv1.2 TLS_RSA_WITH_AES_"),
@@ -46,6 +47,7 @@ async fn auto_falls_back_to_openssl_for_a_legacy_server_and_stays_there() {
         auto.uses_openssl(),
         "later connections go straight to OpenSSL"
     );
+    assert!(auto.openssl_built());
     round_trip(&auto, "localhost", srv.port).await.unwrap();
 
     // rustls alone cannot talk to it.
@@ -69,7 +71,15 @@ async fn auto_keeps_rustls_for_a_modern_server_and_openssl_can_talk_to_it_too() 
     let d = round_trip(&auto, "localhost", srv.port).await.unwrap();
     assert!(d.starts_with("rustls TLSv1_3"), "{d}");
     assert!(!auto.uses_openssl());
+    assert!(
+        !auto.openssl_built(),
+        "a session rustls serves never initialises OpenSSL"
+    );
     let ossl = client(TlsBackend::Openssl, &srv.pin);
+    assert!(
+        ossl.openssl_built(),
+        "--tls-backend openssl sets it up at once"
+    );
     let d = round_trip(&ossl, "localhost", srv.port).await.unwrap();
     assert!(d.starts_with("OpenSSL TLSv1.3"), "{d}");
 }
