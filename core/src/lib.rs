@@ -29,6 +29,7 @@ pub mod esp;
 pub mod explain;
 pub mod lzo;
 pub mod netpkt;
+pub mod offload;
 pub mod oncp;
 pub mod pulse;
 pub mod rng;

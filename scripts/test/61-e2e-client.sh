@@ -8,6 +8,6 @@ if [ "$(id -u)" != 0 ]; then
     exit 0
 fi
 . scripts/test/lib/require.sh
-require 61-e2e-client setpriv:util-linux unshare:util-linux mount:mount ip:iproute2 ping:iputils-ping nft:nftables tshark:tshark kill:procps /usr/share/vpnc-scripts/vpnc-script:vpnc-scripts
+require 61-e2e-client iperf3:iperf3 setpriv:util-linux unshare:util-linux mount:mount ip:iproute2 ping:iputils-ping nft:nftables tshark:tshark kill:procps /usr/share/vpnc-scripts/vpnc-script:vpnc-scripts
 cargo build -p oncp
 cargo test -p oncp-tests --test 'e2e_client*' -- --ignored --test-threads=1

@@ -184,7 +184,7 @@ impl GatewayArgs {
 /// The line scripts and tests read the counters from.
 pub fn counters_line(c: &CounterSnapshot, cookie_attempts: u64) -> String {
     format!(
-        "COUNTERS tunnels={} esp_in={} esp_out={} tls_in={} tls_out={} probes={} rekeys={} esp_dropped={} lzo_out={} cookie_attempts={}",
+        "COUNTERS tunnels={} esp_in={} esp_out={} tls_in={} tls_out={} probes={} rekeys={} esp_dropped={} lzo_out={} cookie_attempts={} tun_gso_in={} tun_seg_in={} tun_gro_out={} tun_seg_out={}",
         c.tunnels,
         c.esp_packets_in,
         c.esp_packets_out,
@@ -194,7 +194,11 @@ pub fn counters_line(c: &CounterSnapshot, cookie_attempts: u64) -> String {
         c.rekeys,
         c.esp_dropped,
         c.lzo_out,
-        cookie_attempts
+        cookie_attempts,
+        c.tun.gso_reads,
+        c.tun.segments_read,
+        c.tun.coalesced_writes,
+        c.tun.segments_written
     )
 }
 
@@ -354,12 +358,21 @@ mod tests {
         let c = CounterSnapshot {
             esp_packets_in: 3,
             tls_packets_out: 4,
+            tun: crate::tun::offload::OffloadSnapshot {
+                gso_reads: 5,
+                segments_written: 9,
+                ..Default::default()
+            },
             ..Default::default()
         };
         let l = counters_line(&c, 2);
         assert!(l.starts_with("COUNTERS tunnels=0 esp_in=3 "), "{l}");
         assert!(
-            l.contains(" tls_out=4 ") && l.ends_with(" cookie_attempts=2"),
+            l.contains(" tls_out=4 ") && l.contains(" cookie_attempts=2 "),
+            "{l}"
+        );
+        assert!(
+            l.contains(" tun_gso_in=5 ") && l.ends_with(" tun_gro_out=0 tun_seg_out=9"),
             "{l}"
         );
     }

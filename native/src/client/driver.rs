@@ -367,6 +367,9 @@ impl Driver {
     /// Undoes the network setup and sends the logout when `outcome` calls
     /// for it.
     async fn finish(mut self, outcome: Outcome) -> RunReport {
+        if let Some(o) = self.ip.offload_stats() {
+            tracing::info!("{o}");
+        }
         if self.configured_once {
             let (setup, ctx) = self.setup_and_context();
             if let Err(e) = setup.disconnect(&ctx).await {
@@ -545,7 +548,7 @@ impl Driver {
                 r = self.ip.recv(&mut ip_buf), if ip_ready => {
                     let mut r = r;
                     for _ in 0..BATCH {
-                        if !self.on_ip_read(r, &ip_buf) || tx.capacity() < WRITE_HEADROOM {
+                        if !self.on_ip_read(r, &mut ip_buf) || tx.capacity() < WRITE_HEADROOM {
                             break;
                         }
                         match poll_once(self.ip.recv(&mut ip_buf)) {
@@ -562,6 +565,9 @@ impl Driver {
                 },
                 _ = tick(status.as_mut()) => {
                     tracing::debug!("{}", status_line(self.session.transport(), &self.session.stats()));
+                    if let Some(o) = self.ip.offload_stats() {
+                        tracing::debug!("{o}");
+                    }
                 }
             }
         }
@@ -569,13 +575,19 @@ impl Driver {
 
     /// Hands a read from the IP side to the session; false when the IP
     /// side is closed or broken (reading more would be pointless).
-    fn on_ip_read(&mut self, r: std::io::Result<Option<usize>>, buf: &[u8]) -> bool {
+    fn on_ip_read(&mut self, r: std::io::Result<Option<usize>>, buf: &mut [u8]) -> bool {
         match r {
             Ok(Some(n)) => {
-                if let Some(c) = &mut self.capture {
-                    c.record(PacketDirection::Outbound, &buf[..n]);
-                }
-                self.session.send_ip(self.clock.now(), &buf[..n]);
+                let now = self.clock.now();
+                let (session, capture) = (&mut self.session, &mut self.capture);
+                // One read may be a super-packet: each segment goes to the
+                // session as a packet of its own.
+                self.ip.packets(&mut buf[..n], |p| {
+                    if let Some(c) = capture {
+                        c.record(PacketDirection::Outbound, p);
+                    }
+                    session.send_ip(now, p);
+                });
                 true
             }
             Ok(None) => {
@@ -641,6 +653,9 @@ impl Driver {
             && let Err(e) = s.socket.flush(&mut self.udp_out).await
         {
             tracing::trace!("UDP send: {e}");
+        }
+        if let Err(e) = self.ip.flush().await {
+            tracing::debug!("writing to the TUN device: {e}");
         }
         end
     }

@@ -1,6 +1,9 @@
 //! Gateway-wide counters, readable from logs, `oncp demo` and tests.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::tun::offload::{OffloadSnapshot, OffloadStats};
 
 use oncp_core::oncp::session::SessionStats;
 
@@ -25,6 +28,8 @@ pub struct Counters {
     pub esp_dropped: AtomicU64,
     /// Packets sent LZO-compressed over ESP.
     pub lzo_out: AtomicU64,
+    /// The TUN device's offloads (super-packets read, coalesced writes).
+    pub tun: Arc<OffloadStats>,
 }
 
 /// A plain copy of [`Counters`].
@@ -48,6 +53,8 @@ pub struct CounterSnapshot {
     pub esp_dropped: u64,
     /// See [`Counters::lzo_out`].
     pub lzo_out: u64,
+    /// See [`Counters::tun`].
+    pub tun: OffloadSnapshot,
 }
 
 impl Counters {
@@ -92,6 +99,7 @@ impl Counters {
             rekeys: g(&self.rekeys),
             esp_dropped: g(&self.esp_dropped),
             lzo_out: g(&self.lzo_out),
+            tun: self.tun.snapshot(),
         }
     }
 }

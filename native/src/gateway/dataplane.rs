@@ -7,6 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 
+use crate::esp_batch::Offload;
+use crate::tun::offload::{FrameReader, FrameWriter, OffloadStats};
+
 /// Packets from the network side to the tunnel serving their destination.
 #[derive(Debug, Default)]
 pub struct AddressTable {
@@ -65,41 +68,78 @@ pub enum DataPlane {
     Tun(mpsc::Sender<Vec<u8>>),
 }
 
-/// Creates the gateway's TUN device with `address`/`prefix`, brings it up,
-/// and starts the tasks moving packets between it and the tunnels.
+/// What [`start_tun`] makes.
+#[derive(Debug, Clone, Copy)]
+pub struct TunPlan<'a> {
+    /// The device name (kernel-chosen `tunN` otherwise).
+    pub name: Option<&'a str>,
+    /// The gateway's IPv4 address and the pool's prefix.
+    pub address: ipnet::Ipv4Net,
+    /// The gateway's IPv6 address and prefix length, with an IPv6 pool.
+    pub address6: Option<(Ipv6Addr, u8)>,
+    /// The device's MTU.
+    pub mtu: u32,
+    /// Whether the device uses the kernel's offloads (TSO, checksums,
+    /// USO; `--no-offload` turns them off).
+    pub offload: Offload,
+}
+
+/// Packets taken from the queue per TUN write round: TCP segments of one
+/// flow among them go out as one super-packet.
+const WRITE_BATCH: usize = 64;
+
+/// Creates the gateway's TUN device as `plan` says, brings it up, and
+/// starts the tasks moving packets between it and the tunnels (counting
+/// the offloads' use in `stats`).
 pub async fn start_tun(
-    name: Option<&str>,
-    address: ipnet::Ipv4Net,
-    address6: Option<(Ipv6Addr, u8)>,
-    mtu: u32,
+    plan: TunPlan<'_>,
     table: Arc<AddressTable>,
+    stats: Arc<OffloadStats>,
 ) -> anyhow::Result<(DataPlane, String)> {
-    let tun = crate::tun::Tun::create(name, mtu.min(u16::MAX as u32) as u16)?;
+    let tun = crate::tun::Tun::create(
+        plan.name,
+        plan.mtu.min(u16::MAX as u32) as u16,
+        plan.offload,
+    )?;
     let dev_name = tun.name().to_string();
     let nl = crate::netcfg::netlink::Netlink::open()?;
-    let plan = crate::netcfg::routes::RoutePlan {
-        address: Some(address),
+    let routes = crate::netcfg::routes::RoutePlan {
+        address: Some(plan.address),
         ..Default::default()
     };
-    nl.configure(&dev_name, mtu, &plan).await?;
-    if let Some((a, len)) = address6 {
+    nl.configure(&dev_name, plan.mtu, &routes).await?;
+    if let Some((a, len)) = plan.address6 {
         nl.add_address(&dev_name, a.into(), len).await?;
     }
+    let vnet = tun.vnet();
     let dev = Arc::new(tun.into_device());
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(4096);
     let writer = dev.clone();
+    let mut frames_out = FrameWriter::new(vnet, stats.clone());
     tokio::spawn(async move {
         while let Some(p) = rx.recv().await {
-            if let Err(e) = writer.send(&p).await {
+            let mut next = Some(p);
+            let mut taken = 0;
+            while let Some(p) = next.take() {
+                if let Err(e) = frames_out.write(&writer, &p).await {
+                    tracing::debug!("TUN write: {e}");
+                }
+                taken += 1;
+                if taken < WRITE_BATCH {
+                    next = rx.try_recv().ok();
+                }
+            }
+            if let Err(e) = frames_out.flush(&writer).await {
                 tracing::debug!("TUN write: {e}");
             }
         }
     });
+    let mut frames_in = FrameReader::new(vnet, stats);
     tokio::spawn(async move {
-        let mut buf = vec![0u8; 65_536];
+        let mut buf = vec![0u8; crate::tun::MAX_FRAME];
         loop {
             match dev.recv(&mut buf).await {
-                Ok(n) => table.route(buf[..n].to_vec()),
+                Ok(n) => frames_in.packets(&mut buf[..n], |p| table.route(p.to_vec())),
                 Err(e) => {
                     tracing::warn!("TUN read: {e}");
                     return;

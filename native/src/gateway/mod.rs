@@ -338,6 +338,7 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
         cookies.insert(d, "preissued");
     }
     let addresses = Arc::new(AddressTable::default());
+    let counters = Counters::default();
     let gw_net = Ipv4Net::new(cookies.gateway_address(), config.pool.prefix_len())?;
     let (dataplane, tun_name) = match &config.dataplane {
         DataPlaneMode::Echo => (DataPlane::Echo, None),
@@ -348,9 +349,18 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
                     p6.prefix_len(),
                 )
             });
-            let (dp, n) =
-                dataplane::start_tun(name.as_deref(), gw_net, six, config.mtu, addresses.clone())
-                    .await?;
+            let (dp, n) = dataplane::start_tun(
+                dataplane::TunPlan {
+                    name: name.as_deref(),
+                    address: gw_net,
+                    address6: six,
+                    mtu: config.mtu,
+                    offload: config.offload,
+                },
+                addresses.clone(),
+                counters.tun.clone(),
+            )
+            .await?;
             (dp, Some(n))
         }
     };
@@ -363,7 +373,7 @@ pub async fn serve(config: GatewayConfig) -> anyhow::Result<GatewayHandle> {
         cookies,
         login_pending: Default::default(),
         saml: Default::default(),
-        counters: Counters::default(),
+        counters,
         spis: spis.clone(),
         addresses,
         esp_socket: esp_socket.clone(),

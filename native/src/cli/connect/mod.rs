@@ -300,7 +300,12 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
         .as_deref()
         .map(PacketCapture::create)
         .transpose()?;
-    let tun = Tun::create(args.interface.as_deref(), tun_mtu)?;
+    let offload = if args.no_offload {
+        crate::esp_batch::Offload::Off
+    } else {
+        crate::esp_batch::Offload::On
+    };
+    let tun = Tun::create(args.interface.as_deref(), tun_mtu, offload)?;
     tracing::info!("TUN device {}", tun.name());
 
     let clock = Clock::new();
@@ -326,11 +331,7 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
         mtu,
         reconnect_timeout: Duration::from_secs(args.reconnect_timeout),
         status_every: (verbose > 0).then_some(STATUS_EVERY),
-        offload: if args.no_offload {
-            crate::esp_batch::Offload::Off
-        } else {
-            crate::esp_batch::Offload::On
-        },
+        offload,
     };
     let (events_tx, events) = mpsc::unbounded_channel();
     let up = std::sync::Arc::new(readiness::UpState::default());
@@ -340,7 +341,7 @@ async fn connect(mut args: ConnectArgs, verbose: u8) -> anyhow::Result<u8> {
         session,
         tls,
         opts,
-        IpSide::Tun(tun),
+        IpSide::tun(tun),
         setup,
         Some(events_tx),
         clock,
