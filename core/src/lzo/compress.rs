@@ -59,33 +59,33 @@ fn le32(b: &[u8], i: usize) -> u32 {
 }
 
 #[inline(always)]
-fn le64(b: &[u8], i: usize) -> u64 {
-    let (w, _) = b[i..].split_first_chunk::<8>().expect("8 bytes");
-    u64::from_le_bytes(*w)
-}
-
-#[inline(always)]
 fn hash(v: u32) -> usize {
     (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
 }
 
 /// How many bytes from `a` and `b` onwards are equal, `b` > `a`, not
-/// reading past the end of `input`.
+/// reading past the end of `input`: 8 bytes a step, the first differing
+/// byte found from the XOR's trailing zeros.
 #[inline(always)]
 fn common_len(input: &[u8], a: usize, b: usize) -> usize {
-    let n = input.len();
+    let (Some(x), Some(y)) = (input.get(a..), input.get(b..)) else {
+        return 0;
+    };
     let mut len = 0;
-    while b + len + 8 <= n {
-        let diff = le64(input, a + len) ^ le64(input, b + len);
+    for (p, q) in x.chunks_exact(8).zip(y.chunks_exact(8)) {
+        let p = u64::from_le_bytes(p.try_into().unwrap_or_default());
+        let q = u64::from_le_bytes(q.try_into().unwrap_or_default());
+        let diff = p ^ q;
         if diff != 0 {
             return len + (diff.trailing_zeros() / 8) as usize;
         }
         len += 8;
     }
-    while b + len < n && input[a + len] == input[b + len] {
-        len += 1;
-    }
-    len
+    len + x[len..]
+        .iter()
+        .zip(&y[len..])
+        .take_while(|(p, q)| p == q)
+        .count()
 }
 
 /// An output cursor over a buffer at least `worst_compressed_len` long.
@@ -143,7 +143,7 @@ impl Out<'_> {
     }
 
     /// A match as M2 (short and near), M3 (up to 16 KiB back) or M4.
-    #[inline]
+    #[inline(always)]
     fn matched(&mut self, dist: usize, len: usize) {
         if len <= M2_MAX_LEN && dist <= M2_MAX_DIST {
             let d = dist - 1;
@@ -211,42 +211,65 @@ impl Compressor {
             self.table.fill(0);
             self.base = 1;
         }
-        let base = self.base;
         let mut out = Out { buf: out, pos: 0 };
-        // Literals pending from `lit_start`; probing at `ip`.
-        let mut lit_start = 0usize;
-        let mut ip = 0usize;
-        while ip + MIN_MATCH <= n {
-            let v = le32(input, ip);
-            let slot = &mut self.table[hash(v)];
-            let cand = *slot;
-            *slot = base + ip as u32;
-            if cand >= base {
-                let c = (cand - base) as usize;
-                let dist = ip - c;
-                if dist <= M4_MAX_DIST && le32(input, c) == v {
-                    let len = MIN_MATCH + common_len(input, c + MIN_MATCH, ip + MIN_MATCH);
-                    out.literals(input, lit_start, ip);
-                    out.matched(dist, len);
-                    ip += len;
-                    lit_start = ip;
-                    // The position just before the end, so a repeat of
-                    // what follows the match finds it.
-                    if ip >= 2 && ip + 2 <= n {
-                        let p = ip - 2;
-                        self.table[hash(le32(input, p))] = base + p as u32;
-                    }
-                    continue;
-                }
-            }
-            // No match: step further the longer the literal run grows.
-            ip += 1 + ((ip - lit_start) >> 5);
-        }
+        // Up to M4's reach every earlier position is a legal match source,
+        // so the probe loop needs no distance test (packets, the common case).
+        let lit_start = if n <= M4_MAX_DIST + 1 {
+            self.probe::<false>(input, &mut out)
+        } else {
+            self.probe::<true>(input, &mut out)
+        };
         out.literals(input, lit_start, n);
         out.push(0x11);
         out.push(0);
         out.push(0);
-        self.base = base + n as u32 + 1;
+        self.base += n as u32 + 1;
         out.pos
+    }
+
+    /// The match search over `input` (at least 5 bytes are needed for it to
+    /// find anything), writing literals and matches; returns where the
+    /// final literal run starts. `FAR` tests each match's distance against
+    /// M4's reach (inputs longer than that reach).
+    #[inline(always)]
+    fn probe<const FAR: bool>(&mut self, input: &[u8], out: &mut Out<'_>) -> usize {
+        let n = input.len();
+        if n < MIN_MATCH + 1 {
+            return 0;
+        }
+        let base = self.base;
+        let table = &mut *self.table;
+        // The last position a 4-byte probe may start at.
+        let last = n - MIN_MATCH;
+        // Position 0 is entered up front and probing starts at 1, so a
+        // stale entry (from an earlier call, below `base`) can stand for
+        // position 0: always an earlier position, so a real match source
+        // when its bytes agree. That keeps the probe to one branch.
+        table[hash(le32(input, 0))] = base;
+        let mut lit_start = 0usize;
+        let mut ip = 1usize;
+        while ip <= last {
+            let v = le32(input, ip);
+            let slot = &mut table[hash(v)];
+            let cand = *slot;
+            *slot = base + ip as u32;
+            let c = if cand >= base {
+                (cand - base) as usize
+            } else {
+                0
+            };
+            if le32(input, c) != v || (FAR && ip - c > M4_MAX_DIST) {
+                // No match: step further the longer the literal run grows.
+                ip += 1 + ((ip - lit_start) >> 5);
+                continue;
+            }
+            let dist = ip - c;
+            let len = MIN_MATCH + common_len(input, c + MIN_MATCH, ip + MIN_MATCH);
+            out.literals(input, lit_start, ip);
+            out.matched(dist, len);
+            ip += len;
+            lit_start = ip;
+        }
+        lit_start
     }
 }
