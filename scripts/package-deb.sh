@@ -5,7 +5,8 @@
 #
 # The man pages and shell completions are generated at package time by the
 # binary being packaged (`oncp man [SUBCOMMAND]`, `oncp completions SHELL`)
-# into target/release/deb-assets/, then `cargo deb -p oncp --no-build`
+# into target/dist/deb-assets/, then `cargo deb -p oncp --profile dist
+# --no-build`
 # (cargo-deb, see scripts/test/install.d/80-cargo-deb.sh) collects them
 # with the binary, the systemd unit, README and copyright
 # ([package.metadata.deb] in native/Cargo.toml).
@@ -15,13 +16,12 @@ command -v cargo-deb >/dev/null 2>&1 || {
     echo "package-deb: cargo-deb is missing: run scripts/test/install.d/80-cargo-deb.sh" >&2
     exit 1
 }
-# Without the release profile's line tables (debug = 1, kept for perf and
-# benches): the package ships a stripped binary anyway, and skipping them
-# makes this build and its link noticeably lighter on a 2-core CI machine.
-CARGO_PROFILE_RELEASE_DEBUG=false cargo build --release -p oncp
+# The `dist` profile (Cargo.toml): fat LTO, no line tables; the package
+# ships a stripped binary anyway.
+cargo build --profile dist -p oncp
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-bin="$target/release/oncp"
-out="$target/release/deb-assets"
+bin="$target/dist/oncp"
+out="$target/dist/deb-assets"
 rm -rf "$out"
 mkdir -p "$out/man" "$out/completions"
 "$bin" man | gzip -9n > "$out/man/oncp.1.gz"
@@ -32,5 +32,7 @@ done
 "$bin" completions bash > "$out/completions/oncp.bash"
 "$bin" completions zsh > "$out/completions/_oncp"
 "$bin" completions fish > "$out/completions/oncp.fish"
-# --strip: symbols out of the packaged binary.
-cargo deb -p oncp --no-build --strip "$@"
+# --strip: symbols out of the packaged binary. cargo-deb reads the
+# `target/release/` prefix of [package.metadata.deb] assets as the build
+# directory of the profile it is given, here target/dist/.
+cargo deb -p oncp --profile dist --no-build --strip "$@"
