@@ -37,6 +37,19 @@ proptest! {
         prop_assert_eq!(decompress(&out, input.len()).unwrap(), input);
     }
 
+    /// One compressor over a sequence of inputs: its table keeps entries
+    /// of earlier calls, which must never be taken for this call's.
+    #[test]
+    fn reused_compressor_round_trips(inputs in proptest::collection::vec(repetitive(), 1..12)) {
+        let mut c = Compressor::new();
+        for input in inputs {
+            let mut out = Vec::new();
+            c.compress(&input, &mut out);
+            prop_assert!(out.len() <= worst_compressed_len(input.len()));
+            prop_assert_eq!(decompress(&out, input.len()).unwrap(), input);
+        }
+    }
+
     #[test]
     fn compress_into_random_bytes_round_trips(input in proptest::collection::vec(any::<u8>(), 0..3000)) {
         let mut c = Compressor::new();

@@ -251,13 +251,12 @@ impl Compressor {
         while ip <= last {
             let v = le32(input, ip);
             let slot = &mut table[hash(v)];
-            let cand = *slot;
-            *slot = base + ip as u32;
-            let c = if cand >= base {
-                (cand - base) as usize
-            } else {
-                0
-            };
+            let here = base + ip as u32;
+            // The distance back to the entry; a stale one lies beyond the
+            // input's start and so stands for position 0.
+            let back = here.wrapping_sub(*slot) as usize;
+            *slot = here;
+            let c = ip.saturating_sub(back);
             if le32(input, c) != v || (FAR && ip - c > M4_MAX_DIST) {
                 // No match: step further the longer the literal run grows.
                 ip += 1 + ((ip - lit_start) >> 5);
