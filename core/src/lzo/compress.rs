@@ -68,6 +68,15 @@ fn hash(v: u32) -> usize {
 /// byte found from the XOR's trailing zeros.
 #[inline(always)]
 fn common_len(input: &[u8], a: usize, b: usize) -> usize {
+    // Most matches are short: one 8-byte comparison settles them.
+    if let Some((y, _)) = input.get(b..).and_then(|y| y.split_first_chunk::<8>())
+        && let Some((x, _)) = input.get(a..).and_then(|x| x.split_first_chunk::<8>())
+    {
+        let diff = u64::from_le_bytes(*x) ^ u64::from_le_bytes(*y);
+        if diff != 0 {
+            return (diff.trailing_zeros() / 8) as usize;
+        }
+    }
     let (Some(x), Some(y)) = (input.get(a..), input.get(b..)) else {
         return 0;
     };
