@@ -110,6 +110,13 @@ impl Out<'_> {
         self.pos += 1;
     }
 
+    /// Several bytes with one bounds check.
+    #[inline(always)]
+    fn push_all<const N: usize>(&mut self, b: [u8; N]) {
+        self.buf[self.pos..self.pos + N].copy_from_slice(&b);
+        self.pos += N;
+    }
+
     /// The extended part of a length: `00` per 255, then the rest (1–255).
     #[inline]
     fn push_ext(&mut self, mut rest: usize) {
@@ -156,8 +163,8 @@ impl Out<'_> {
     fn matched(&mut self, dist: usize, len: usize) {
         if len <= M2_MAX_LEN && dist <= M2_MAX_DIST {
             let d = dist - 1;
-            self.push((((len - 1) << 5) | ((d & 7) << 2)) as u8);
-            self.push((d >> 3) as u8);
+            let m2 = [(((len - 1) << 5) | ((d & 7) << 2)) as u8, (d >> 3) as u8];
+            self.push_all(m2);
             return;
         }
         let (d, marker, mask) = if dist <= M3_MAX_DIST {
@@ -167,14 +174,14 @@ impl Out<'_> {
             (d, 16 | ((d >> 11) & 8), 7)
         };
         let l = len - 2;
+        let tail = [((d & 63) << 2) as u8, ((d >> 6) & 255) as u8];
         if l <= mask {
-            self.push((marker | l) as u8);
+            self.push_all([(marker | l) as u8, tail[0], tail[1]]);
         } else {
             self.push(marker as u8);
             self.push_ext(l - mask);
+            self.push_all(tail);
         }
-        self.push(((d & 63) << 2) as u8);
-        self.push(((d >> 6) & 255) as u8);
     }
 }
 
