@@ -44,6 +44,43 @@ proptest! {
     }
 
     #[test]
+    fn head_decryption_agrees_with_the_whole(
+        (cipher, integrity) in algorithms(),
+        payload in proptest::collection::vec(any::<u8>(), 1..1600),
+        head in 0usize..200,
+        seed in any::<u64>(),
+    ) {
+        let mut rng = TestRng::new(seed);
+        let p = SaParams::generate(cipher, integrity, &mut rng);
+        let mut o = OutboundSa::new(&p, Instant(0), SaLifetime::default());
+        let mut buf = vec![0u8; HEADER_LEN + payload.len() + MAX_TRAILER_LEN];
+        buf[HEADER_LEN..HEADER_LEN + payload.len()].copy_from_slice(&payload);
+        let n = o
+            .encrypt_in_place_with_rng(&mut buf, payload.len(), NextHeader(4), &mut rng)
+            .unwrap();
+        let mut whole = buf[..n].to_vec();
+        let d = InboundSa::new(&p, true).decrypt_in_place(&mut whole).unwrap();
+        let mut part = buf[..n].to_vec();
+        let (dh, rest) = InboundSa::new(&p, true).decrypt_head_in_place(&mut part, head).unwrap();
+        prop_assert_eq!(&dh, &d);
+        match &rest {
+            Some(r) => {
+                // The head (at least `head` bytes) and the trailer are plain,
+                // the rest still the ciphertext.
+                prop_assert!(r.range.start - HEADER_LEN >= head);
+                prop_assert_eq!(&part[..r.range.start], &whole[..r.range.start]);
+                prop_assert_eq!(&part[r.range.end..], &whole[r.range.end..]);
+                prop_assert_eq!(&part[r.range.clone()], &buf[r.range.clone()]);
+            }
+            None => prop_assert_eq!(&part, &whole),
+        }
+        if let Some(r) = rest {
+            InboundSa::new(&p, true).decrypt_rest(&mut part, &r);
+        }
+        prop_assert_eq!(&part, &whole);
+    }
+
+    #[test]
     fn replay_window_matches_a_set_model(
         steps in proptest::collection::vec((any::<bool>(), 0u32..200), 1..300),
         base in prop_oneof![Just(0u32), Just(u32::MAX - 400)],

@@ -198,7 +198,7 @@ impl Decoder {
                 out.extend_from_slice(sep);
             }
             first = false;
-            serde_json::to_writer(&mut out, &e).map_err(|e| JsError::new(&e.to_string()))?;
+            e.write_json(&mut out);
             self.keep_plaintext(&e);
         }
         out.extend_from_slice(close);

@@ -49,6 +49,18 @@ pub struct InboundStats {
     pub invalid: u64,
 }
 
+/// The part of a payload that [`InboundSa::decrypt_head_in_place`] left
+/// encrypted: give it to [`InboundSa::decrypt_rest`] to decrypt it too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncryptedRest {
+    /// Where it sits in the caller's buffer (whole blocks, between the
+    /// decrypted head and the decrypted last block).
+    pub range: Range<usize>,
+    /// The ciphertext block before it (its CBC IV), which decrypting the
+    /// head overwrote.
+    iv: [u8; BLOCK_LEN],
+}
+
 /// The receiving side of an SA.
 #[derive(Clone)]
 pub struct InboundSa {
@@ -112,7 +124,42 @@ impl InboundSa {
     /// the replay window; a refused one leaves the SA as it was (and
     /// `buf` untouched unless the ICV was good).
     pub fn decrypt_in_place(&mut self, buf: &mut [u8]) -> Result<Decrypted, EspError> {
-        let r = self.open(buf);
+        let r = self.open(buf, None);
+        self.count(r).map(|(d, _)| d)
+    }
+
+    /// As [`decrypt_in_place`](Self::decrypt_in_place), with the same
+    /// checks and outcome, but decrypting only the first `head` bytes of
+    /// the payload (rounded up to whole blocks) and the last block (or the
+    /// last blocks the padding spans): for a reader that looks only at the
+    /// headers of the packet inside (a trace decoder). The rest of the
+    /// payload, if any, stays ciphertext; it is returned as an
+    /// [`EncryptedRest`] for [`decrypt_rest`](Self::decrypt_rest). A short
+    /// payload is decrypted whole (no rest).
+    pub fn decrypt_head_in_place(
+        &mut self,
+        buf: &mut [u8],
+        head: usize,
+    ) -> Result<(Decrypted, Option<EncryptedRest>), EspError> {
+        let r = self.open(buf, Some(head));
+        self.count(r)
+    }
+
+    /// Decrypts the part of the payload that
+    /// [`decrypt_head_in_place`](Self::decrypt_head_in_place) left
+    /// encrypted in `buf` (the same buffer, unchanged since); the payload
+    /// is then as [`decrypt_in_place`](Self::decrypt_in_place) leaves it.
+    /// A `rest` that does not fit `buf` (another buffer) changes nothing.
+    pub fn decrypt_rest(&self, buf: &mut [u8], rest: &EncryptedRest) {
+        if let Some(blocks) = buf.get_mut(rest.range.clone())
+            && blocks.len().is_multiple_of(BLOCK_LEN)
+        {
+            self.cipher.decrypt(&rest.iv, blocks);
+        }
+    }
+
+    /// Counts the outcome of `open` in the stats.
+    fn count<T>(&mut self, r: Result<T, EspError>) -> Result<T, EspError> {
         let counter = match &r {
             Ok(_) => &mut self.stats.accepted,
             Err(EspError::BadIcv) => &mut self.stats.bad_icv,
@@ -125,7 +172,13 @@ impl InboundSa {
         r
     }
 
-    fn open(&mut self, buf: &mut [u8]) -> Result<Decrypted, EspError> {
+    /// Checks and decrypts; only the first `head` payload bytes and the
+    /// trailer when `head` is given (see `decrypt_head_in_place`).
+    fn open(
+        &mut self,
+        buf: &mut [u8],
+        head: Option<usize>,
+    ) -> Result<(Decrypted, Option<EncryptedRest>), EspError> {
         // Step 1 of §7.5: 36 bytes or fewer carry no ciphertext at all;
         // with whole blocks a valid packet is at least MIN_PACKET_LEN.
         let icv_len = self.mac.icv_len();
@@ -156,9 +209,7 @@ impl InboundSa {
         if !bool::from(icv[..icv_len].ct_eq(&buf[ct_end..])) {
             return Err(EspError::BadIcv);
         }
-        let mut iv = [0u8; BLOCK_LEN];
-        iv.copy_from_slice(&buf[8..HEADER_LEN]);
-        self.cipher.decrypt(&iv, &mut buf[HEADER_LEN..ct_end]);
+        let rest = self.decrypt(buf, ct_end, head);
         let next_header = NextHeader(buf[ct_end - 1]);
         if !matches!(
             next_header,
@@ -182,10 +233,43 @@ impl InboundSa {
         if verdict == ReplayVerdict::Fresh {
             self.window.commit(seq);
         }
-        Ok(Decrypted {
+        let decrypted = Decrypted {
             seq,
             next_header,
             payload: HEADER_LEN..payload_end,
+        };
+        Ok((decrypted, rest))
+    }
+
+    /// Decrypts the ciphertext `buf[HEADER_LEN..ct_end]` (whole blocks),
+    /// all of it, or with `head` its first `head` bytes (whole blocks) and
+    /// its trailer when at least one block lies between them; returns what
+    /// stayed encrypted.
+    fn decrypt(&self, buf: &mut [u8], ct_end: usize, head: Option<usize>) -> Option<EncryptedRest> {
+        let mut iv = [0u8; BLOCK_LEN];
+        iv.copy_from_slice(&buf[8..HEADER_LEN]);
+        let head_end = head.map(|h| HEADER_LEN + h.div_ceil(BLOCK_LEN).max(1) * BLOCK_LEN);
+        let last = ct_end - BLOCK_LEN;
+        let Some(head_end) = head_end.filter(|&e| e < last) else {
+            self.cipher.decrypt(&iv, &mut buf[HEADER_LEN..ct_end]);
+            return None;
+        };
+        // The last block first (pad length and next header), chained on
+        // the ciphertext block before it.
+        let mut chain = [0u8; BLOCK_LEN];
+        chain.copy_from_slice(&buf[last - BLOCK_LEN..last]);
+        self.cipher.decrypt(&chain, &mut buf[last..ct_end]);
+        if usize::from(buf[ct_end - 2]) + 2 > BLOCK_LEN {
+            // The padding reaches into the blocks before: decrypt them all.
+            self.cipher.decrypt(&iv, &mut buf[HEADER_LEN..last]);
+            return None;
+        }
+        let mut rest_iv = [0u8; BLOCK_LEN];
+        rest_iv.copy_from_slice(&buf[head_end - BLOCK_LEN..head_end]);
+        self.cipher.decrypt(&iv, &mut buf[HEADER_LEN..head_end]);
+        Some(EncryptedRest {
+            range: head_end..last,
+            iv: rest_iv,
         })
     }
 }

@@ -32,7 +32,7 @@ pub use batch::BATCH_LANES;
 pub use bridge::SaError;
 pub use error::EspError;
 pub use header::{ESP_FIXED_LEN, EspPacket};
-pub use inbound::{Decrypted, InboundSa, InboundStats};
+pub use inbound::{Decrypted, EncryptedRest, InboundSa, InboundStats};
 pub use layout::{
     HEADER_LEN, MAX_TRAILER_LEN, MIN_PACKET_LEN, PROBE_LEN, ciphertext_len, packet_len,
     packet_len_with, padding_len, seq_of, spi_of,

@@ -7,6 +7,7 @@ use core::fmt;
 use core::ops::Range;
 
 use super::Direction;
+use super::decoder::text::push_u64;
 use super::error::TraceError;
 
 /// What a redacted secret reads as in a field value.
@@ -74,27 +75,9 @@ pub enum Value {
 
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Bool(b) => write!(f, "{b}"),
-            Value::Uint(n) => write!(f, "{n}"),
-            Value::Text(s) => {
-                if s.is_empty() || s.contains([' ', '"', '=', ',', '[', ']']) {
-                    write!(f, "{s:?}")
-                } else {
-                    f.write_str(s)
-                }
-            }
-            Value::List(items) => {
-                f.write_str("[")?;
-                for (i, v) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(",")?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                f.write_str("]")
-            }
-        }
+        let mut text = String::new();
+        self.write_text(&mut text);
+        f.write_str(&text)
     }
 }
 
@@ -285,22 +268,90 @@ impl Event {
 /// the summary and the fields. The format is stable (tests snapshot it).
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut line = String::with_capacity(256);
+        self.write_text(&mut line);
+        f.write_str(&line)
+    }
+}
+
+impl Event {
+    /// Appends the text rendering ([`Display`](fmt::Display), no newline)
+    /// to `out`: what `oncp decode` prints, built without `core::fmt` for
+    /// the parts every event has (a busy capture prints two events per ESP
+    /// packet).
+    pub fn write_text(&self, out: &mut String) {
         match self.time_us {
-            Some(t) => write!(f, "{}.{:06}", t / 1_000_000, t % 1_000_000)?,
-            None => f.write_str("-")?,
+            Some(t) => {
+                push_u64(out, t / 1_000_000);
+                out.push('.');
+                let micros = t % 1_000_000;
+                let mut width = 1;
+                while width < 6 && micros >= 10u64.pow(width) {
+                    width += 1;
+                }
+                for _ in width..6 {
+                    out.push('0');
+                }
+                push_u64(out, micros);
+            }
+            None => out.push('-'),
         }
-        let dir = self.direction.map(|d| d.label()).unwrap_or("-");
-        write!(f, " {dir} {:<7} {}", self.layer.name(), self.summary)?;
+        out.push(' ');
+        out.push_str(self.direction.map(|d| d.label()).unwrap_or("-"));
+        out.push(' ');
+        let layer = self.layer.name();
+        out.push_str(layer);
+        for _ in layer.len()..7 {
+            out.push(' ');
+        }
+        out.push(' ');
+        out.push_str(&self.summary);
         for field in &self.fields {
             if field.name == "error" && self.error.is_some() {
                 continue;
             }
-            write!(f, " {}={}", field.name, field.value)?;
+            out.push(' ');
+            out.push_str(&field.name);
+            out.push('=');
+            field.value.write_text(out);
         }
         if let Some(r) = &self.source {
-            write!(f, " [@{}..{}]", r.start, r.end)?;
+            out.push_str(" [@");
+            push_u64(out, r.start);
+            out.push_str("..");
+            push_u64(out, r.end);
+            out.push(']');
         }
-        Ok(())
+    }
+}
+
+impl Value {
+    /// Appends the value as [`Display`](fmt::Display) renders it.
+    fn write_text(&self, out: &mut String) {
+        match self {
+            Value::Bool(true) => out.push_str("true"),
+            Value::Bool(false) => out.push_str("false"),
+            Value::Uint(n) => push_u64(out, *n),
+            Value::Text(s) => {
+                if s.is_empty() || s.contains([' ', '"', '=', ',', '[', ']']) {
+                    use fmt::Write;
+                    // A String's fmt::Write never fails.
+                    let _ = write!(out, "{s:?}");
+                } else {
+                    out.push_str(s);
+                }
+            }
+            Value::List(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    v.write_text(out);
+                }
+                out.push(']');
+            }
+        }
     }
 }
 
@@ -323,6 +374,86 @@ mod tests {
             e.to_string(),
             "1700000000.000123 C->S tcp     SYN src=10.0.0.1:5000 len=0 flags=[S,A] note=\"two words\" [@24..90]"
         );
+    }
+
+    /// The rendering as it was written with `core::fmt` before
+    /// [`Event::write_text`], kept as the reference.
+    fn with_fmt(e: &Event) -> String {
+        fn value(v: &Value) -> String {
+            match v {
+                Value::Bool(b) => alloc::format!("{b}"),
+                Value::Uint(n) => alloc::format!("{n}"),
+                Value::Text(s) if s.is_empty() || s.contains([' ', '"', '=', ',', '[', ']']) => {
+                    alloc::format!("{s:?}")
+                }
+                Value::Text(s) => s.clone(),
+                Value::List(items) => {
+                    let items: Vec<String> = items.iter().map(value).collect();
+                    alloc::format!("[{}]", items.join(","))
+                }
+            }
+        }
+        let mut s = match e.time_us {
+            Some(t) => alloc::format!("{}.{:06}", t / 1_000_000, t % 1_000_000),
+            None => "-".into(),
+        };
+        let dir = e.direction.map(|d| d.label()).unwrap_or("-");
+        s += &alloc::format!(" {dir} {:<7} {}", e.layer.name(), e.summary);
+        for f in &e.fields {
+            if f.name == "error" && e.error.is_some() {
+                continue;
+            }
+            s += &alloc::format!(" {}={}", f.name, value(&f.value));
+        }
+        if let Some(r) = &e.source {
+            s += &alloc::format!(" [@{}..{}]", r.start, r.end);
+        }
+        s
+    }
+
+    #[test]
+    fn fast_rendering_equals_the_fmt_one() {
+        let times = [
+            None,
+            Some(0),
+            Some(7),
+            Some(1_000_000),
+            Some(12_345_678),
+            Some(u64::MAX),
+        ];
+        let texts = [
+            "",
+            "plain",
+            "two words",
+            "a\"b",
+            "tab\there",
+            "x=y",
+            "[",
+            "µs ü",
+            "\u{1}",
+        ];
+        for (i, t) in times.into_iter().enumerate() {
+            for layer in [Layer::Capture, Layer::Ip, Layer::Inner] {
+                let mut e = Event::new(layer, "summary of it").with("n", i as u64);
+                for (k, text) in texts.iter().enumerate() {
+                    e.push("f", *text);
+                    e.push(
+                        "l",
+                        Value::List(alloc::vec![(*text).into(), k.into(), true.into()]),
+                    );
+                }
+                e.time_us = t;
+                e.direction = [None, Some(Direction::ClientToServer)][i % 2];
+                e.source = (i % 3 == 0).then_some(i as u64..(i as u64) << 40);
+                assert_eq!(e.to_string(), with_fmt(&e));
+                let mut err = Event::from_error(
+                    layer,
+                    TraceError::Capture(super::super::capture::CaptureError::BadMagic { magic: 9 }),
+                );
+                err.time_us = t;
+                assert_eq!(err.to_string(), with_fmt(&err));
+            }
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod decoder;
 mod direction;
 mod error;
 mod event;
+mod event_json;
 pub mod link;
 pub mod net;
 pub mod tls;

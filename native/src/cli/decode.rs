@@ -86,15 +86,23 @@ pub fn decode(args: &DecodeArgs, out: &mut impl Write) -> anyhow::Result<(u64, u
         )
     };
     let (mut events, mut errors) = (0u64, 0u64);
+    // One event's line (JSON or text), reused for every event.
+    let mut line = Vec::with_capacity(1024);
+    let mut text = String::with_capacity(1024);
     let mut emit = |decoder: &mut Decoder, out: &mut dyn Write| -> anyhow::Result<()> {
         while let Some(ev) = decoder.poll_event() {
             events += 1;
             errors += ev.error.is_some() as u64;
             if args.json {
-                serde_json::to_writer(&mut *out, &ev)?;
-                out.write_all(b"\n")?;
+                line.clear();
+                ev.write_json(&mut line);
+                line.push(b'\n');
+                out.write_all(&line)?;
             } else {
-                writeln!(out, "{ev}")?;
+                text.clear();
+                ev.write_text(&mut text);
+                text.push('\n');
+                out.write_all(text.as_bytes())?;
                 match &ev.plaintext {
                     Some(Plaintext::Bytes(b)) => hex_dump::write(out, "    ", b)?,
                     Some(Plaintext::Withheld) => writeln!(

@@ -37,6 +37,10 @@ pub(crate) struct EspRegistry {
     sas: Vec<KnownSa>,
     /// Gateway ESP ports announced by 8/4.
     ports: Vec<u16>,
+    /// The packet being decrypted: one buffer for every packet instead of
+    /// an allocation each (it grows to the largest datagram seen, at most
+    /// a UDP payload's 64 KiB).
+    scratch: Vec<u8>,
 }
 
 impl core::fmt::Debug for EspRegistry {
@@ -107,7 +111,7 @@ impl EspRegistry {
             Event::new(Layer::Esp, summary)
                 .with("src", text::socket(&src))
                 .with("dst", text::socket(&dst))
-                .with("spi", format!("{spi:#010x}"))
+                .with("spi", text::hex32(spi))
                 .with("seq", seq)
                 .with("length", payload.len())
         };
@@ -129,10 +133,24 @@ impl EspRegistry {
         let known = &mut self.sas[idx];
         let dir = known.direction.or(guess_dir);
         let replay = known.sa.window().check(seq);
-        let mut buf = payload.to_vec();
-        match known.sa.decrypt_in_place(&mut buf) {
-            Ok(d) => {
-                let probe = d.is_probe(&buf);
+        let buf = &mut self.scratch;
+        buf.clear();
+        buf.extend_from_slice(payload);
+        // Only the inner packet's headers are shown, so only they (and the
+        // trailer) are decrypted, unless the plaintext is kept.
+        let decrypted = if keep_plaintext {
+            known.sa.decrypt_in_place(buf).map(|d| (d, None))
+        } else {
+            known.sa.decrypt_head_in_place(buf, INNER_HEAD)
+        };
+        match decrypted {
+            Ok((d, rest)) => {
+                if let Some(rest) = rest
+                    && !headers_decrypted(&buf[d.payload.start..rest.range.start], d.next_header)
+                {
+                    known.sa.decrypt_rest(buf, &rest);
+                }
+                let probe = d.is_probe(buf);
                 let mut e = base(esp_summary(spi, seq, &d, probe, replay))
                     .with("sa", known.origin.as_str())
                     .with("icv", "good")
@@ -166,6 +184,29 @@ impl EspRegistry {
     }
 }
 
+/// The ESP payload bytes decrypted for an inner packet's event: its IP
+/// header (IPv4 with options: at most 60 bytes) and the first 8 bytes after
+/// it (ports, ICMP type, code, id and sequence), in whole blocks.
+const INNER_HEAD: usize = 80;
+
+/// Whether the decrypted `head` of an ESP payload holds everything the
+/// inner packet's event shows (see `inner::summarize`): an uncompressed
+/// IPv4 header and 8 bytes more, or an IPv6 header without extension
+/// headers (TCP, UDP, ICMPv6) and 8 bytes more. Anything else (LZO,
+/// extension headers, not IP) is decrypted whole.
+fn headers_decrypted(head: &[u8], next: NextHeader) -> bool {
+    let Some(&first) = head.first() else {
+        return false;
+    };
+    match (next, first >> 4) {
+        (NextHeader::IPV4 | NextHeader::IPV6, 4) => usize::from(first & 0xf) * 4 + 8 <= head.len(),
+        (NextHeader::IPV4 | NextHeader::IPV6, 6) => {
+            head.len() >= 48 && matches!(head[6], 6 | 17 | 58)
+        }
+        _ => false,
+    }
+}
+
 fn replay_name(v: ReplayVerdict) -> &'static str {
     match v {
         ReplayVerdict::Fresh => "fresh",
@@ -174,18 +215,30 @@ fn replay_name(v: ReplayVerdict) -> &'static str {
     }
 }
 
+/// `ESP spi=0x… seq=N IPv4 M bytes` and the like, built without
+/// `core::fmt` (two events per ESP packet are the bulk of a capture).
 fn esp_summary(spi: u32, seq: u32, d: &Decrypted, probe: bool, replay: ReplayVerdict) -> String {
-    let what = if probe {
-        String::from("probe")
-    } else {
-        match d.next_header {
-            NextHeader::IPV4 => format!("IPv4 {} bytes", d.payload.len()),
-            NextHeader::IPV6 => format!("IPv6 {} bytes", d.payload.len()),
-            NextHeader::LZO_IPV4 => format!("LZO {} bytes", d.payload.len()),
-            NextHeader(n) => format!("next header {n}"),
-        }
+    let mut s = String::with_capacity(64);
+    s.push_str("ESP spi=");
+    s.push_str(&text::hex32(spi));
+    s.push_str(" seq=");
+    text::push_u64(&mut s, seq.into());
+    s.push(' ');
+    let bytes = |s: &mut String, what: &str| {
+        s.push_str(what);
+        text::push_u64(s, d.payload.len() as u64);
+        s.push_str(" bytes");
     };
-    let mut s = format!("ESP spi={spi:#010x} seq={seq} {what}");
+    match d.next_header {
+        _ if probe => s.push_str("probe"),
+        NextHeader::IPV4 => bytes(&mut s, "IPv4 "),
+        NextHeader::IPV6 => bytes(&mut s, "IPv6 "),
+        NextHeader::LZO_IPV4 => bytes(&mut s, "LZO "),
+        NextHeader(n) => {
+            s.push_str("next header ");
+            text::push_u64(&mut s, n.into());
+        }
+    }
     if replay != ReplayVerdict::Fresh {
         s.push_str(" (");
         s.push_str(replay_name(replay));

@@ -34,7 +34,7 @@ mod plaintext;
 mod pulse;
 #[cfg(test)]
 mod pulse_tests;
-mod text;
+pub(crate) mod text;
 mod user_sa;
 
 pub use user_sa::{UserSa, UserSaError};

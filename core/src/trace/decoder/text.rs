@@ -6,9 +6,8 @@
 use alloc::string::String;
 use core::net::{IpAddr, SocketAddr};
 
-/// Appends `n` in decimal.
-pub(crate) fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
+/// `n` in decimal, written at the end of `digits`.
+pub(crate) fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut i = digits.len();
     loop {
         i -= 1;
@@ -18,9 +17,26 @@ pub(crate) fn push_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    for &d in &digits[i..] {
+    &digits[i..]
+}
+
+/// Appends `n` in decimal.
+pub(crate) fn push_u64(out: &mut String, n: u64) {
+    for &d in decimal(n, &mut [0; 20]) {
         out.push(char::from(d));
     }
+}
+
+/// `n` as `format!("{n:#010x}")` prints it: `0x` and 8 lowercase hex
+/// digits.
+pub(crate) fn hex32(n: u32) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(10);
+    s.push_str("0x");
+    for shift in (0..8).rev() {
+        s.push(char::from(HEX[(n >> (shift * 4)) as usize & 0xf]));
+    }
+    s
 }
 
 /// Appends `ip` as `Display` prints it (dotted quad for IPv4).
@@ -91,6 +107,9 @@ mod tests {
         ] {
             let addr: IpAddr = a.parse().unwrap();
             assert_eq!(ip(&addr), format!("{addr}"));
+        }
+        for n in [0u32, 7, 0x35381382, 0xdeadbeef, u32::MAX] {
+            assert_eq!(hex32(n), format!("{n:#010x}"));
         }
         for a in ["10.0.0.1:4500", "1.2.3.4:0", "[::1]:443", "[fe80::1]:65535"] {
             let addr: SocketAddr = a.parse().unwrap();
