@@ -13,6 +13,7 @@ use crate::esp::{
 use crate::lzo::{Compressor, decompress_into, worst_compressed_len};
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
+use crate::tunnel::seal_queue::SealQueue;
 use crate::tunnel::{OutputQueue, SessionStats};
 
 /// Packets of the previous inbound SA accepted after a rekey (spec §6.3).
@@ -75,6 +76,10 @@ pub(crate) struct EspLink {
     /// Where LZO payloads are decompressed, `lzo_limit` long once the
     /// first one came; reused for every packet after it.
     lzo_out: Vec<u8>,
+    /// Packets waiting to be sealed as one batch (uncompressed only).
+    batch: SealQueue,
+    /// Counts of a batch sealed at an SA change, for the next flush.
+    batch_stats: SessionStats,
 }
 
 impl EspLink {
@@ -86,6 +91,8 @@ impl EspLink {
             compressor: None,
             lzo_limit: 2048,
             lzo_out: Vec::new(),
+            batch: SealQueue::default(),
+            batch_stats: SessionStats::default(),
         }
     }
 
@@ -105,6 +112,10 @@ impl EspLink {
     }
 
     pub(crate) fn set_outbound(&mut self, params: &SaParams, now: Instant, lifetime: SaLifetime) {
+        // What waits was meant for the SA it was sized for.
+        if let Some(sa) = self.outbound.as_mut() {
+            self.batch.seal(sa, &mut self.batch_stats);
+        }
         self.outbound = Some(OutboundSa::new(params, now, lifetime));
     }
 
@@ -124,6 +135,7 @@ impl EspLink {
         self.outbound = None;
         self.inbound = None;
         self.previous = None;
+        self.batch.clear();
     }
 
     /// SPIs this link accepts: current, then previous while in grace.
@@ -182,7 +194,9 @@ impl EspLink {
     }
 
     /// [`Self::seal`] into a buffer of `queue`'s pool, queued as UDP
-    /// output; whether it was sealed.
+    /// output; whether it was (or, uncompressed, will be) sealed. An
+    /// uncompressed packet waits to be sealed with the ones after it, at
+    /// most [`crate::esp::BATCH_LANES`], until [`Self::flush_to`].
     pub(crate) fn seal_to<E>(
         &mut self,
         packet: &[u8],
@@ -190,10 +204,31 @@ impl EspLink {
         stats: &mut SessionStats,
         queue: &mut OutputQueue<E>,
     ) -> bool {
-        pooled(queue, OutputQueue::push_udp, |buf| {
-            let sealed = self.seal(packet, rng, stats, buf).is_ok();
-            (sealed, sealed)
-        })
+        match self.outbound.as_mut() {
+            Some(sa) if self.compressor.is_none() && !packet.is_empty() => {
+                if self.batch.is_full() {
+                    self.batch.flush(Some(sa), stats, queue);
+                }
+                let buf = queue.buffer();
+                self.batch.add(sa, packet, rng, buf);
+                true
+            }
+            _ => {
+                self.flush_to(stats, queue);
+                pooled(queue, OutputQueue::push_udp, |buf| {
+                    let sealed = self.seal(packet, rng, stats, buf).is_ok();
+                    (sealed, sealed)
+                })
+            }
+        }
+    }
+
+    /// Seals the packets [`Self::seal_to`] left waiting and queues them
+    /// (and any sealed before an SA change) as UDP output, in order.
+    pub(crate) fn flush_to<E>(&mut self, stats: &mut SessionStats, queue: &mut OutputQueue<E>) {
+        stats.esp_packets_out += core::mem::take(&mut self.batch_stats.esp_packets_out);
+        stats.esp_bytes_out += core::mem::take(&mut self.batch_stats.esp_bytes_out);
+        self.batch.flush(self.outbound.as_mut(), stats, queue);
     }
 
     /// Whether either SA is close to running out of sequence numbers.
@@ -444,5 +479,61 @@ mod tests {
         let r = rx.open(&sealed, Instant(0), &mut stats, &mut opened);
         assert_eq!(r, Err(OpenError::Esp(EspError::BadIcv)));
         assert!(opened.is_empty());
+    }
+
+    #[test]
+    fn batched_seal_to_gives_the_bytes_of_sealing_one_at_a_time() {
+        let mut rng = TestRng::new(11);
+        let first = SaParams::generate(Cipher::Aes128Cbc, Integrity::HmacSha1_96, &mut rng);
+        let second = SaParams::generate(Cipher::Aes256Cbc, Integrity::HmacSha1_96, &mut rng);
+        let (mut batched, mut single) = (EspLink::new(), EspLink::new());
+        batched.set_outbound(&first, Instant(0), SaLifetime::default());
+        single.set_outbound(&first, Instant(0), SaLifetime::default());
+        let (mut rng_b, mut rng_s) = (TestRng::new(12), TestRng::new(12));
+        let (mut stats_b, mut stats_s) = (SessionStats::default(), SessionStats::default());
+        let mut queue = OutputQueue::<()>::new();
+        let mut expected = Vec::new();
+        let mut got = Vec::new();
+        let take = |queue: &mut OutputQueue<()>, got: &mut Vec<Vec<u8>>| {
+            let mut buf = Vec::new();
+            while let Some(o) = queue.poll(&mut buf) {
+                assert!(matches!(o, crate::tunnel::Output::Udp));
+                got.push(buf.clone());
+            }
+        };
+        for i in 0..40usize {
+            if i == 21 {
+                // An SA change seals what waits with the SA it was meant for.
+                batched.set_outbound(&second, Instant(1), SaLifetime::default());
+                single.set_outbound(&second, Instant(1), SaLifetime::default());
+            }
+            let len = 40 + i * 33;
+            let mut packet = alloc::vec![i as u8; len];
+            packet[0] = 0x45;
+            packet[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+            assert!(batched.seal_to(&packet, &mut rng_b, &mut stats_b, &mut queue));
+            let mut one = Vec::new();
+            single
+                .seal(&packet, &mut rng_s, &mut stats_s, &mut one)
+                .unwrap();
+            expected.push(one);
+            if i == 15 {
+                // A full batch waits for the next packet or the flush.
+                take(&mut queue, &mut got);
+                assert!(got.is_empty());
+            }
+            if i == 16 {
+                take(&mut queue, &mut got);
+                assert_eq!(got.len(), 16);
+            }
+        }
+        batched.flush_to(&mut stats_b, &mut queue);
+        take(&mut queue, &mut got);
+        assert_eq!(got, expected);
+        assert_eq!(
+            (stats_b.esp_packets_out, stats_b.esp_bytes_out),
+            (stats_s.esp_packets_out, stats_s.esp_bytes_out)
+        );
+        assert_eq!(stats_b.esp_packets_out, 40);
     }
 }

@@ -29,6 +29,7 @@ mod login;
 mod output;
 pub mod probe;
 mod prompt;
+mod seal_queue;
 mod traits;
 
 pub use config::{EspConfig, Extra, IfAddr, Prefix, TunnelConfig};

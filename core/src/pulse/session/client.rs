@@ -680,6 +680,8 @@ impl ClientTunnel for ClientSession {
     }
 
     fn poll_output(&mut self, buf: &mut Vec<u8>) -> Option<Output<ClientEvent>> {
+        // ESP packets waiting for a batch seal go out first.
+        self.esp.flush_to(&mut self.stats, &mut self.out);
         self.out.poll(buf)
     }
 

@@ -750,6 +750,8 @@ impl GatewayTunnel for GatewaySession {
     }
 
     fn poll_output(&mut self, buf: &mut Vec<u8>) -> Option<Output<GatewayEvent>> {
+        // ESP packets waiting for a batch seal go out first.
+        self.esp.flush_to(&mut self.stats, &mut self.out);
         self.out.poll(buf)
     }
 
