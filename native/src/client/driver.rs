@@ -40,6 +40,12 @@ const WRITE_HEADROOM: usize = 32;
 /// "CPU s" column). The session's outputs are flushed after each batch, so
 /// a batch adds no latency beyond its own processing time.
 const BATCH: usize = 32;
+/// Packets (segments of TUN super-packets included) handed to the session
+/// per wake-up at most. With TUN offloads one read can hold about 45
+/// segments, so `BATCH` reads could queue some 1 400 sealed datagrams
+/// (about 2 MB of heap, heaptrack under `scripts/bench-throughput`) before
+/// the flush; this keeps the queue to a few reads.
+const MAX_SEGMENTS_PER_WAKE: usize = 64;
 /// How long the writer may take to flush after the connection ends.
 const WRITER_DRAIN: Duration = Duration::from_secs(2);
 /// Longest a connection attempt (TCP connect and TLS handshake) may take.
@@ -547,8 +553,12 @@ impl Driver {
                 }
                 r = self.ip.recv(&mut ip_buf), if ip_ready => {
                     let mut r = r;
+                    let mut segments = 0;
                     for _ in 0..BATCH {
-                        if !self.on_ip_read(r, &mut ip_buf) || tx.capacity() < WRITE_HEADROOM {
+                        if !self.on_ip_read(r, &mut ip_buf, &mut segments)
+                            || tx.capacity() < WRITE_HEADROOM
+                            || segments >= MAX_SEGMENTS_PER_WAKE
+                        {
                             break;
                         }
                         match poll_once(self.ip.recv(&mut ip_buf)) {
@@ -573,9 +583,15 @@ impl Driver {
         }
     }
 
-    /// Hands a read from the IP side to the session; false when the IP
-    /// side is closed or broken (reading more would be pointless).
-    fn on_ip_read(&mut self, r: std::io::Result<Option<usize>>, buf: &mut [u8]) -> bool {
+    /// Hands a read from the IP side to the session, counting its packets
+    /// into `segments`; false when the IP side is closed or broken (reading
+    /// more would be pointless).
+    fn on_ip_read(
+        &mut self,
+        r: std::io::Result<Option<usize>>,
+        buf: &mut [u8],
+        segments: &mut usize,
+    ) -> bool {
         match r {
             Ok(Some(n)) => {
                 let now = self.clock.now();
@@ -587,6 +603,7 @@ impl Driver {
                         c.record(PacketDirection::Outbound, p);
                     }
                     session.send_ip(now, p);
+                    *segments += 1;
                 });
                 true
             }
