@@ -9,7 +9,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 
-use super::{inner, plaintext, text};
+use super::{gso, inner, plaintext, text};
 use crate::esp::{Decrypted, InboundSa, NextHeader, ReplayVerdict, SaParams, spi_of};
 use crate::lzo;
 use crate::trace::event::{Event, Layer};
@@ -89,7 +89,10 @@ impl EspRegistry {
 
     /// Decodes an ESP datagram: events for the ESP packet and the inner
     /// packet it carries (with their plaintext when `keep_plaintext`: the
-    /// decrypted ESP payload, and the inner packet decompressed).
+    /// decrypted ESP payload, and the inner packet decompressed). A
+    /// datagram that fails as one ESP packet but is a UDP super-packet (see
+    /// [`gso`]) is decoded segment by segment instead, each ESP event
+    /// marked with its `segment` (`k/n`).
     pub(crate) fn decode(
         &mut self,
         src: SocketAddr,
@@ -98,6 +101,34 @@ impl EspRegistry {
         keep_plaintext: bool,
         out: &mut Vec<(Option<Direction>, Event)>,
     ) {
+        let mark = out.len();
+        if self.decode_one(src, dst, payload, keep_plaintext, out) {
+            return;
+        }
+        let Some(size) = gso::segment_size(payload) else {
+            return;
+        };
+        out.truncate(mark);
+        let count = payload.len().div_ceil(size);
+        for (k, segment) in payload.chunks(size).enumerate() {
+            let first = out.len();
+            self.decode_one(src, dst, segment, keep_plaintext, out);
+            if let Some((_, e)) = out.get_mut(first) {
+                mark_segment(e, k + 1, count, payload.len());
+            }
+        }
+    }
+
+    /// [`Self::decode`] for one ESP packet; false when it has an SA but
+    /// did not decrypt (bad length or ICV).
+    fn decode_one(
+        &mut self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        payload: &[u8],
+        keep_plaintext: bool,
+        out: &mut Vec<(Option<Direction>, Event)>,
+    ) -> bool {
         let spi = spi_of(payload).unwrap_or(0);
         let seq = crate::esp::seq_of(payload).unwrap_or(0);
         let guess_dir = if self.ports.contains(&dst.port()) {
@@ -128,7 +159,7 @@ impl EspRegistry {
             ))
             .with("decrypted", false);
             out.push((guess_dir, e));
-            return;
+            return true;
         };
         let known = &mut self.sas[idx];
         let dir = known.direction.or(guess_dir);
@@ -168,6 +199,7 @@ impl EspRegistry {
                     let inner = &buf[d.payload.clone()];
                     inner_packet(inner, d.next_header, keep_plaintext, out, dir);
                 }
+                true
             }
             Err(err) => {
                 let mut e = Event::from_error(Layer::Esp, TraceError::Esp(err));
@@ -179,9 +211,24 @@ impl EspRegistry {
                     e.push("icv", "bad");
                 }
                 out.push((dir, e));
+                false
             }
         }
     }
+}
+
+/// Marks the ESP event of segment `k` of `count` of a super-packet of
+/// `datagram_length` bytes.
+fn mark_segment(e: &mut Event, k: usize, count: usize, datagram_length: usize) {
+    let mut at = String::with_capacity(8);
+    text::push_u64(&mut at, k as u64);
+    at.push('/');
+    text::push_u64(&mut at, count as u64);
+    e.summary.push_str(" (segment ");
+    e.summary.push_str(&at);
+    e.summary.push_str(" of a UDP super-packet)");
+    e.push("segment", at);
+    e.push("datagram_length", datagram_length);
 }
 
 /// The ESP payload bytes decrypted for an inner packet's event: its IP

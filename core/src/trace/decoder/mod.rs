@@ -26,6 +26,9 @@
 mod app;
 mod esp;
 mod flow;
+mod gso;
+#[cfg(test)]
+mod gso_tests;
 mod http;
 mod inner;
 mod oncp;
