@@ -21,6 +21,7 @@ pub mod privileges;
 pub mod pulse_adapter;
 pub mod runstate;
 pub mod runtime;
+pub mod sha1_lanes;
 pub mod sso;
 pub mod tls;
 pub mod tun;

@@ -9,10 +9,12 @@
 
 use super::EspError;
 use super::algorithm::{BLOCK_LEN, ICV_LEN};
-use super::hmac_sha1::{SHA1_BLOCK, absorb};
+use super::hmac_lanes::{HmacLanes, LANES_MIN};
+use super::hmac_sha1::{SHA1_BLOCK, SHA1_LEN, absorb};
 use super::layout::HEADER_LEN;
 use super::outbound::OutboundSa;
 use super::seal_slot::SealSlot;
+use super::sha1_lanes::{self, SHA1_LANES, Sha1LanesFn};
 
 /// Packets worked on together: two AES-NI pipelines' worth, and 16
 /// packets of 1.5 KB stay within the L1 data cache.
@@ -29,6 +31,16 @@ impl OutboundSa {
         &mut self,
         slots: &mut [SealSlot<B>],
     ) -> Result<(), EspError> {
+        self.seal_batch_using(slots, sha1_lanes::installed())
+    }
+
+    /// [`Self::seal_batch`] hashing with `lanes` (none: one packet at a
+    /// time) instead of the installed block function.
+    fn seal_batch_using<B: AsMut<[u8]>>(
+        &mut self,
+        slots: &mut [SealSlot<B>],
+        lanes: Option<Sha1LanesFn>,
+    ) -> Result<(), EspError> {
         for s in slots.iter_mut() {
             self.check(s.buf.as_mut().len(), s.payload_len)?;
         }
@@ -36,13 +48,22 @@ impl OutboundSa {
             return Err(EspError::SequenceExhausted);
         }
         for group in slots.chunks_mut(BATCH_LANES) {
-            self.seal_group(group);
+            self.seal_group_using(group, lanes);
         }
         Ok(())
     }
 
     /// Seals up to [`BATCH_LANES`] checked slots.
     pub(super) fn seal_group<B: AsMut<[u8]>>(&mut self, group: &mut [SealSlot<B>]) {
+        self.seal_group_using(group, sha1_lanes::installed());
+    }
+
+    /// [`Self::seal_group`] hashing with `lanes` if given.
+    fn seal_group_using<B: AsMut<[u8]>>(
+        &mut self,
+        group: &mut [SealSlot<B>],
+        lanes: Option<Sha1LanesFn>,
+    ) {
         let n = group.len();
         let mut bufs: [&mut [u8]; BATCH_LANES] = Default::default();
         // Ciphertext blocks per packet.
@@ -62,6 +83,18 @@ impl OutboundSa {
         }
         let (cipher, mac, _, _) = self.parts();
         let sha1 = mac.sha1();
+        // 16 HMACs per block function call when the shell installed one
+        // (AVX-512) and the batch is large enough to pay for it.
+        let mut lanes = sha1
+            .filter(|_| n >= LANES_MIN)
+            .zip(lanes)
+            .map(|(k, f)| HmacLanes::new(k, f, n));
+        // Whole SHA-1 blocks of the shortest packet: how far the lanes
+        // can hash while the ciphertext is still being written.
+        let common = (0..n)
+            .map(|i| (HEADER_LEN + cols[i] * BLOCK_LEN) / SHA1_BLOCK)
+            .min()
+            .unwrap_or(0);
         let mut states = [[0u32; 5]; BATCH_LANES];
         if let Some(k) = sha1 {
             for s in &mut states[..n] {
@@ -96,7 +129,13 @@ impl OutboundSa {
             // 64-byte blocks whose ciphertext now exists, so SHA-1 work
             // (throughput-bound) sits between AES work (latency-bound
             // for few packets) and the core overlaps the two.
-            if sha1.is_some() {
+            if let Some(lanes) = &mut lanes {
+                let ready = ((at + BLOCK_LEN) / SHA1_BLOCK).min(common);
+                while lanes.hashed() < ready {
+                    let h = lanes.hashed();
+                    lanes.step(|i| &bufs[i].as_chunks::<SHA1_BLOCK>().0[h]);
+                }
+            } else if sha1.is_some() {
                 let ready = (at + BLOCK_LEN) / SHA1_BLOCK;
                 for i in (c % 4..n).step_by(4) {
                     let full = (HEADER_LEN + cols[i] * BLOCK_LEN) / SHA1_BLOCK;
@@ -110,6 +149,15 @@ impl OutboundSa {
                     hashed[i] = hashed[i].max(upto);
                 }
             }
+        }
+        if let Some(lanes) = lanes {
+            let mut icvs = [[0u8; SHA1_LEN]; SHA1_LANES];
+            lanes.finish(|i| &bufs[i][..HEADER_LEN + cols[i] * BLOCK_LEN], &mut icvs);
+            for i in 0..n {
+                let ct_end = HEADER_LEN + cols[i] * BLOCK_LEN;
+                bufs[i][ct_end..ct_end + ICV_LEN].copy_from_slice(&icvs[i][..ICV_LEN]);
+            }
+            return;
         }
         for i in 0..n {
             let ct_end = HEADER_LEN + cols[i] * BLOCK_LEN;
@@ -169,41 +217,49 @@ mod tests {
         buf
     }
 
+    /// The portable lanes block function, as a shell would install it.
+    fn portable(state: &mut sha1_lanes::Sha1LanesState, blocks: &[&[u8; 64]; SHA1_LANES]) {
+        sha1_lanes::sha1_compress_lanes(state, blocks)
+    }
+
     #[test]
     fn batch_is_byte_identical_to_one_at_a_time() {
-        for cipher in Cipher::ALL {
-            for integrity in Integrity::ALL {
-                for count in [1, 2, 7, 16, 17, 40] {
-                    let mut one = sa(cipher, integrity);
-                    let mut many = one.clone();
-                    let ps = payloads(count);
-                    let mut slots: Vec<SealSlot<Vec<u8>>> = ps
-                        .iter()
-                        .enumerate()
-                        .map(|(i, p)| {
-                            SealSlot::new(
-                                buffer_for(p),
-                                p.len(),
-                                NextHeader(4 + (i % 2) as u8),
-                                iv(i),
-                            )
-                        })
-                        .collect();
-                    many.seal_batch(&mut slots).unwrap();
-                    for (i, (p, s)) in ps.iter().zip(&slots).enumerate() {
-                        let mut buf = buffer_for(p);
-                        let n = one
-                            .encrypt_in_place(&mut buf, p.len(), s.next_header, iv(i))
-                            .unwrap();
-                        assert_eq!(n, s.packet_len);
-                        assert_eq!(
-                            buf[..n],
-                            s.buf[..n],
-                            "{cipher:?} {integrity:?} packet {i} of {count}"
-                        );
+        for lanes in [None, Some(portable as Sha1LanesFn)] {
+            for cipher in Cipher::ALL {
+                for integrity in Integrity::ALL {
+                    for count in [1, 2, 7, 10, 16, 17, 26, 40] {
+                        let mut one = sa(cipher, integrity);
+                        let mut many = one.clone();
+                        let ps = payloads(count);
+                        let mut slots: Vec<SealSlot<Vec<u8>>> = ps
+                            .iter()
+                            .enumerate()
+                            .map(|(i, p)| {
+                                SealSlot::new(
+                                    buffer_for(p),
+                                    p.len(),
+                                    NextHeader(4 + (i % 2) as u8),
+                                    iv(i),
+                                )
+                            })
+                            .collect();
+                        many.seal_batch_using(&mut slots, lanes).unwrap();
+                        for (i, (p, s)) in ps.iter().zip(&slots).enumerate() {
+                            let mut buf = buffer_for(p);
+                            let n = one
+                                .encrypt_in_place(&mut buf, p.len(), s.next_header, iv(i))
+                                .unwrap();
+                            assert_eq!(n, s.packet_len);
+                            assert_eq!(
+                                buf[..n],
+                                s.buf[..n],
+                                "{cipher:?} {integrity:?} packet {i} of {count}, lanes {}",
+                                lanes.is_some()
+                            );
+                        }
+                        assert_eq!(one.next_seq(), many.next_seq());
+                        assert_eq!(one.bytes_sent(), many.bytes_sent());
                     }
-                    assert_eq!(one.next_seq(), many.next_seq());
-                    assert_eq!(one.bytes_sent(), many.bytes_sent());
                 }
             }
         }

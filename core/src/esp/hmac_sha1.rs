@@ -36,25 +36,34 @@ pub(crate) fn absorb(state: &mut [u32; 5], block: &[u8]) {
     compress(state, blocks);
 }
 
-/// The final block(s) of a message: `tail` (under 64 bytes), `80`, zeros,
-/// and the bit length of the `total` bytes hashed (pad block included).
+/// Writes the final block(s) of a message into `out`: `tail` (under 64
+/// bytes), `80`, zeros, and the bit length of the `total` bytes hashed
+/// (pad block included); returns how many blocks that is (1 or 2).
 #[inline(always)]
-fn finish(state: &mut [u32; 5], tail: &[u8], total: usize) {
-    let mut last = [0u8; 2 * SHA1_BLOCK];
-    last[..tail.len()].copy_from_slice(tail);
-    last[tail.len()] = 0x80;
+pub(crate) fn final_blocks(out: &mut [u8; 2 * SHA1_BLOCK], tail: &[u8], total: usize) -> usize {
+    out[..tail.len()].copy_from_slice(tail);
+    out[tail.len()] = 0x80;
     let end = if tail.len() < SHA1_BLOCK - 8 {
         SHA1_BLOCK
     } else {
         2 * SHA1_BLOCK
     };
-    last[end - 8..end].copy_from_slice(&((total as u64) * 8).to_be_bytes());
-    let (blocks, _) = last[..end].as_chunks::<SHA1_BLOCK>();
+    out[end - 8..end].copy_from_slice(&((total as u64) * 8).to_be_bytes());
+    end / SHA1_BLOCK
+}
+
+/// Hashes the final block(s) of a message (see [`final_blocks`]).
+#[inline(always)]
+fn finish(state: &mut [u32; 5], tail: &[u8], total: usize) {
+    let mut last = [0u8; 2 * SHA1_BLOCK];
+    let count = final_blocks(&mut last, tail, total);
+    let (blocks, _) = last[..count * SHA1_BLOCK].as_chunks::<SHA1_BLOCK>();
     compress(state, blocks);
     last.zeroize();
 }
 
-fn digest(state: &[u32; 5]) -> [u8; SHA1_LEN] {
+/// The digest bytes of a state.
+pub(crate) fn digest(state: &[u32; 5]) -> [u8; SHA1_LEN] {
     let mut out = [0u8; SHA1_LEN];
     for (o, w) in out.chunks_exact_mut(4).zip(state) {
         o.copy_from_slice(&w.to_be_bytes());
@@ -97,6 +106,12 @@ impl HmacSha1Key {
     #[inline(always)]
     pub(crate) fn start(&self) -> [u32; 5] {
         self.inner
+    }
+
+    /// The state to hash the inner digest into (the outer pad block hashed).
+    #[inline(always)]
+    pub(crate) fn outer_start(&self) -> [u32; 5] {
+        self.outer
     }
 
     /// The MAC of a message of `len` bytes whose whole blocks went into

@@ -61,12 +61,23 @@ pub struct EncryptedRest {
     iv: [u8; BLOCK_LEN],
 }
 
+/// What the checks before the ICV found out about a datagram.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Prechecked {
+    /// Its sequence number.
+    pub(super) seq: u32,
+    /// Where its ciphertext ends (its ICV starts).
+    pub(super) ct_end: usize,
+    /// The replay window's verdict (refusals are errors already).
+    pub(super) verdict: ReplayVerdict,
+}
+
 /// The receiving side of an SA.
 #[derive(Clone)]
 pub struct InboundSa {
     spi: u32,
     cipher: CipherKey,
-    mac: MacKey,
+    pub(super) mac: MacKey,
     window: ReplayWindow,
     replay_protection: bool,
     stats: InboundStats,
@@ -159,7 +170,7 @@ impl InboundSa {
     }
 
     /// Counts the outcome of `open` in the stats.
-    fn count<T>(&mut self, r: Result<T, EspError>) -> Result<T, EspError> {
+    pub(super) fn count<T>(&mut self, r: Result<T, EspError>) -> Result<T, EspError> {
         let counter = match &r {
             Ok(_) => &mut self.stats.accepted,
             Err(EspError::BadIcv) => &mut self.stats.bad_icv,
@@ -179,6 +190,19 @@ impl InboundSa {
         buf: &mut [u8],
         head: Option<usize>,
     ) -> Result<(Decrypted, Option<EncryptedRest>), EspError> {
+        let checked = self.precheck(buf)?;
+        let icv_len = self.mac.icv_len();
+        let ct_end = checked.ct_end;
+        let icv = self.mac.icv(&buf[..ct_end]);
+        if !bool::from(icv[..icv_len].ct_eq(&buf[ct_end..])) {
+            return Err(EspError::BadIcv);
+        }
+        self.open_authentic(buf, checked, head)
+    }
+
+    /// The checks before the ICV (spec §7.5 steps 1–3): length and block
+    /// alignment, SPI, and the replay pre-check, which changes nothing.
+    pub(super) fn precheck(&self, buf: &[u8]) -> Result<Prechecked, EspError> {
         // Step 1 of §7.5: 36 bytes or fewer carry no ciphertext at all;
         // with whole blocks a valid packet is at least MIN_PACKET_LEN.
         let icv_len = self.mac.icv_len();
@@ -190,13 +214,23 @@ impl InboundSa {
         if !ct_len.is_multiple_of(BLOCK_LEN) {
             return Err(EspError::BadLength(ct_len));
         }
-        let header = super::header::EspPacket::new_unchecked(&*buf);
+        let header = super::header::EspPacket::new_unchecked(buf);
         let (spi, seq) = (header.spi(), header.seq());
         if spi != self.spi {
             return Err(EspError::WrongSpi(spi));
         }
         // The replay pre-check costs nothing and spares the HMAC of a
         // replayed packet; nothing changes until the packet proved good.
+        let verdict = self.window_verdict(seq)?;
+        Ok(Prechecked {
+            seq,
+            ct_end,
+            verdict,
+        })
+    }
+
+    /// The replay window's verdict on `seq`; an error if it refuses it.
+    pub(super) fn window_verdict(&self, seq: u32) -> Result<ReplayVerdict, EspError> {
         let verdict = self.window.check(seq);
         if self.replay_protection {
             match verdict {
@@ -205,10 +239,23 @@ impl InboundSa {
                 ReplayVerdict::Fresh => {}
             }
         }
-        let icv = self.mac.icv(&buf[..ct_end]);
-        if !bool::from(icv[..icv_len].ct_eq(&buf[ct_end..])) {
-            return Err(EspError::BadIcv);
-        }
+        Ok(verdict)
+    }
+
+    /// The steps after a good ICV: decryption, next header and padding,
+    /// then the replay window moves.
+    pub(super) fn open_authentic(
+        &mut self,
+        buf: &mut [u8],
+        checked: Prechecked,
+        head: Option<usize>,
+    ) -> Result<(Decrypted, Option<EncryptedRest>), EspError> {
+        let Prechecked {
+            seq,
+            ct_end,
+            verdict,
+        } = checked;
+        let ct_len = ct_end - HEADER_LEN;
         let rest = self.decrypt(buf, ct_end, head);
         let next_header = NextHeader(buf[ct_end - 1]);
         if !matches!(

@@ -19,13 +19,16 @@ mod batch;
 mod bridge;
 mod error;
 mod header;
+mod hmac_lanes;
 mod hmac_sha1;
 mod inbound;
 mod layout;
+mod open_batch;
 mod outbound;
 mod params;
 mod replay;
 mod seal_slot;
+mod sha1_lanes;
 
 pub use algorithm::{BLOCK_LEN, Cipher, CipherCode, ICV_LEN, Integrity, MAX_ICV_LEN, MacCode};
 pub use batch::BATCH_LANES;
@@ -41,6 +44,9 @@ pub use outbound::{OutboundSa, RekeyReason, SEQ_REKEY_MARGIN};
 pub use params::{SaLifetime, SaParams};
 pub use replay::{ReplayVerdict, ReplayWindow};
 pub use seal_slot::SealSlot;
+pub use sha1_lanes::{
+    SHA1_LANES, Sha1LanesFn, Sha1LanesState, install_sha1_lanes, sha1_compress_lanes,
+};
 
 /// An ESP next-header value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

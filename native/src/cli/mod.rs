@@ -79,6 +79,7 @@ pub fn as_openconnect(
 /// Parses the process's arguments, sets up logging and runs the subcommand.
 pub fn main() -> ExitCode {
     use clap::CommandFactory;
+    crate::sha1_lanes::install();
     // `oncp connect --config FILE`: the file's options where it appears.
     let argv = match connect::config_file::expand_args(
         as_openconnect(std::env::args_os()),

@@ -16,7 +16,10 @@
 //! measures by default, the time actually spent computing.
 //!
 //! The batch bench seals [`BATCH_LANES`] packets per iteration with the
-//! multi-buffer API; throughput is still payload bytes.
+//! multi-buffer API; throughput is still payload bytes. It hashes with the
+//! 16-lane SHA-1 the `oncp` binary installs at start (AVX-512, when the
+//! CPU has it; `ONCP_NO_SHA1_LANES=1` leaves it out), which is why this
+//! bench lives in the native crate.
 
 use criterion::{Criterion, Throughput, criterion_group};
 use oncp_core::esp::*;
@@ -173,10 +176,22 @@ fn raw(secs: f64) {
             black_box(inbound.decrypt_in_place(black_box(&mut one))).unwrap();
         });
         println!("decrypt {name} {ns:.1}");
+        let mut bufs = packets.clone();
+        let ns = per_packet(secs, BATCH, || {
+            for (b, p) in bufs.iter_mut().zip(&packets) {
+                b.copy_from_slice(p);
+            }
+            inbound.decrypt_batch_in_place(black_box(&mut bufs), |_, r| {
+                black_box(r).unwrap();
+            });
+        });
+        println!("decrypt-batch {name} {ns:.1}");
     }
 }
 
 fn main() {
+    let lanes = oncp::sha1_lanes::install();
+    eprintln!("SHA-1 lanes: {lanes:?}");
     match std::env::var("ONCP_ESP_BENCH_SECS") {
         Ok(secs) => raw(secs.parse().expect("ONCP_ESP_BENCH_SECS: seconds")),
         Err(_) => {
