@@ -7,7 +7,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use crate::esp::{
-    EspError, EspPacket, HEADER_LEN, InboundSa, MAX_TRAILER_LEN, NextHeader, OutboundSa,
+    Decrypted, EspError, EspPacket, HEADER_LEN, InboundSa, MAX_TRAILER_LEN, NextHeader, OutboundSa,
     SaLifetime, SaParams,
 };
 use crate::lzo::{Compressor, decompress_into, worst_compressed_len};
@@ -303,6 +303,17 @@ impl EspLink {
                 .ok_or(OpenError::Esp(EspError::WrongSpi(spi)))?;
             old.sa.decrypt_in_place(buf).map_err(OpenError::Esp)?
         };
+        self.deliver(decrypted, stats, buf)
+    }
+
+    /// What an authentic datagram, decrypted in `buf`, held: a probe, or
+    /// an IP packet (decompressed if LZO) moved to the front of `buf`.
+    pub(super) fn deliver(
+        &mut self,
+        decrypted: Decrypted,
+        stats: &mut SessionStats,
+        buf: &mut Vec<u8>,
+    ) -> Result<Opened, OpenError> {
         if decrypted.is_probe(buf) {
             stats.probes_in += 1;
             return Ok(Opened::Probe);

@@ -26,6 +26,7 @@ pub(crate) mod esp_link;
 mod event;
 pub(crate) mod ip;
 mod login;
+pub(crate) mod open_batch;
 mod output;
 pub mod probe;
 mod prompt;

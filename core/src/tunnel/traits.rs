@@ -26,6 +26,14 @@ pub trait ClientTunnel {
     fn reconnect(&mut self, now: Instant);
     /// A UDP datagram from the gateway's ESP port.
     fn handle_udp(&mut self, now: Instant, datagram: &[u8]);
+    /// The datagrams of one receive from the gateway's ESP port, in
+    /// order: the same as [`handle_udp`](Self::handle_udp) on each, but a
+    /// session may verify them together (16 ICVs per call).
+    fn handle_udp_batch(&mut self, now: Instant, datagrams: &[&[u8]]) {
+        for d in datagrams {
+            self.handle_udp(now, d);
+        }
+    }
     /// The UDP socket reported an error (e.g. ICMP port unreachable).
     fn handle_udp_error(&mut self, now: Instant);
     /// An IP packet from the TUN device for the gateway.
@@ -72,6 +80,18 @@ pub trait GatewayTunnel {
     /// [`inbound_spis`](Self::inbound_spis); returns whether it was
     /// authentic, so the driver can follow the client's address.
     fn handle_udp(&mut self, now: Instant, datagram: &[u8]) -> bool;
+    /// The datagrams of one receive, in order: the same as
+    /// [`handle_udp`](Self::handle_udp) on each, `authentic[i]` set to
+    /// what it would have returned for datagram `i` (when `authentic` is
+    /// that long); a session may verify them together (16 ICVs per call).
+    fn handle_udp_batch(&mut self, now: Instant, datagrams: &[&[u8]], authentic: &mut [bool]) {
+        for (i, d) in datagrams.iter().enumerate() {
+            let a = self.handle_udp(now, d);
+            if let Some(slot) = authentic.get_mut(i) {
+                *slot = a;
+            }
+        }
+    }
     /// An IP packet for the client.
     fn send_ip(&mut self, now: Instant, packet: &[u8]);
     /// Timers are due.

@@ -40,6 +40,9 @@ const WRITE_HEADROOM: usize = 32;
 /// "CPU s" column). The session's outputs are flushed after each batch, so
 /// a batch adds no latency beyond its own processing time.
 const BATCH: usize = 32;
+/// Datagrams handed to the session in one call: as many as it verifies
+/// with one call of the 16-lane SHA-1.
+const OPEN_BATCH: usize = oncp_core::esp::SHA1_LANES;
 /// Packets (segments of TUN super-packets included) handed to the session
 /// per wake-up at most. With TUN offloads one read can hold about 45
 /// segments, so `BATCH` reads could queue some 1 400 sealed datagrams
@@ -537,9 +540,21 @@ impl Driver {
                         match res {
                             Ok(()) => {
                                 let now = self.clock.now();
+                                // Handed over 16 at a time, so the session
+                                // verifies them together (SHA-1 lanes).
+                                let mut batch: [&[u8]; OPEN_BATCH] = [&[]; OPEN_BATCH];
+                                let mut k = 0;
                                 for (d, _) in udp_in.datagrams() {
-                                    self.session.handle_udp(now, d);
+                                    batch[k] = d;
+                                    k += 1;
+                                    if k == OPEN_BATCH {
+                                        self.session.handle_udp_batch(now, &batch);
+                                        k = 0;
+                                    }
                                     taken += 1;
+                                }
+                                if k > 0 {
+                                    self.session.handle_udp_batch(now, &batch[..k]);
                                 }
                             }
                             // ICMP errors surface here on a connected socket;

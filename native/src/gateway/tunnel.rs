@@ -27,6 +27,9 @@ use crate::esp_batch::SendBatch;
 /// Datagrams or packets taken from a tunnel's queues per wake-up, when
 /// that many wait, before its outputs are drained and sent.
 const BATCH: usize = 32;
+/// Datagrams handed to the session in one call: as many as it verifies
+/// with one call of the 16-lane SHA-1.
+const OPEN_BATCH: usize = oncp_core::esp::SHA1_LANES;
 
 /// Where one tunnel's outputs go.
 struct TunnelIo<'a, S> {
@@ -197,6 +200,8 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
     let now = || clock.now();
     let (mut rd, wr) = tokio::io::split(stream);
     let (udp_tx, mut udp_rx) = mpsc::channel(1024);
+    // The datagrams of one wake-up, kept for the next.
+    let mut received: Vec<(Vec<u8>, SocketAddr)> = Vec::with_capacity(BATCH);
     let (ip_tx, mut ip_rx) = mpsc::channel::<Vec<u8>>(1024);
     let mut io = TunnelIo {
         wr,
@@ -254,19 +259,28 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
                 Ok(0) | Err(_) => session.handle_tls_closed(now()),
                 Ok(n) => session.handle_tls(now(), &buf[..n]),
             },
-            Some((d, from)) = udp_rx.recv() => {
+            Some(first) = udp_rx.recv() => {
                 // What else is queued goes in before the next drain, so its
-                // outputs leave in one batch (see esp_batch).
+                // outputs leave in one batch (see esp_batch), and is
+                // verified 16 at a time (SHA-1 lanes).
                 let t = now();
-                let mut next = Some((d, from));
-                let mut taken = 0;
-                while let Some((d, from)) = next.take() {
-                    if session.handle_udp(t, &d) {
-                        io.client_udp = Some(from);
+                received.clear();
+                received.push(first);
+                while received.len() < BATCH {
+                    match udp_rx.try_recv() {
+                        Ok(d) => received.push(d),
+                        Err(_) => break,
                     }
-                    taken += 1;
-                    if taken < BATCH {
-                        next = udp_rx.try_recv().ok();
+                }
+                for chunk in received.chunks(OPEN_BATCH) {
+                    let mut datagrams: [&[u8]; OPEN_BATCH] = [&[]; OPEN_BATCH];
+                    for (slot, (d, _)) in datagrams.iter_mut().zip(chunk) {
+                        *slot = d;
+                    }
+                    let mut authentic = [false; OPEN_BATCH];
+                    session.handle_udp_batch(t, &datagrams[..chunk.len()], &mut authentic);
+                    for (_, from) in chunk.iter().zip(authentic).filter(|(_, a)| *a).map(|(c, _)| c) {
+                        io.client_udp = Some(*from);
                     }
                 }
             }

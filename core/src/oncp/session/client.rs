@@ -18,6 +18,7 @@ use crate::oncp::wire::{
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
 use crate::tunnel::esp_link::EspLink;
+use crate::tunnel::open_batch::OPEN_BATCH;
 use crate::tunnel::probe::{DEFAULT_DPD, EspState, ProbeAction};
 use crate::tunnel::{
     ClientEvent, ClientTunnel, DisconnectReason, EspDownReason, Output, OutputQueue, SessionStats,
@@ -370,6 +371,18 @@ impl ClientSession {
         self.esp_state = EspState::Unavailable;
         self.out.push_event(ClientEvent::Disconnected(reason));
     }
+
+    /// After a datagram was opened (`ok`) or dropped: the first authentic
+    /// one brings ESP up (an ESP-enable 303 to the gateway, spec §7.6).
+    fn on_opened(&mut self, now: Instant, ok: bool) {
+        if !ok {
+            self.stats.esp_dropped += 1;
+        } else if self.esp_state.on_receive(now) {
+            self.out
+                .push_tls(encode_record(&Control::Esp(true).to_message().to_vec()));
+            self.out.push_event(ClientEvent::EspUp);
+        }
+    }
 }
 
 impl ClientTunnel for ClientSession {
@@ -448,18 +461,26 @@ impl ClientTunnel for ClientSession {
         if !matches!(self.phase, Phase::Data(_)) {
             return;
         }
-        match self
+        let r = self
             .esp
-            .open_to(datagram, now, &mut self.stats, &mut self.out)
-        {
-            Ok(_) => {
-                if self.esp_state.on_receive(now) {
-                    self.out
-                        .push_tls(encode_record(&Control::Esp(true).to_message().to_vec()));
-                    self.out.push_event(ClientEvent::EspUp);
-                }
+            .open_to(datagram, now, &mut self.stats, &mut self.out);
+        self.on_opened(now, r.is_ok());
+    }
+
+    /// The datagrams of one receive, opened as a batch.
+    fn handle_udp_batch(&mut self, now: Instant, datagrams: &[&[u8]]) {
+        if !matches!(self.phase, Phase::Data(_)) {
+            return;
+        }
+        for chunk in datagrams.chunks(OPEN_BATCH) {
+            let mut ok = [false; OPEN_BATCH];
+            self.esp
+                .open_batch_to(chunk, now, &mut self.stats, &mut self.out, |i, r| {
+                    ok[i] = r.is_ok()
+                });
+            for &ok in &ok[..chunk.len()] {
+                self.on_opened(now, ok);
             }
-            Err(_) => self.stats.esp_dropped += 1,
         }
     }
 

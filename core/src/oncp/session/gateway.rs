@@ -21,6 +21,7 @@ use crate::oncp::wire::{
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
 use crate::tunnel::esp_link::{EspLink, Opened};
+use crate::tunnel::open_batch::OPEN_BATCH;
 use crate::tunnel::{
     DisconnectReason, EspDownReason, GatewayEvent, GatewayTunnel, Output, OutputQueue,
     RejectReason, SessionStats, TunnelConfig, TunnelRequest,
@@ -360,6 +361,20 @@ impl GatewaySession {
         self.esp_enabled = false;
         self.out.push_event(GatewayEvent::Disconnected(reason));
     }
+
+    /// After a datagram was opened (`Some`) or dropped; whether it was
+    /// authentic.
+    fn on_opened(&mut self, now: Instant, opened: Option<Opened>) -> bool {
+        let Some(opened) = opened else {
+            self.stats.esp_dropped += 1;
+            return false;
+        };
+        if opened == Opened::Probe {
+            self.answer_probe();
+        }
+        self.check_exhaustion(now);
+        true
+    }
 }
 
 impl GatewayTunnel for GatewaySession {
@@ -408,20 +423,28 @@ impl GatewayTunnel for GatewaySession {
         if self.is_closed() {
             return false;
         }
-        match self
+        let r = self
             .esp
-            .open_to(datagram, now, &mut self.stats, &mut self.out)
-        {
-            Ok(opened) => {
-                if opened == Opened::Probe {
-                    self.answer_probe();
+            .open_to(datagram, now, &mut self.stats, &mut self.out);
+        self.on_opened(now, r.ok())
+    }
+
+    fn handle_udp_batch(&mut self, now: Instant, datagrams: &[&[u8]], authentic: &mut [bool]) {
+        authentic.fill(false);
+        if self.is_closed() {
+            return;
+        }
+        for (c, chunk) in datagrams.chunks(OPEN_BATCH).enumerate() {
+            let mut opened = [None; OPEN_BATCH];
+            self.esp
+                .open_batch_to(chunk, now, &mut self.stats, &mut self.out, |i, r| {
+                    opened[i] = r.ok()
+                });
+            for (i, &o) in opened[..chunk.len()].iter().enumerate() {
+                let a = self.on_opened(now, o);
+                if let Some(slot) = authentic.get_mut(c * OPEN_BATCH + i) {
+                    *slot = a;
                 }
-                self.check_exhaustion(now);
-                true
-            }
-            Err(_) => {
-                self.stats.esp_dropped += 1;
-                false
             }
         }
     }

@@ -28,6 +28,7 @@ use crate::pulse::{Deframer, IftMessage, Message, Secret, Sender};
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
 use crate::tunnel::esp_link::EspLink;
+use crate::tunnel::open_batch::OPEN_BATCH;
 use crate::tunnel::probe::{DEFAULT_DPD, EspState, PROBE_INTERVAL, ProbeAction};
 use crate::tunnel::{
     ClientEvent, ClientTunnel, DisconnectReason, EspDownReason, LoginReply, Output, OutputQueue,
@@ -544,6 +545,16 @@ impl ClientSession {
         let v6 = crate::netpkt::version(packet) == Some(6);
         both || v6 == self.opts.outer_ipv6
     }
+
+    /// After a datagram was opened (`ok`) or dropped: the first authentic
+    /// one brings ESP up.
+    fn on_opened(&mut self, now: Instant, ok: bool) {
+        if !ok {
+            self.stats.esp_dropped += 1;
+        } else if self.esp_state.on_receive(now) {
+            self.out.push_event(ClientEvent::EspUp);
+        }
+    }
 }
 
 impl ClientTunnel for ClientSession {
@@ -609,16 +620,25 @@ impl ClientTunnel for ClientSession {
         if !matches!(self.phase, Phase::Ift(_, Stage::Data)) {
             return;
         }
-        match self
+        let r = self
             .esp
-            .open_to(datagram, now, &mut self.stats, &mut self.out)
-        {
-            Ok(_) => {
-                if self.esp_state.on_receive(now) {
-                    self.out.push_event(ClientEvent::EspUp);
-                }
+            .open_to(datagram, now, &mut self.stats, &mut self.out);
+        self.on_opened(now, r.is_ok());
+    }
+
+    fn handle_udp_batch(&mut self, now: Instant, datagrams: &[&[u8]]) {
+        if !matches!(self.phase, Phase::Ift(_, Stage::Data)) {
+            return;
+        }
+        for chunk in datagrams.chunks(OPEN_BATCH) {
+            let mut ok = [false; OPEN_BATCH];
+            self.esp
+                .open_batch_to(chunk, now, &mut self.stats, &mut self.out, |i, r| {
+                    ok[i] = r.is_ok()
+                });
+            for &ok in &ok[..chunk.len()] {
+                self.on_opened(now, ok);
             }
-            Err(_) => self.stats.esp_dropped += 1,
         }
     }
 

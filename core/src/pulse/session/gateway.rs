@@ -29,6 +29,7 @@ use crate::pulse::{Deframer, PulseError};
 use crate::rng::Random;
 use crate::time::{Duration, Instant};
 use crate::tunnel::esp_link::{EspLink, Opened};
+use crate::tunnel::open_batch::OPEN_BATCH;
 use crate::tunnel::{
     DisconnectReason, EspDownReason, GatewayEvent, GatewayTunnel, LoginAnswer, LoginStep, Output,
     OutputQueue, RejectReason, SessionStats, TunnelConfig, TunnelRequest,
@@ -651,6 +652,22 @@ impl GatewaySession {
         b.extend_from_slice(packet);
         b
     }
+
+    /// After a datagram was opened (`Some`) or dropped; whether it was
+    /// authentic.
+    fn on_opened(&mut self, now: Instant, opened: Option<Opened>) -> bool {
+        let Some(opened) = opened else {
+            self.stats.esp_dropped += 1;
+            return false;
+        };
+        self.esp_heard = Some(now);
+        if opened == Opened::Probe {
+            self.answer_probe();
+        }
+        self.update_esp(now);
+        self.check_exhaustion(now);
+        true
+    }
 }
 
 impl GatewayTunnel for GatewaySession {
@@ -682,22 +699,28 @@ impl GatewayTunnel for GatewaySession {
         if !matches!(self.phase, Phase::Data) {
             return false;
         }
-        match self
+        let r = self
             .esp
-            .open_to(datagram, now, &mut self.stats, &mut self.out)
-        {
-            Ok(o) => {
-                self.esp_heard = Some(now);
-                if o == Opened::Probe {
-                    self.answer_probe();
+            .open_to(datagram, now, &mut self.stats, &mut self.out);
+        self.on_opened(now, r.ok())
+    }
+
+    fn handle_udp_batch(&mut self, now: Instant, datagrams: &[&[u8]], authentic: &mut [bool]) {
+        authentic.fill(false);
+        if !matches!(self.phase, Phase::Data) {
+            return;
+        }
+        for (c, chunk) in datagrams.chunks(OPEN_BATCH).enumerate() {
+            let mut opened = [None; OPEN_BATCH];
+            self.esp
+                .open_batch_to(chunk, now, &mut self.stats, &mut self.out, |i, r| {
+                    opened[i] = r.ok()
+                });
+            for (i, &o) in opened[..chunk.len()].iter().enumerate() {
+                let a = self.on_opened(now, o);
+                if let Some(slot) = authentic.get_mut(c * OPEN_BATCH + i) {
+                    *slot = a;
                 }
-                self.update_esp(now);
-                self.check_exhaustion(now);
-                true
-            }
-            Err(_) => {
-                self.stats.esp_dropped += 1;
-                false
             }
         }
     }
