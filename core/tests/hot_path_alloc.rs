@@ -3,7 +3,9 @@
 //! 10,000 IP packets each way between a client and a gateway session over
 //! ESP, after a warm-up that lets every buffer reach its size: sealing,
 //! the simulated link, opening and both output queues together make no
-//! allocation and no reallocation — without LZO, and with LZO both ways.
+//! allocation and no reallocation — without LZO, and with LZO both ways;
+//! one datagram at a time and in batches of 16 (`handle_udp_batch`, which
+//! verifies them with the 16-lane SHA-1).
 //!
 //! One test function, so no other test thread allocates while it counts.
 
@@ -32,6 +34,9 @@ struct Bufs {
     packet: Vec<u8>,
     client: Vec<u8>,
     gateway: Vec<u8>,
+    /// The datagrams of one batch (and a last one for the poll that
+    /// finds none).
+    batch: Vec<Vec<u8>>,
 }
 
 /// One packet each way: client -> (ESP) -> gateway, gateway -> (ESP) ->
@@ -72,9 +77,83 @@ fn round(p: &mut Pair, b: &mut Bufs, id: u32) -> (u32, u32) {
     delivered
 }
 
+/// Datagrams per batch in [`round_batch`]: one receive's worth.
+const BATCH: usize = 16;
+
+/// As [`round`] for `BATCH` packets each way, handed over as one batch of
+/// datagrams (`handle_udp_batch`, as the drivers do after recvmmsg/GRO).
+fn round_batch(p: &mut Pair, b: &mut Bufs, first: u32) -> (u32, u32) {
+    let now = p.now;
+    let (client, gateway) = (&mut p.client.inner, &mut p.gateway.inner);
+    let mut delivered = (0, 0);
+    for (from, to) in [(C, S), (S, C)] {
+        let upload = from == C;
+        for id in first..first + BATCH as u32 {
+            let len = size(id);
+            write_packet(&mut b.packet[..len], id, from, to);
+            if upload {
+                client.send_ip(now, &b.packet[..len]);
+            } else {
+                gateway.send_ip(now, &b.packet[..len]);
+            }
+        }
+        let mut k = 0;
+        loop {
+            // Whether the output is a datagram (the sides' events differ).
+            let udp = if upload {
+                client
+                    .poll_output(&mut b.batch[k])
+                    .map(|o| o == Output::Udp)
+            } else {
+                gateway
+                    .poll_output(&mut b.batch[k])
+                    .map(|o| o == Output::Udp)
+            };
+            match udp {
+                Some(true) => k += 1,
+                None => break,
+                Some(false) => panic!("not a datagram among those of packet {first}"),
+            }
+        }
+        assert_eq!(k, BATCH, "datagrams of packets {first}..");
+        let datagrams: [&[u8]; BATCH] = std::array::from_fn(|i| &b.batch[i][..]);
+        if upload {
+            let mut authentic = [false; BATCH];
+            gateway.handle_udp_batch(now, &datagrams, &mut authentic);
+            assert_eq!(authentic, [true; BATCH]);
+        } else {
+            client.handle_udp_batch(now, &datagrams);
+        }
+        let mut id = first;
+        loop {
+            let (ip, out) = if upload {
+                let ip = gateway.poll_output(&mut b.gateway).map(|o| o == Output::Ip);
+                (ip, &b.gateway)
+            } else {
+                let ip = client.poll_output(&mut b.client).map(|o| o == Output::Ip);
+                (ip, &b.client)
+            };
+            let Some(ip) = ip else { break };
+            assert!(ip, "output of packet {id} is an IP packet");
+            let len = size(id);
+            write_packet(&mut b.packet[..len], id, from, to);
+            if out[..] == b.packet[..len] {
+                if upload {
+                    delivered.0 += 1;
+                } else {
+                    delivered.1 += 1;
+                }
+            }
+            id += 1;
+        }
+    }
+    p.now = now + Duration(50);
+    delivered
+}
+
 /// Allocations and reallocations while [`MEASURED`] packets go each way
 /// after the warm-up, and how many arrived intact each way.
-fn steady_state(compress: bool) -> (usize, usize, (u32, u32), (u64, u64)) {
+fn steady_state(compress: bool, batched: bool) -> (usize, usize, (u32, u32), (u64, u64)) {
     let mut gw = gateway_config();
     gw.compression = compress;
     let mut opts = client_options();
@@ -90,14 +169,24 @@ fn steady_state(compress: bool) -> (usize, usize, (u32, u32), (u64, u64)) {
         packet: vec![0; 1500],
         client: Vec::new(),
         gateway: Vec::new(),
+        batch: vec![Vec::new(); BATCH + 1],
     };
-    for id in 0..WARM_UP {
-        assert_eq!(round(&mut p, &mut b, id), (1, 1), "warm-up packet {id}");
+    // One packet each way per round, or a batch of 16.
+    let step = if batched { BATCH as u32 } else { 1 };
+    let run = |p: &mut Pair, b: &mut Bufs, id: u32| {
+        if batched {
+            round_batch(p, b, id)
+        } else {
+            round(p, b, id)
+        }
+    };
+    for id in (0..WARM_UP).step_by(step as usize) {
+        assert_eq!(run(&mut p, &mut b, id), (step, step), "warm-up packet {id}");
     }
     let region = Region::new(GLOBAL);
     let mut delivered = (0, 0);
-    for id in WARM_UP..WARM_UP + MEASURED {
-        let (a, c) = round(&mut p, &mut b, id);
+    for id in (WARM_UP..WARM_UP + MEASURED).step_by(step as usize) {
+        let (a, c) = run(&mut p, &mut b, id);
         delivered = (delivered.0 + a, delivered.1 + c);
     }
     let change = region.change();
@@ -110,12 +199,16 @@ fn steady_state(compress: bool) -> (usize, usize, (u32, u32), (u64, u64)) {
 
 #[test]
 fn esp_hot_path_allocates_nothing_per_packet() {
-    for compress in [false, true] {
-        let (allocs, reallocs, delivered, lzo) = steady_state(compress);
+    for (compress, batched) in [(false, false), (true, false), (false, true), (true, true)] {
+        let (allocs, reallocs, delivered, lzo) = steady_state(compress, batched);
         eprintln!(
-            "compression {compress}: {allocs} allocations, {reallocs} reallocations, {lzo:?} LZO packets out"
+            "compression {compress}, batched {batched}: {allocs} allocations, {reallocs} reallocations, {lzo:?} LZO packets out"
         );
-        assert_eq!(delivered, (MEASURED, MEASURED), "compression {compress}");
+        assert_eq!(
+            delivered,
+            (MEASURED, MEASURED),
+            "compression {compress}, batched {batched}"
+        );
         if compress {
             // Most packets compress (the shortest ones do not).
             let most = u64::from(WARM_UP + MEASURED) * 3 / 4;
@@ -126,7 +219,7 @@ fn esp_hot_path_allocates_nothing_per_packet() {
         assert_eq!(
             (allocs, reallocs),
             (0, 0),
-            "allocations and reallocations for {MEASURED} packets each way, compression {compress}"
+            "allocations and reallocations for {MEASURED} packets each way, compression {compress}, batched {batched}"
         );
     }
     assert_eq!(
