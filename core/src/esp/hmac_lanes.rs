@@ -66,6 +66,10 @@ impl<'k> HmacLanes<'k> {
                 None => idle[l] = true,
             }
         }
+        if !idle.contains(&true) {
+            (self.compress)(&mut self.state, &blocks);
+            return;
+        }
         let kept = self.state;
         (self.compress)(&mut self.state, &blocks);
         for l in (0..SHA1_LANES).filter(|&l| idle[l]) {
