@@ -19,6 +19,17 @@ for target in nodejs web; do
         --enable-sign-ext --enable-mutable-globals \
         "$out/oncp_wasm_bg.wasm" -o "$out/oncp_wasm_bg.wasm"
 done
+# wasm-bindgen writes the crate's inline JavaScript (event_objects.rs) as ES
+# modules, and its nodejs output require()s them; the package is CommonJS
+# and Node before 20.19 cannot require an ES module, so the Node copy of
+# each snippet becomes CommonJS: `export function f` is exported by name.
+for js in wasm/pkg/node/snippets/*/*.js; do
+    sed -i -E 's/^export function ([A-Za-z0-9_]+)/exports.\1 = \1;\nfunction \1/' "$js"
+    if grep -qE '^\s*(export|import)\b' "$js"; then
+        echo "build-wasm: $js still has ES module syntax" >&2
+        exit 1
+    fi
+done
 size=$(stat -c %s wasm/pkg/web/oncp_wasm_bg.wasm)
 gz=$(gzip -9 -c wasm/pkg/web/oncp_wasm_bg.wasm | wc -c)
 echo "oncp_wasm_bg.wasm: $size bytes, $gz bytes gzipped"

@@ -36,6 +36,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "make-captures: needs root" >&2; exit 1; }
+for tool in tcpdump:tcpdump openconnect:openconnect iperf3:iperf3 /usr/share/vpnc-scripts/vpnc-script:vpnc-scripts; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || [ -x "${tool%%:*}" ] ||
+        { echo "make-captures: ${tool%%:*} is missing (apt-get install ${tool#*:})" >&2; exit 1; }
+done
 cargo build -q -p oncp
 BIN=$PWD/target/debug/oncp
 OUT=$PWD/testdata

@@ -4,6 +4,7 @@
 
 mod codecs;
 mod decoder;
+mod event_objects;
 mod explain;
 
 pub use codecs::*;

@@ -1,0 +1,202 @@
+//! Events as JavaScript objects, built in JavaScript from a compact
+//! encoding: one `Float64Array` of numbers and indices, one string holding
+//! every text value, and the field names interned once per decoder.
+//!
+//! This is how [`Decoder::take_events`](crate::Decoder::take_events)
+//! makes its objects. A busy capture gives two events of a dozen objects
+//! each per ESP packet; `JSON.parse` of the same events' JSON text spends
+//! most of its time scanning field names and punctuation, and creating
+//! objects field by field across the wasm boundary costs a call per
+//! property. Here a small JavaScript loop reads the numbers straight out of
+//! wasm memory and makes each object with one literal.
+//!
+//! The objects equal `JSON.parse` of the event's `oncp decode --json`
+//! line, property order included (`wasm/test/decode.test.mjs` and
+//! `events-json.test.mjs` compare them on every testdata capture).
+
+use std::collections::HashMap;
+
+use oncp_core::trace::{Direction, Event, Value};
+use wasm_bindgen::prelude::*;
+
+/// The encoding's marker for `null` (times, directions and sources).
+const NULL: f64 = -1.0;
+/// Value tags: `false`, `true`, a number, a string, a list.
+const FALSE: f64 = 0.0;
+const TRUE: f64 = 1.0;
+const NUMBER: f64 = 2.0;
+const TEXT: f64 = 3.0;
+const LIST: f64 = 4.0;
+
+#[wasm_bindgen(inline_js = r#"
+// Reads the events encoded by oncp-wasm's event_objects.rs (see there).
+export function buildEvents(ops, text, names) {
+  const events = [];
+  const n = ops.length;
+  let i = 0;
+  function value() {
+    const tag = ops[i++];
+    switch (tag) {
+      case 0: return false;
+      case 1: return true;
+      case 2: return ops[i++];
+      case 3: { const s = text.substring(ops[i], ops[i + 1]); i += 2; return s; }
+      default: {
+        const count = ops[i++];
+        const list = new Array(count);
+        for (let k = 0; k < count; k++) list[k] = value();
+        return list;
+      }
+    }
+  }
+  while (i < n) {
+    const time = ops[i];
+    const direction = ops[i + 1];
+    const layer = names[ops[i + 2]];
+    const summary = text.substring(ops[i + 3], ops[i + 4]);
+    const count = ops[i + 5];
+    i += 6;
+    const fields = new Array(count);
+    for (let k = 0; k < count; k++) {
+      const name = names[ops[i++]];
+      fields[k] = { name, value: value() };
+    }
+    let source = null;
+    if (ops[i] < 0) i += 1;
+    else { source = { start: ops[i], end: ops[i + 1] }; i += 2; }
+    events.push({
+      time_us: time < 0 ? null : time,
+      direction: direction < 0 ? null : names[direction],
+      layer,
+      summary,
+      fields,
+      source,
+    });
+  }
+  return events;
+}
+"#)]
+extern "C" {
+    /// Builds the event objects of `ops` and `text` (names from `names`).
+    #[wasm_bindgen(js_name = buildEvents)]
+    fn build_events(ops: &[f64], text: &str, names: &js_sys::Array) -> js_sys::Array;
+}
+
+/// Encodes events for `buildEvents`; kept by a decoder across takes so
+/// that its buffers and interned names are reused.
+#[derive(Default)]
+pub(crate) struct EventObjects {
+    ops: Vec<f64>,
+    text: String,
+    /// `text`'s length in UTF-16 code units (JavaScript string indices).
+    text_units: usize,
+    /// The interned names (field names, layers, directions): their
+    /// indices, the names by index, and the same as JavaScript strings.
+    name_index: HashMap<String, u32>,
+    name_list: Vec<String>,
+    names_js: js_sys::Array,
+    /// The name indices of the last event's fields, by position: events of
+    /// one kind repeat them, so most lookups are one string comparison.
+    last_fields: Vec<u32>,
+}
+
+impl EventObjects {
+    /// Adds `e` to the pending batch.
+    pub(crate) fn push(&mut self, e: &Event) {
+        self.ops.push(e.time_us.map_or(NULL, |t| t as f64));
+        let direction = match e.direction {
+            Some(Direction::ClientToServer) => f64::from(self.name("ClientToServer")),
+            Some(Direction::ServerToClient) => f64::from(self.name("ServerToClient")),
+            None => NULL,
+        };
+        self.ops.push(direction);
+        let layer = self.name(e.layer.name());
+        self.ops.push(f64::from(layer));
+        self.push_text(&e.summary);
+        self.ops.push(e.fields.len() as f64);
+        for (k, f) in e.fields.iter().enumerate() {
+            let index = self.field_name(k, &f.name);
+            self.ops.push(f64::from(index));
+            self.push_value(&f.value);
+        }
+        match &e.source {
+            Some(r) => {
+                self.ops.push(r.start as f64);
+                self.ops.push(r.end as f64);
+            }
+            None => self.ops.push(NULL),
+        }
+    }
+
+    /// The objects of the events pushed since the last call, in order.
+    pub(crate) fn take(&mut self) -> JsValue {
+        let events = build_events(&self.ops, &self.text, &self.names_js);
+        self.ops.clear();
+        self.text.clear();
+        self.text_units = 0;
+        events.into()
+    }
+
+    fn push_value(&mut self, v: &Value) {
+        match v {
+            Value::Bool(false) => self.ops.push(FALSE),
+            Value::Bool(true) => self.ops.push(TRUE),
+            Value::Uint(n) => {
+                self.ops.push(NUMBER);
+                // Exact below 2^53, as JSON.parse of the JSON would be.
+                self.ops.push(*n as f64);
+            }
+            Value::Text(s) => {
+                self.ops.push(TEXT);
+                self.push_text(s);
+            }
+            Value::List(items) => {
+                self.ops.push(LIST);
+                self.ops.push(items.len() as f64);
+                for item in items {
+                    self.push_value(item);
+                }
+            }
+        }
+    }
+
+    /// Appends `s` to the text and its start and end (UTF-16 units) to ops.
+    fn push_text(&mut self, s: &str) {
+        let units = if s.is_ascii() {
+            s.len()
+        } else {
+            s.encode_utf16().count()
+        };
+        self.text.push_str(s);
+        self.ops.push(self.text_units as f64);
+        self.text_units += units;
+        self.ops.push(self.text_units as f64);
+    }
+
+    /// The index of the name of field number `k`, from the last event's
+    /// `k`-th field when it has the same name.
+    fn field_name(&mut self, k: usize, name: &str) -> u32 {
+        if let Some(&index) = self.last_fields.get(k)
+            && self.name_list[index as usize] == name
+        {
+            return index;
+        }
+        let index = self.name(name);
+        match self.last_fields.get_mut(k) {
+            Some(slot) => *slot = index,
+            None => self.last_fields.push(index),
+        }
+        index
+    }
+
+    /// The index of `name`, interned (and sent to JavaScript) on first use.
+    fn name(&mut self, name: &str) -> u32 {
+        if let Some(&index) = self.name_index.get(name) {
+            return index;
+        }
+        let index = self.names_js.push(&JsValue::from_str(name)) - 1;
+        self.name_index.insert(name.into(), index);
+        self.name_list.push(name.into());
+        index
+    }
+}
