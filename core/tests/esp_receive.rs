@@ -221,3 +221,38 @@ fn ipv6_probes_and_next_header_choice() {
     let d = sa.decrypt_in_place(&mut one).unwrap();
     assert!(!d.is_probe(&one));
 }
+
+/// Head-only decryption (the decoder's) when the padding reaches back
+/// past the last block: the blocks between are decrypted too, and the
+/// result is the whole decryption's; wrong padding bytes there are caught.
+#[test]
+fn head_decryption_with_padding_beyond_the_last_block() {
+    let p = params();
+    // 86 payload bytes, 40 of padding, pad length, next header: 8 blocks.
+    let plain = |pad_byte: u8| {
+        let mut v = vec![0x45u8; 86];
+        v.extend((1..=40u8).map(|b| if b == 3 { pad_byte } else { b }));
+        v.extend([40, 4]);
+        v
+    };
+    let pkt = forged(&p, 1, &plain(3));
+    let mut whole = pkt.clone();
+    let d = InboundSa::new(&p, true)
+        .decrypt_in_place(&mut whole)
+        .unwrap();
+    assert_eq!(d.payload, HEADER_LEN..HEADER_LEN + 86);
+    for head in [0, 16, 48, 100, 200] {
+        let mut part = pkt.clone();
+        let (dh, rest) = InboundSa::new(&p, true)
+            .decrypt_head_in_place(&mut part, head)
+            .unwrap();
+        assert_eq!((dh, rest), (d.clone(), None), "head {head}");
+        assert_eq!(part, whole, "head {head}");
+    }
+    let bad = forged(&p, 1, &plain(9));
+    let mut buf = bad.clone();
+    assert_eq!(
+        InboundSa::new(&p, true).decrypt_head_in_place(&mut buf, 48),
+        Err(EspError::BadPadding)
+    );
+}

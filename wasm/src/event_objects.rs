@@ -98,6 +98,8 @@ pub(crate) struct EventObjects {
     /// The name indices of the last event's fields, by position: events of
     /// one kind repeat them, so most lookups are one string comparison.
     last_fields: Vec<u32>,
+    /// The name indices of the directions and layers (see `fixed_name`).
+    fixed: Vec<Option<u32>>,
 }
 
 impl EventObjects {
@@ -105,12 +107,11 @@ impl EventObjects {
     pub(crate) fn push(&mut self, e: &Event) {
         self.ops.push(e.time_us.map_or(NULL, |t| t as f64));
         let direction = match e.direction {
-            Some(Direction::ClientToServer) => f64::from(self.name("ClientToServer")),
-            Some(Direction::ServerToClient) => f64::from(self.name("ServerToClient")),
+            Some(d) => f64::from(self.fixed_name(d as usize, Self::direction_name(d))),
             None => NULL,
         };
         self.ops.push(direction);
-        let layer = self.name(e.layer.name());
+        let layer = self.fixed_name(2 + e.layer as usize, e.layer.name());
         self.ops.push(f64::from(layer));
         self.push_text(&e.summary);
         self.ops.push(e.fields.len() as f64);
@@ -187,6 +188,28 @@ impl EventObjects {
             None => self.last_fields.push(index),
         }
         index
+    }
+
+    /// The index of `name`, the name of a direction or layer numbered
+    /// `slot` in `fixed` (two directions, then the layers).
+    fn fixed_name(&mut self, slot: usize, name: &'static str) -> u32 {
+        if let Some(Some(index)) = self.fixed.get(slot) {
+            return *index;
+        }
+        let index = self.name(name);
+        if self.fixed.len() <= slot {
+            self.fixed.resize(slot + 1, None);
+        }
+        self.fixed[slot] = Some(index);
+        index
+    }
+
+    /// A direction as `--json` writes it.
+    fn direction_name(d: Direction) -> &'static str {
+        match d {
+            Direction::ClientToServer => "ClientToServer",
+            Direction::ServerToClient => "ServerToClient",
+        }
     }
 
     /// The index of `name`, interned (and sent to JavaScript) on first use.

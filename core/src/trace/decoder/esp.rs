@@ -232,9 +232,12 @@ fn mark_segment(e: &mut Event, k: usize, count: usize, datagram_length: usize) {
 }
 
 /// The ESP payload bytes decrypted for an inner packet's event: its IP
-/// header (IPv4 with options: at most 60 bytes) and the first 8 bytes after
-/// it (ports, ICMP type, code, id and sequence), in whole blocks.
-const INNER_HEAD: usize = 80;
+/// header and the first 8 bytes after it (ports, ICMP type, code, id and
+/// sequence), in whole blocks: an IPv6 header (40 bytes) or an IPv4 one
+/// without options (20). With the last block that is four blocks, one
+/// pass of the software AES (wasm); an IPv4 header with options is
+/// decrypted whole after (see `headers_decrypted`).
+const INNER_HEAD: usize = 48;
 
 /// Whether the decrypted `head` of an ESP payload holds everything the
 /// inner packet's event shows (see `inner::summarize`): an uncompressed
