@@ -95,9 +95,11 @@ pub(crate) struct EventObjects {
     name_index: HashMap<String, u32>,
     name_list: Vec<String>,
     names_js: js_sys::Array,
-    /// The name indices of the last event's fields, by position: events of
-    /// one kind repeat them, so most lookups are one string comparison.
-    last_fields: Vec<u32>,
+    /// The name indices of the fields of the last event of each layer, by
+    /// position: events of one kind repeat them (and the ESP and inner
+    /// events of a capture alternate), so most lookups are one string
+    /// comparison.
+    last_fields: Vec<Vec<u32>>,
     /// The name indices of the directions and layers (see `fixed_name`).
     fixed: Vec<Option<u32>>,
 }
@@ -115,8 +117,12 @@ impl EventObjects {
         self.ops.push(f64::from(layer));
         self.push_text(&e.summary);
         self.ops.push(e.fields.len() as f64);
+        let layer_slot = e.layer as usize;
+        if self.last_fields.len() <= layer_slot {
+            self.last_fields.resize_with(layer_slot + 1, Vec::new);
+        }
         for (k, f) in e.fields.iter().enumerate() {
-            let index = self.field_name(k, &f.name);
+            let index = self.field_name(layer_slot, k, &f.name);
             self.ops.push(f64::from(index));
             self.push_value(&f.value);
         }
@@ -174,18 +180,20 @@ impl EventObjects {
         self.ops.push(self.text_units as f64);
     }
 
-    /// The index of the name of field number `k`, from the last event's
-    /// `k`-th field when it has the same name.
-    fn field_name(&mut self, k: usize, name: &str) -> u32 {
-        if let Some(&index) = self.last_fields.get(k)
+    /// The index of the name of field number `k` of an event of layer
+    /// number `layer`, from the last such event's `k`-th field when it has
+    /// the same name.
+    fn field_name(&mut self, layer: usize, k: usize, name: &str) -> u32 {
+        if let Some(&index) = self.last_fields[layer].get(k)
             && self.name_list[index as usize] == name
         {
             return index;
         }
         let index = self.name(name);
-        match self.last_fields.get_mut(k) {
+        let last = &mut self.last_fields[layer];
+        match last.get_mut(k) {
             Some(slot) => *slot = index,
-            None => self.last_fields.push(index),
+            None => last.push(index),
         }
         index
     }

@@ -1,6 +1,7 @@
 //! The decoder's output: a typed stream of [`Event`]s with a stable text
 //! rendering.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -126,8 +127,10 @@ impl From<&str> for Value {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Field {
-    /// The field's name (lowercase, `_`-separated).
-    pub name: String,
+    /// The field's name (lowercase, `_`-separated): almost always a
+    /// constant, so not a copy of its own (two events per ESP packet have a
+    /// dozen fields each).
+    pub name: Cow<'static, str>,
     /// Its value.
     pub value: Value,
 }
@@ -211,6 +214,14 @@ impl Event {
         }
     }
 
+    /// An event with room for `fields` fields (the per-packet events,
+    /// which have about a dozen: one allocation instead of three).
+    pub fn with_capacity(layer: Layer, summary: impl Into<String>, fields: usize) -> Self {
+        let mut e = Event::new(layer, summary);
+        e.fields.reserve_exact(fields);
+        e
+    }
+
     /// An error event: the summary and an `error` field carry its message.
     pub fn from_error(layer: Layer, error: TraceError) -> Self {
         let message = alloc::format!("{error}");
@@ -224,13 +235,13 @@ impl Event {
     }
 
     /// Adds a field (builder style).
-    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
+    pub fn with(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> Self {
         self.push(name, value);
         self
     }
 
     /// Adds a field.
-    pub fn push(&mut self, name: &str, value: impl Into<Value>) {
+    pub fn push(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Value>) {
         self.fields.push(Field {
             name: name.into(),
             value: value.into(),

@@ -139,7 +139,7 @@ impl EspRegistry {
             None
         };
         let base = |summary: String| {
-            Event::new(Layer::Esp, summary)
+            Event::with_capacity(Layer::Esp, summary, 12)
                 .with("src", text::socket(&src))
                 .with("dst", text::socket(&dst))
                 .with("spi", text::hex32(spi))

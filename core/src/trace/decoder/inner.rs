@@ -44,7 +44,7 @@ pub(crate) fn summarize(packet: &[u8], via: &str) -> Event {
         summary.push(':');
         text::push_u64(&mut summary, dp.into());
     }
-    let mut e = Event::new(Layer::Inner, "")
+    let mut e = Event::with_capacity(Layer::Inner, "", 12)
         .with("via", via)
         .with("version", h.version())
         .with("protocol", h.protocol)

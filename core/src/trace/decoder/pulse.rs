@@ -205,7 +205,7 @@ impl PulseFlow {
                     ),
                 );
                 for (k, v) in &c.pairs {
-                    e.push(k, v.as_str());
+                    e.push(k.clone(), v.as_str());
                 }
                 events.push(decorate(e));
             }
