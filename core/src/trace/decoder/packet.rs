@@ -99,12 +99,14 @@ impl State {
         let src = SocketAddr::new(h.src, udp.src_port);
         let dst = SocketAddr::new(h.dst, udp.dst_port);
         if self.esp.claims(src, dst, payload) {
-            let mut found = Vec::new();
+            // One buffer for every datagram's events, not one each.
+            let mut found = core::mem::take(&mut self.esp_found);
             self.esp
                 .decode(src, dst, payload, self.opts.plaintext, &mut found);
-            for (dir, e) in found {
+            for (dir, e) in found.drain(..) {
                 self.emit(ctx, dir, e);
             }
+            self.esp_found = found;
             return;
         }
         if self.opts.packet_events {
