@@ -44,7 +44,6 @@ pub use user_sa::{UserSa, UserSaError};
 
 use alloc::collections::VecDeque;
 use alloc::format;
-use alloc::vec::Vec;
 use core::ops::Range;
 
 use super::capture::{CaptureItem, CaptureLimits, CaptureReader};
@@ -119,8 +118,6 @@ pub(crate) struct State {
     pub(crate) last_time_us: Option<u64>,
     pub(crate) packets: u64,
     pub(crate) esp: EspRegistry,
-    /// The events of the ESP datagram being decoded (kept for its capacity).
-    pub(crate) esp_found: Vec<(Option<Direction>, Event)>,
 }
 
 /// Where layers above TCP put their events and ESP SAs.
@@ -200,7 +197,6 @@ impl Decoder {
                 last_time_us: None,
                 packets: 0,
                 esp,
-                esp_found: Vec::new(),
                 opts,
             },
             finished: false,

@@ -99,14 +99,12 @@ impl State {
         let src = SocketAddr::new(h.src, udp.src_port);
         let dst = SocketAddr::new(h.dst, udp.dst_port);
         if self.esp.claims(src, dst, payload) {
-            // One buffer for every datagram's events, not one each.
-            let mut found = core::mem::take(&mut self.esp_found);
+            let mut found = Vec::new();
             self.esp
                 .decode(src, dst, payload, self.opts.plaintext, &mut found);
-            for (dir, e) in found.drain(..) {
+            for (dir, e) in found {
                 self.emit(ctx, dir, e);
             }
-            self.esp_found = found;
             return;
         }
         if self.opts.packet_events {
