@@ -27,11 +27,22 @@ const TRUE: f64 = 1.0;
 const NUMBER: f64 = 2.0;
 const TEXT: f64 = 3.0;
 const LIST: f64 = 4.0;
+/// A string equal to the last one sent for the same slot (field position
+/// of a layer's events), then the slot.
+const SAME_TEXT: f64 = 5.0;
+/// A string to remember for its slot: the slot, then the string.
+const SLOT_TEXT: f64 = 6.0;
+
+/// Fields per layer whose strings are remembered (see [`SAME_TEXT`]): the
+/// per-packet events have about a dozen, most repeating the last packet's
+/// (addresses, SPI, SA, `good`, `fresh`, `esp`).
+const SLOTS_PER_LAYER: usize = 32;
 
 #[wasm_bindgen(inline_js = r#"
 // Reads the events encoded by oncp-wasm's event_objects.rs (see there).
 export function buildEvents(ops, text, names) {
   const events = [];
+  const same = [];
   const n = ops.length;
   let i = 0;
   function value() {
@@ -41,6 +52,13 @@ export function buildEvents(ops, text, names) {
       case 1: return true;
       case 2: return ops[i++];
       case 3: { const s = text.substring(ops[i], ops[i + 1]); i += 2; return s; }
+      case 5: return same[ops[i++]];
+      case 6: {
+        const s = text.substring(ops[i + 1], ops[i + 2]);
+        same[ops[i]] = s;
+        i += 3;
+        return s;
+      }
       default: {
         const count = ops[i++];
         const list = new Array(count);
@@ -102,6 +120,9 @@ pub(crate) struct EventObjects {
     last_fields: Vec<Vec<u32>>,
     /// The name indices of the directions and layers (see `fixed_name`).
     fixed: Vec<Option<u32>>,
+    /// By slot (see [`SAME_TEXT`]), where in `text` the last string sent
+    /// for it is; cleared with `text`.
+    slot_text: Vec<Option<core::ops::Range<usize>>>,
 }
 
 impl EventObjects {
@@ -124,7 +145,12 @@ impl EventObjects {
         for (k, f) in e.fields.iter().enumerate() {
             let index = self.field_name(layer_slot, k, &f.name);
             self.ops.push(f64::from(index));
-            self.push_value(&f.value);
+            match &f.value {
+                Value::Text(text) if k < SLOTS_PER_LAYER => {
+                    self.push_slot_text(layer_slot * SLOTS_PER_LAYER + k, text);
+                }
+                value => self.push_value(value),
+            }
         }
         match &e.source {
             Some(r) => {
@@ -141,6 +167,7 @@ impl EventObjects {
         self.ops.clear();
         self.text.clear();
         self.text_units = 0;
+        self.slot_text.iter_mut().for_each(|r| *r = None);
         events.into()
     }
 
@@ -165,6 +192,26 @@ impl EventObjects {
                 }
             }
         }
+    }
+
+    /// Sends `s` as the string of `slot`: a reference to the last one sent
+    /// for the slot when they are equal (one JavaScript string for both).
+    fn push_slot_text(&mut self, slot: usize, s: &str) {
+        if self.slot_text.len() <= slot {
+            self.slot_text.resize(slot + 1, None);
+        }
+        if let Some(range) = &self.slot_text[slot]
+            && self.text[range.clone()] == *s
+        {
+            self.ops.push(SAME_TEXT);
+            self.ops.push(slot as f64);
+            return;
+        }
+        self.ops.push(SLOT_TEXT);
+        self.ops.push(slot as f64);
+        let start = self.text.len();
+        self.push_text(s);
+        self.slot_text[slot] = Some(start..self.text.len());
     }
 
     /// Appends `s` to the text and its start and end (UTF-16 units) to ops.
