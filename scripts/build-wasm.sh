@@ -7,10 +7,12 @@
 # binaryen is too old for the wasm features current rustc emits).
 # Prints the optimised module's size and gzipped size.
 set -euo pipefail
+# A step that fails quietly (npm, wasm-opt) is named, not just an exit code.
+trap 'echo "build-wasm: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 cargo build -p oncp-wasm --profile wasm-release --target wasm32-unknown-unknown
 wasm=target/wasm32-unknown-unknown/wasm-release/oncp_wasm.wasm
-(cd wasm && npm ci --no-audit --no-fund --silent)
+(cd wasm && npm ci --no-audit --no-fund --loglevel=error)
 for target in nodejs web; do
     out=wasm/pkg/$([ "$target" = nodejs ] && echo node || echo web)
     rm -rf "$out"
