@@ -50,7 +50,7 @@ pub struct InboundStats {
 }
 
 /// The most blocks `InboundSa::decrypt` gathers for one decryption call:
-/// a head of up to 7 blocks (the decoder asks for 3) and the last block.
+/// a head's first 7 blocks (the decoder asks for 3) and the last block.
 const GATHERED_BLOCKS: usize = 8;
 
 /// The part of a payload that [`InboundSa::decrypt_head_in_place`] left
@@ -305,24 +305,31 @@ impl InboundSa {
             self.cipher.decrypt(&iv, &mut buf[HEADER_LEN..ct_end]);
             return None;
         };
+        // The head's first blocks (all of a short head) and the last one
+        // (pad length and next header) decrypted together, each then XORed
+        // with the ciphertext block before it (the IV for the first); the
+        // blocks of a longer head after those are CBC-decrypted on their own.
         let head_blocks = (head_end - HEADER_LEN) / BLOCK_LEN;
-        if head_blocks >= GATHERED_BLOCKS {
-            return self.decrypt_head_and_last(buf, ct_end, head_end);
-        }
-        // The head's blocks and the last one (pad length and next header)
-        // decrypted together, each then XORed with the ciphertext block
-        // before it (the IV for the first), from the end so that each
-        // chain block is still ciphertext when it is used.
+        let gathered = head_blocks.min(GATHERED_BLOCKS - 1);
+        let gathered_end = HEADER_LEN + gathered * BLOCK_LEN;
         let mut blocks = [aes::Block::default(); GATHERED_BLOCKS];
-        for (i, b) in blocks[..head_blocks].iter_mut().enumerate() {
+        for (i, b) in blocks[..gathered].iter_mut().enumerate() {
             b.copy_from_slice(&buf[HEADER_LEN + i * BLOCK_LEN..][..BLOCK_LEN]);
         }
-        blocks[head_blocks].copy_from_slice(&buf[last..ct_end]);
-        self.cipher.decrypt_blocks(&mut blocks[..=head_blocks]);
+        blocks[gathered].copy_from_slice(&buf[last..ct_end]);
+        self.cipher.decrypt_blocks(&mut blocks[..=gathered]);
         let mut rest_iv = [0u8; BLOCK_LEN];
         rest_iv.copy_from_slice(&buf[head_end - BLOCK_LEN..head_end]);
-        for (i, block) in blocks[..=head_blocks].iter().enumerate().rev() {
-            let start = if i == head_blocks {
+        if gathered_end < head_end {
+            let mut chain = [0u8; BLOCK_LEN];
+            chain.copy_from_slice(&buf[gathered_end - BLOCK_LEN..gathered_end]);
+            self.cipher
+                .decrypt(&chain, &mut buf[gathered_end..head_end]);
+        }
+        // From the end, so that each chain block is still ciphertext when
+        // it is used (the last block's lies at or after `head_end`).
+        for (i, block) in blocks[..=gathered].iter().enumerate().rev() {
+            let start = if i == gathered {
                 last
             } else {
                 HEADER_LEN + i * BLOCK_LEN
@@ -338,34 +345,6 @@ impl InboundSa {
             self.cipher.decrypt(&rest_iv, &mut buf[head_end..last]);
             return None;
         }
-        Some(EncryptedRest {
-            range: head_end..last,
-            iv: rest_iv,
-        })
-    }
-
-    /// [`Self::decrypt`] of a head too long to gather: the last block
-    /// first, chained on the ciphertext block before it, then the head.
-    fn decrypt_head_and_last(
-        &self,
-        buf: &mut [u8],
-        ct_end: usize,
-        head_end: usize,
-    ) -> Option<EncryptedRest> {
-        let last = ct_end - BLOCK_LEN;
-        let mut iv = [0u8; BLOCK_LEN];
-        iv.copy_from_slice(&buf[8..HEADER_LEN]);
-        let mut chain = [0u8; BLOCK_LEN];
-        chain.copy_from_slice(&buf[last - BLOCK_LEN..last]);
-        self.cipher.decrypt(&chain, &mut buf[last..ct_end]);
-        if usize::from(buf[ct_end - 2]) + 2 > BLOCK_LEN {
-            // The padding reaches into the blocks before: decrypt them all.
-            self.cipher.decrypt(&iv, &mut buf[HEADER_LEN..last]);
-            return None;
-        }
-        let mut rest_iv = [0u8; BLOCK_LEN];
-        rest_iv.copy_from_slice(&buf[head_end - BLOCK_LEN..head_end]);
-        self.cipher.decrypt(&iv, &mut buf[HEADER_LEN..head_end]);
         Some(EncryptedRest {
             range: head_end..last,
             iv: rest_iv,
