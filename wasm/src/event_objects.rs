@@ -27,16 +27,26 @@ const TRUE: f64 = 1.0;
 const NUMBER: f64 = 2.0;
 const TEXT: f64 = 3.0;
 const LIST: f64 = 4.0;
-/// A string equal to the last one sent for the same slot (field position
-/// of a layer's events), then the slot.
+/// A string equal to the last one sent for the same [`Slot`], then the
+/// slot.
 const SAME_TEXT: f64 = 5.0;
 /// A string to remember for its slot: the slot, then the string.
 const SLOT_TEXT: f64 = 6.0;
 
-/// Fields per layer whose strings are remembered (see [`SAME_TEXT`]): the
-/// per-packet events have about a dozen, most repeating the last packet's
-/// (addresses, SPI, SA, `good`, `fresh`, `esp`).
+/// Field positions per layer that have a [`Slot`]: the per-packet events
+/// have about a dozen fields, most repeating the last packet's name and
+/// value (addresses, SPI, SA, `good`, `fresh`, `esp`).
 const SLOTS_PER_LAYER: usize = 32;
+
+/// What was last sent at one field position of a layer's events (the ESP
+/// and inner events of a capture alternate, so each layer has its own).
+#[derive(Debug, Clone, Default)]
+struct Slot {
+    /// The field's name index: most lookups are one string comparison.
+    name: Option<u32>,
+    /// Where its string value is in `text`, when it had one in this batch.
+    text: Option<core::ops::Range<usize>>,
+}
 
 #[wasm_bindgen(inline_js = r#"
 // Reads the events encoded by oncp-wasm's event_objects.rs (see there).
@@ -113,16 +123,11 @@ pub(crate) struct EventObjects {
     name_index: HashMap<String, u32>,
     name_list: Vec<String>,
     names_js: js_sys::Array,
-    /// The name indices of the fields of the last event of each layer, by
-    /// position: events of one kind repeat them (and the ESP and inner
-    /// events of a capture alternate), so most lookups are one string
-    /// comparison.
-    last_fields: Vec<Vec<u32>>,
     /// The name indices of the directions and layers (see `fixed_name`).
     fixed: Vec<Option<u32>>,
-    /// By slot (see [`SAME_TEXT`]), where in `text` the last string sent
-    /// for it is; cleared with `text`.
-    slot_text: Vec<Option<core::ops::Range<usize>>>,
+    /// The slot of field `k` of layer number `l` at `l * SLOTS_PER_LAYER +
+    /// k`; their texts are cleared with `text`.
+    slots: Vec<Slot>,
 }
 
 impl EventObjects {
@@ -138,18 +143,18 @@ impl EventObjects {
         self.ops.push(f64::from(layer));
         self.push_text(&e.summary);
         self.ops.push(e.fields.len() as f64);
-        let layer_slot = e.layer as usize;
-        if self.last_fields.len() <= layer_slot {
-            self.last_fields.resize_with(layer_slot + 1, Vec::new);
+        let first_slot = e.layer as usize * SLOTS_PER_LAYER;
+        if self.slots.len() < first_slot + SLOTS_PER_LAYER {
+            self.slots
+                .resize(first_slot + SLOTS_PER_LAYER, Slot::default());
         }
         for (k, f) in e.fields.iter().enumerate() {
-            let index = self.field_name(layer_slot, k, &f.name);
+            let slot = (k < SLOTS_PER_LAYER).then_some(first_slot + k);
+            let index = self.field_name(slot, &f.name);
             self.ops.push(f64::from(index));
-            match &f.value {
-                Value::Text(text) if k < SLOTS_PER_LAYER => {
-                    self.push_slot_text(layer_slot * SLOTS_PER_LAYER + k, text);
-                }
-                value => self.push_value(value),
+            match (&f.value, slot) {
+                (Value::Text(text), Some(slot)) => self.push_slot_text(slot, text),
+                (value, _) => self.push_value(value),
             }
         }
         match &e.source {
@@ -167,7 +172,7 @@ impl EventObjects {
         self.ops.clear();
         self.text.clear();
         self.text_units = 0;
-        self.slot_text.iter_mut().for_each(|r| *r = None);
+        self.slots.iter_mut().for_each(|s| s.text = None);
         events.into()
     }
 
@@ -197,10 +202,7 @@ impl EventObjects {
     /// Sends `s` as the string of `slot`: a reference to the last one sent
     /// for the slot when they are equal (one JavaScript string for both).
     fn push_slot_text(&mut self, slot: usize, s: &str) {
-        if self.slot_text.len() <= slot {
-            self.slot_text.resize(slot + 1, None);
-        }
-        if let Some(range) = &self.slot_text[slot]
+        if let Some(range) = &self.slots[slot].text
             && self.text[range.clone()] == *s
         {
             self.ops.push(SAME_TEXT);
@@ -211,7 +213,7 @@ impl EventObjects {
         self.ops.push(slot as f64);
         let start = self.text.len();
         self.push_text(s);
-        self.slot_text[slot] = Some(start..self.text.len());
+        self.slots[slot].text = Some(start..self.text.len());
     }
 
     /// Appends `s` to the text and its start and end (UTF-16 units) to ops.
@@ -227,21 +229,19 @@ impl EventObjects {
         self.ops.push(self.text_units as f64);
     }
 
-    /// The index of the name of field number `k` of an event of layer
-    /// number `layer`, from the last such event's `k`-th field when it has
-    /// the same name.
-    fn field_name(&mut self, layer: usize, k: usize, name: &str) -> u32 {
-        if let Some(&index) = self.last_fields[layer].get(k)
+    /// The index of the name of a field, from its slot's last name when
+    /// it is the same.
+    fn field_name(&mut self, slot: Option<usize>, name: &str) -> u32 {
+        let Some(slot) = slot else {
+            return self.name(name);
+        };
+        if let Some(index) = self.slots[slot].name
             && self.name_list[index as usize] == name
         {
             return index;
         }
         let index = self.name(name);
-        let last = &mut self.last_fields[layer];
-        match last.get_mut(k) {
-            Some(slot) => *slot = index,
-            None => last.push(index),
-        }
+        self.slots[slot].name = Some(index);
         index
     }
 
